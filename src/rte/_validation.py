@@ -1,0 +1,124 @@
+"""Input checks in one place, with one message style.
+
+Every message says what was expected, what came in, and how to fix it; every
+check raises :class:`rte.errors.ValidationError` (a ``ValueError``) before any
+work is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from rte.errors import ValidationError
+
+
+def _array(value: Any, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            f"{name} must be numeric. Got a value numpy cannot read as numbers: {exc}."
+        ) from None
+    return arr
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise if ``arr`` holds NaN or inf, naming the first offending row."""
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = int(np.argwhere(bad)[0][0])
+        raise ValidationError(
+            f"{name} must be finite. Got {int(bad.sum())} NaN/inf value(s), the first in row "
+            f"{first}. Remove or impute them before calling rte."
+        )
+
+
+def check_inputs(x: Any, name: str, dim: int | None = None) -> np.ndarray:
+    """Return inputs as a finite float array of shape (n, d); 1-D input means d = 1."""
+    arr = _array(x, name)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValidationError(f"{name} must have shape (n,) or (n, d). Got shape {arr.shape}.")
+    if arr.shape[0] == 0:
+        raise ValidationError(f"{name} must hold at least one point. Got an empty array.")
+    if dim is not None and arr.shape[1] != dim:
+        raise ValidationError(
+            f"{name} must have {dim} input column(s), like the data the model was fitted on. "
+            f"Got {arr.shape[1]}."
+        )
+    check_finite(arr, name)
+    return arr
+
+
+def check_outputs(y: Any, n: int, name: str) -> np.ndarray:
+    """Return outputs as a finite float vector of length ``n``."""
+    arr = _array(y, name)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValidationError(f"{name} must be a vector of shape (n,). Got shape {arr.shape}.")
+    if arr.shape[0] != n:
+        raise ValidationError(
+            f"{name} must have one value per input point: expected {n}, got {arr.shape[0]}. "
+            "Check that x and y come from the same rows."
+        )
+    check_finite(arr, name)
+    return arr
+
+
+def check_context(
+    x: Any, y: Any, dim: int | None = None, name: str = "context"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a context of (x, y) pairs; returns x as (k, d) and y as (k,)."""
+    xs = check_inputs(x, f"{name}_x", dim)
+    ys = check_outputs(y, xs.shape[0], f"{name}_y")
+    return xs, ys
+
+
+def check_range(low: Any, high: Any, name: str) -> tuple[float, float]:
+    """Validate a finite interval with low < high."""
+    try:
+        lo, hi = float(low), float(high)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"{name} must be two numbers (low, high). Got ({low!r}, {high!r})."
+        ) from None
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValidationError(f"{name} must be finite. Got ({lo}, {hi}).")
+    if lo >= hi:
+        raise ValidationError(
+            f"{name} must have low < high. Got low={lo}, high={hi}; swap or widen the range."
+        )
+    return lo, hi
+
+
+def check_choice(value: str, choices: Iterable[str], name: str) -> str:
+    """Raise if ``value`` is not one of ``choices``, listing the valid ones."""
+    options = sorted(choices)
+    if value not in options:
+        raise ValidationError(f"Unknown {name} {value!r}. Expected one of: {', '.join(options)}.")
+    return value
+
+
+def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
+    """Validate an integer >= ``minimum`` (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValidationError(f"{name} must be an integer >= {minimum}. Got {value!r}.")
+    if value < minimum:
+        raise ValidationError(f"{name} must be an integer >= {minimum}. Got {value}.")
+    return int(value)
+
+
+def check_nonnegative(value: Any, name: str) -> float:
+    """Validate a finite float >= 0."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{name} must be a number >= 0. Got {value!r}.") from None
+    if not np.isfinite(out) or out < 0:
+        raise ValidationError(f"{name} must be a finite number >= 0. Got {value!r}.")
+    return out

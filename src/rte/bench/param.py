@@ -1,0 +1,132 @@
+"""The parameter-extrapolation suite: ``rte bench param``.
+
+For each family and seed: a bank of training tasks with theta in the support, and
+targets in the bands in_support, F1 and F2, each with a noisy context and clean
+queries. Every method fits the same bank and predicts the same targets.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+
+from rte._validation import check_nonnegative, check_positive_int
+from rte.bench.plots import plot_param_family
+from rte.bench.results import write_results
+from rte.bench.runner import Episode, run_episodes
+from rte.bench.table import results_table
+from rte.errors import ValidationError
+from rte.registry import get_method
+from rte.tasks import BANDS, get_family, sample_bank, sample_targets
+from rte.tasks.builtin import DEFAULT_PARAM_FAMILIES
+
+PARAM_METHODS = ("rte", "inductive_t2v", "inductive_oracle", "transductive_oracle", "context_mlp")
+
+
+@dataclass(frozen=True)
+class ParamSuiteConfig:
+    """Everything needed to rerun ``rte bench param``; stored in results.json."""
+
+    families: tuple[str, ...] = field(
+        default=DEFAULT_PARAM_FAMILIES, metadata={"help": "Task families to run."}
+    )
+    methods: tuple[str, ...] = field(default=PARAM_METHODS, metadata={"help": "Methods to run."})
+    seeds: int = field(default=3, metadata={"help": "Seeds 0..N-1; each draws new tasks."})
+    n_tasks: int = field(default=200, metadata={"help": "Training tasks per bank."})
+    n_points: int = field(default=64, metadata={"help": "Observations per training task."})
+    n_targets: int = field(default=30, metadata={"help": "Target tasks per band."})
+    context_size: int = field(default=10, metadata={"help": "Context points per target (k)."})
+    noise: float = field(default=0.05, metadata={"help": "Std of the context noise."})
+    n_query: int = field(default=100, metadata={"help": "Query points per target."})
+
+    def __post_init__(self) -> None:
+        if not self.families:
+            raise ValidationError("families must name at least one family.")
+        if not self.methods:
+            raise ValidationError("methods must name at least one method.")
+        for fam in self.families:
+            get_family(fam)
+        for method in self.methods:
+            get_method(method)
+        check_positive_int(self.seeds, "seeds")
+        check_positive_int(self.n_tasks, "n_tasks", 2)
+        check_positive_int(self.n_points, "n_points", 3)
+        check_positive_int(self.n_targets, "n_targets")
+        check_positive_int(self.context_size, "context_size", 2)
+        check_positive_int(self.n_query, "n_query")
+        check_nonnegative(self.noise, "noise")
+
+    def episodes(self) -> Iterator[Episode]:
+        """Banks and targets for every (family, seed), drawn from seed-derived streams."""
+        for fam_index, name in enumerate(self.families):
+            family = get_family(name)
+            for seed in range(self.seeds):
+                rng = np.random.default_rng([seed, fam_index, 0])
+                bank = sample_bank(family, self.n_tasks, self.n_points, rng)
+                targets = [
+                    sample_targets(
+                        family,
+                        band,
+                        self.n_targets,
+                        np.random.default_rng([seed, fam_index, 1 + b]),
+                        context_size=self.context_size,
+                        noise=self.noise,
+                        n_query=self.n_query,
+                    )
+                    for b, band in enumerate(BANDS)
+                ]
+                yield Episode(name, seed, bank, targets)
+
+
+def run_param_suite(
+    config: ParamSuiteConfig, out_dir: str | Path, console: Console | None = None
+) -> Path:
+    """Run the suite, print the table, write results.json and one plot per family."""
+    console = console or Console(width=max(Console().width, 120))
+    start = time.perf_counter()
+    records, outputs = run_episodes(
+        config.episodes, len(config.families) * config.seeds, config.methods
+    )
+    seconds = time.perf_counter() - start
+    access = {m: get_method(m).access for m in config.methods}
+    out = Path(out_dir)
+    path = write_results(
+        out,
+        suite="param",
+        config=asdict(config),
+        records=records,
+        seconds=seconds,
+        methods={
+            m: {"access": list(a), "description": get_method(m).description}
+            for m, a in access.items()
+        },
+    )
+    console.print(
+        results_table(
+            records,
+            metric="mse",
+            bands=BANDS,
+            access=access,
+            title=f"rte bench param: MSE, mean ± std over {config.seeds} seeds",
+        )
+    )
+    for output in outputs:
+        if output.episode.seed == 0:
+            plot_param_family(output, out / f"param_{output.episode.family}.png")
+    console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
+    return path
+
+
+def parse_list(value: str | None, default: Sequence[str]) -> tuple[str, ...]:
+    """Split a comma-separated CLI list; None gives the default."""
+    if value is None:
+        return tuple(default)
+    items = tuple(v.strip() for v in value.split(",") if v.strip())
+    if not items:
+        raise ValidationError(f"Expected a comma-separated list of names. Got {value!r}.")
+    return items

@@ -1,0 +1,84 @@
+"""Run methods on the same banks and targets, and collect records.
+
+The runner is suite-agnostic: a suite supplies, per (family, seed), one bank and its
+target sets; every method is fitted on that bank and predicts those targets, so all
+methods see the same tasks, contexts, queries and seeds by construction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from rte.bench.results import Record
+from rte.errors import ValidationError
+from rte.registry import build_method
+from rte.tasks.bank import TargetSet, TaskBank
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One family at one seed: the bank every method fits and the targets per band."""
+
+    family: str
+    seed: int
+    bank: TaskBank
+    targets: Sequence[TargetSet]
+
+
+@dataclass
+class EpisodeOutput:
+    """Predictions per (method, band), kept for plots."""
+
+    episode: Episode
+    predictions: dict[tuple[str, str], np.ndarray]
+
+
+def mse_per_target(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Mean squared error per target over its query points."""
+    return ((pred - truth) ** 2).mean(axis=1)
+
+
+def run_episodes(
+    episodes: Callable[[], Iterator[Episode]],
+    n_episodes: int,
+    methods: Sequence[str],
+    progress: bool = True,
+) -> tuple[list[Record], list[EpisodeOutput]]:
+    """Fit and evaluate every method on every episode; MSE and seconds per method."""
+    records: list[Record] = []
+    outputs: list[EpisodeOutput] = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not progress,
+    ) as bar:
+        task = bar.add_task("bench", total=n_episodes * len(methods))
+        for ep in episodes():
+            out = EpisodeOutput(ep, {})
+            for name in methods:
+                bar.update(task, description=f"{ep.family} seed {ep.seed}: {name}")
+                start = time.perf_counter()
+                method = build_method(name, seed=ep.seed).fit(ep.bank)
+                for targets in ep.targets:
+                    pred = np.asarray(method.predict_targets(targets), dtype=np.float64)
+                    if pred.shape != targets.query_y.shape or not np.all(np.isfinite(pred)):
+                        raise ValidationError(
+                            f"Method {name!r} returned predictions of shape {pred.shape} with "
+                            f"non-finite values={not np.all(np.isfinite(pred))} on "
+                            f"{ep.family}/{targets.band}; expected finite {targets.query_y.shape}."
+                        )
+                    out.predictions[(name, targets.band)] = pred
+                    value = float(mse_per_target(pred, targets.query_y).mean())
+                    records.append(Record(ep.family, name, targets.band, ep.seed, "mse", value))
+                seconds = time.perf_counter() - start
+                records.append(Record(ep.family, name, "all", ep.seed, "seconds", seconds))
+                bar.advance(task)
+            outputs.append(out)
+    return records, outputs

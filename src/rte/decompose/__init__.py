@@ -1,0 +1,5 @@
+"""Decomposition: find (anchor, phi) for a target from its context."""
+
+from rte.decompose.nearest import TransformationRange, choose_anchors
+
+__all__ = ["TransformationRange", "choose_anchors"]

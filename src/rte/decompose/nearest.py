@@ -1,0 +1,60 @@
+"""Strategy A: decompose a target by one embedding lookup.
+
+Every training task is a candidate anchor with phi = embed(target) - embed(anchor).
+A candidate is *admissible* when its phi lies within the transformations seen in
+training (nearest-neighbour distance to a sample of training differences, below a
+quantile of the same distance for held-out training differences). Among admissible
+candidates the one whose Psi prediction best fits the context wins; with none
+admissible, the one nearest to the seen transformations does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+
+class TransformationRange:
+    """The set of phi seen in training, for admissibility checks."""
+
+    def __init__(
+        self,
+        differences: np.ndarray,
+        threshold: float,
+    ) -> None:
+        self.differences = np.ascontiguousarray(differences)
+        self.threshold = float(threshold)
+        self._tree = cKDTree(self.differences)
+
+    @classmethod
+    def from_embeddings(
+        cls,
+        embeddings: np.ndarray,
+        rng: np.random.Generator,
+        n_pairs: int = 20000,
+        quantile: float = 0.99,
+    ) -> TransformationRange:
+        """Sample training differences e_j - e_i; calibrate the threshold on other pairs."""
+        m = embeddings.shape[0]
+        i, j = rng.integers(0, m, size=(2, 2 * n_pairs))
+        diffs = embeddings[j] - embeddings[i]
+        fitted = cls(diffs[:n_pairs], np.inf)
+        fitted.threshold = float(np.quantile(fitted.distance(diffs[n_pairs:]), quantile))
+        return fitted
+
+    def distance(self, phi: np.ndarray) -> np.ndarray:
+        """Distance from each phi (..., r) to the nearest seen training difference."""
+        flat = phi.reshape(-1, phi.shape[-1])
+        dist, _ = self._tree.query(flat, k=1)
+        return dist.reshape(phi.shape[:-1])
+
+
+def choose_anchors(
+    context_loss: np.ndarray, phi_distance: np.ndarray, threshold: float
+) -> np.ndarray:
+    """Pick one anchor per target from (T, M) context losses and phi distances."""
+    admissible = phi_distance <= threshold
+    score = np.where(admissible, context_loss, np.inf)
+    best = score.argmin(axis=1)
+    fallback = phi_distance.argmin(axis=1)
+    return np.where(admissible.any(axis=1), best, fallback)

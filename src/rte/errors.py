@@ -1,0 +1,35 @@
+"""The project's exception types.
+
+Each also subclasses the built-in a caller would catch without knowing rte
+(``ValueError``, ``ImportError``), the way scikit-learn's ``NotFittedError`` does.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BackendImportError",
+    "ModelFileError",
+    "NotFittedError",
+    "RTEError",
+    "ValidationError",
+]
+
+
+class RTEError(Exception):
+    """Base class of every error rte raises on purpose."""
+
+
+class ValidationError(RTEError, ValueError):
+    """An input does not have the shape, type or values that were expected."""
+
+
+class NotFittedError(RTEError, ValueError, AttributeError):
+    """A method was used before ``fit``."""
+
+
+class ModelFileError(RTEError, ValueError):
+    """A saved model is missing a part, corrupt, tampered with or from a newer format."""
+
+
+class BackendImportError(RTEError, ImportError):
+    """An optional backend (transformers, peft, gguf) is not installed."""

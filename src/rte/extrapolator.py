@@ -1,0 +1,294 @@
+"""RelationalTaskExtrapolator: fit on a bank of tasks, predict an unseen task from a
+few context points, and say which anchor and which phi the prediction used."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import torch
+
+from rte._validation import check_context, check_inputs, check_nonnegative, check_positive_int
+from rte.base import check_is_fitted
+from rte.decompose import TransformationRange, choose_anchors
+from rte.embedding import FisherEmbedding
+from rte.errors import ValidationError
+from rte.nn import train_regressor
+from rte.operator import RelationalOperator
+from rte.scaling import Scaling
+from rte.tasks.bank import TaskBank
+from rte.tasks.interpolate import AnchorInterpolator
+
+# Rows of (target, anchor, point) evaluated per forward pass while scoring anchors.
+_SCORE_CHUNK_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class RTEConfig:
+    """Hyperparameters of :class:`RelationalTaskExtrapolator`; saved with every model."""
+
+    embedding_dim: int = field(default=6, metadata={"help": "Largest task-embedding size."})
+    probe_width: int = field(default=128, metadata={"help": "Hidden units of the Fisher probe."})
+    prior_noise: float = field(
+        default=1e-4, metadata={"help": "Prior noise of the probe's subspace adaptation."}
+    )
+    width: int = field(default=128, metadata={"help": "Hidden units per layer of Psi."})
+    depth: int = field(default=3, metadata={"help": "Hidden layers of Psi."})
+    steps: int = field(default=3000, metadata={"help": "Adam steps training Psi."})
+    batch_size: int = field(default=512, metadata={"help": "Task pairs per training step."})
+    lr: float = field(default=2e-3, metadata={"help": "Adam learning rate."})
+    train_context_size: int = field(
+        default=10,
+        metadata={"help": "Context size simulated when training phi (0: dense tasks only)."},
+    )
+    train_context_noise: float = field(
+        default=0.05, metadata={"help": "Noise added to simulated training contexts."}
+    )
+    seed: int = field(default=0, metadata={"help": "Seed of every random choice in fit."})
+
+    def __post_init__(self) -> None:
+        for name in ("embedding_dim", "probe_width", "width", "depth", "steps", "batch_size"):
+            check_positive_int(getattr(self, name), name)
+        check_positive_int(self.train_context_size, "train_context_size", 0)
+        check_positive_int(self.seed, "seed", 0)
+        for name in ("prior_noise", "lr", "train_context_noise"):
+            check_nonnegative(getattr(self, name), name)
+        if self.lr == 0:
+            raise ValidationError("lr must be > 0. Got 0.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RTEConfig:
+        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValidationError(
+                f"Unknown RTE setting(s) {unknown}. Expected some of: {', '.join(sorted(known))}."
+            )
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """Predictions for a batch of targets and the decomposition behind each.
+
+    ``y`` (T, Q) predictions; ``anchor_index`` (T,) and ``anchor_id`` the chosen
+    training tasks; ``phi`` (T, r); ``context_mse`` (T,) Psi's error on the context;
+    ``phi_in_range`` (T,) whether phi lies within the transformations seen in training.
+    """
+
+    y: np.ndarray
+    anchor_index: np.ndarray
+    anchor_id: tuple[str, ...]
+    phi: np.ndarray
+    context_mse: np.ndarray
+    phi_in_range: np.ndarray
+
+
+class RelationalTaskExtrapolator:
+    """Predict unseen tasks as a seen anchor task plus a seen transformation.
+
+    Example:
+        >>> import numpy as np
+        >>> from rte import RelationalTaskExtrapolator, get_family, sample_bank
+        >>> fam = get_family("quadratic")
+        >>> bank = sample_bank(fam, 40, 32, np.random.default_rng(0))
+        >>> rte = RelationalTaskExtrapolator(steps=50).fit(bank)
+        >>> x = np.linspace(-3, 3, 10)
+        >>> out = rte.predict(x, 4.5 * x**2, query_x=np.linspace(-3, 3, 5))
+        >>> out.y.shape, out.anchor_id[0].startswith("quadratic")
+        ((5,), True)
+    """
+
+    def __init__(self, **params: Any) -> None:
+        self.config = RTEConfig.from_dict(params)
+
+    def fit(self, bank: TaskBank) -> RelationalTaskExtrapolator:
+        """Embed the bank, train Psi on task pairs and calibrate the decomposition."""
+        if not isinstance(bank, TaskBank):
+            raise ValidationError(f"fit expects a TaskBank. Got {type(bank).__name__}.")
+        cfg = self.config
+        rng = np.random.default_rng(cfg.seed)
+        scaling = Scaling.fit(bank)
+        embedding = FisherEmbedding(
+            max_dim=cfg.embedding_dim,
+            probe_width=cfg.probe_width,
+            prior_noise=cfg.prior_noise,
+            seed=cfg.seed,
+        ).fit(bank, scaling)
+        bank_emb = embedding.bank_embeddings_
+        context_emb = self.simulated_context_embeddings(bank, embedding, rng)
+        z = scaling.x(bank.x)
+        yt = scaling.y(bank.y)
+        interpolator = AnchorInterpolator(z, yt, bank.mask)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(cfg.seed)
+            psi = RelationalOperator(bank.dim, embedding.dim, cfg.width, cfg.depth)
+        sampler = _PairSampler(
+            z, yt, bank.mask, bank_emb, context_emb, interpolator, cfg.batch_size
+        )
+        self.losses_ = train_regressor(
+            psi, sampler, steps=cfg.steps, lr=cfg.lr, seed=cfg.seed, loss_fn=_psi_loss
+        )
+        self.bank_ = bank
+        self.scaling_ = scaling
+        self.embedding_ = embedding
+        self.interpolator_ = interpolator
+        self.psi_ = psi
+        self.range_ = TransformationRange.from_embeddings(bank_emb, rng)
+        return self
+
+    def simulated_context_embeddings(
+        self, bank: TaskBank, embedding: FisherEmbedding, rng: np.random.Generator, n_draws: int = 8
+    ) -> np.ndarray | None:
+        """Embeddings of random small noisy contexts of each bank task, (M, n_draws, r).
+
+        Training phi from them teaches Psi the embedding noise it meets at test time.
+        """
+        k = self.config.train_context_size
+        if k == 0:
+            return None
+        counts = bank.mask.sum(1)
+        m = bank.n_tasks
+        picks = np.floor(rng.random((m, n_draws, k)) * counts[:, None, None]).astype(int)
+        rows = np.arange(m)[:, None, None]
+        x = bank.x[rows, picks].reshape(m * n_draws, k, bank.dim)
+        y = bank.y[rows, picks].reshape(m * n_draws, k)
+        y = y + self.config.train_context_noise * rng.standard_normal(y.shape)
+        return embedding.transform(x, y).reshape(m, n_draws, -1)
+
+    def predict(self, context_x: Any, context_y: Any, query_x: Any) -> Decomposition:
+        """Predict one target at ``query_x`` from its context; inputs (k,) or (k, d)."""
+        check_is_fitted(self, "psi_")
+        cx, cy = check_context(context_x, context_y, self.bank_.dim)
+        qx = check_inputs(query_x, "query_x", self.bank_.dim)
+        out = self.predict_batch(cx[None], cy[None], qx[None])
+        return Decomposition(
+            out.y[0], out.anchor_index, out.anchor_id, out.phi, out.context_mse, out.phi_in_range
+        )
+
+    def predict_batch(
+        self, context_x: np.ndarray, context_y: np.ndarray, query_x: np.ndarray
+    ) -> Decomposition:
+        """Predict T targets at once: context_x (T, k, d), context_y (T, k), query_x (T, Q, d)."""
+        check_is_fitted(self, "psi_")
+        cx, cy, qx = _check_batch(context_x, context_y, query_x, self.bank_.dim)
+        phi_all = self.embedding_.transform(cx, cy)[:, None, :] - self.embedding_.bank_embeddings_
+        distance = self.range_.distance(phi_all)
+        loss = self._context_losses(cx, cy, phi_all)
+        anchors = choose_anchors(loss, distance, self.range_.threshold)
+        rows = np.arange(len(anchors))
+        phi = phi_all[rows, anchors]
+        y = self.evaluate_psi(anchors, phi, qx)
+        return Decomposition(
+            y=y,
+            anchor_index=anchors,
+            anchor_id=tuple(self.bank_.task_ids[a] for a in anchors),
+            phi=phi,
+            context_mse=loss[rows, anchors] * self.scaling_.y_std**2,
+            phi_in_range=distance[rows, anchors] <= self.range_.threshold,
+        )
+
+    def evaluate_psi(self, anchors: np.ndarray, phi: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Psi(x, f_anchor, phi) in original units: anchors (B,), phi (B, r), x (B, n, d)."""
+        check_is_fitted(self, "psi_")
+        z = torch.as_tensor(self.scaling_.x(x), dtype=torch.float32)
+        idx = torch.as_tensor(anchors, dtype=torch.long)
+        with torch.no_grad():
+            anchor_y = self.interpolator_(idx, z)
+            ph = torch.as_tensor(phi, dtype=torch.float32)[:, None, :].expand(-1, z.shape[1], -1)
+            out = self.psi_(z, anchor_y, ph).double().numpy()
+        return self.scaling_.y_inverse(out)
+
+    def _context_losses(self, cx: np.ndarray, cy: np.ndarray, phi_all: np.ndarray) -> np.ndarray:
+        """Psi's mean squared error on each target's context for every anchor, (T, M), scaled."""
+        t, m = phi_all.shape[:2]
+        k = cx.shape[1]
+        z = torch.as_tensor(self.scaling_.x(cx), dtype=torch.float32)
+        yt = torch.as_tensor(self.scaling_.y(cy), dtype=torch.float32)
+        phi = torch.as_tensor(phi_all, dtype=torch.float32)
+        anchors = torch.arange(m)
+        per_chunk = max(1, _SCORE_CHUNK_ROWS // (m * k))
+        losses = []
+        with torch.no_grad():
+            for start in range(0, t, per_chunk):
+                stop = min(start + per_chunk, t)
+                n = stop - start
+                zc = z[start:stop, None].expand(n, m, k, z.shape[-1]).reshape(n * m, k, -1)
+                anchor_y = self.interpolator_(anchors.repeat(n), zc)
+                ph = phi[start:stop].reshape(n * m, 1, -1).expand(-1, k, -1)
+                pred = self.psi_(zc, anchor_y, ph).reshape(n, m, k)
+                losses.append(((pred - yt[start:stop, None]) ** 2).mean(-1))
+        return torch.cat(losses).double().numpy()
+
+
+def _check_batch(
+    context_x: Any, context_y: Any, query_x: Any, dim: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    cx = np.asarray(context_x, dtype=np.float64)
+    cy = np.asarray(context_y, dtype=np.float64)
+    qx = np.asarray(query_x, dtype=np.float64)
+    if cx.ndim != 3 or cy.ndim != 2 or qx.ndim != 3:
+        raise ValidationError(
+            "predict_batch expects context_x (T, k, d), context_y (T, k) and query_x (T, Q, d). "
+            f"Got shapes {cx.shape}, {cy.shape} and {qx.shape}."
+        )
+    if cx.shape[0] != cy.shape[0] or cx.shape[0] != qx.shape[0]:
+        raise ValidationError(
+            f"Expected the same number of targets in every array. Got {cx.shape[0]}, "
+            f"{cy.shape[0]} and {qx.shape[0]}."
+        )
+    for i in range(cx.shape[0]):
+        check_context(cx[i], cy[i], dim, name=f"target {i} context")
+        check_inputs(qx[i], f"target {i} query_x", dim)
+    return cx, cy, qx
+
+
+class _PairSampler:
+    """Draws Psi training batches: random task pairs (i, j), a point of j, phi_ij."""
+
+    def __init__(
+        self,
+        z: np.ndarray,
+        yt: np.ndarray,
+        mask: np.ndarray,
+        bank_emb: np.ndarray,
+        context_emb: np.ndarray | None,
+        interpolator: AnchorInterpolator,
+        batch_size: int,
+    ) -> None:
+        self.z = torch.as_tensor(z, dtype=torch.float32)
+        self.yt = torch.as_tensor(yt, dtype=torch.float32)
+        self.counts = torch.as_tensor(mask.sum(1))
+        self.emb = torch.as_tensor(bank_emb, dtype=torch.float32)
+        self.context_emb = None if context_emb is None else torch.as_tensor(context_emb).float()
+        self.interpolator = interpolator
+        self.batch_size = batch_size
+
+    def __call__(self, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        b, m = self.batch_size, self.z.shape[0]
+        i = torch.randint(0, m, (b,), generator=gen)
+        j = torch.randint(0, m, (b,), generator=gen)
+        p = (torch.rand(b, generator=gen) * self.counts[j]).long()
+        x = self.z[j, p]
+        target = self.yt[j, p]
+        anchor_y = self.interpolator(i, x[:, None, :])[:, 0]
+        e_j = self.emb[j]
+        if self.context_emb is not None:
+            # Half the pairs see phi from a simulated small noisy context of task j.
+            draw = torch.randint(0, self.context_emb.shape[1], (b,), generator=gen)
+            use = torch.rand(b, generator=gen) < 0.5
+            e_j = torch.where(use[:, None], self.context_emb[j, draw], e_j)
+        phi = e_j - self.emb[i]
+        return torch.cat([x, anchor_y[:, None], phi], 1), target
+
+
+def _psi_loss(psi: RelationalOperator, inputs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    d = psi.dim_x
+    pred = psi(inputs[:, :d], inputs[:, d], inputs[:, d + 1 :])
+    return torch.mean((pred - target) ** 2)

@@ -1,0 +1,31 @@
+"""Psi, the relational operator: predicts a target task from an anchor task and phi.
+
+    Psi(x, f_anchor(x), phi) = f_anchor(x) + MLP([x, f_anchor(x), phi])
+
+The residual form is the design decision that makes extrapolation work: the anchor
+is in the training support, phi is a kind of difference seen in training, and the
+network only has to model the *change* phi causes, never the out-of-support
+magnitude of the target itself (docs/param.md, "Relational operator").
+All quantities are in the bank's scaled units (:mod:`rte.scaling`).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from rte.nn import mlp
+
+
+class RelationalOperator(nn.Module):
+    """Residual MLP on (x, anchor value, phi)."""
+
+    def __init__(self, dim_x: int, dim_phi: int, width: int = 128, depth: int = 3) -> None:
+        super().__init__()
+        self.dim_x, self.dim_phi = dim_x, dim_phi
+        self.net = mlp(dim_x + 1 + dim_phi, 1, width, depth)
+
+    def forward(self, x: torch.Tensor, anchor_y: torch.Tensor, phi: torch.Tensor) -> torch.Tensor:
+        """x (..., d), anchor_y (...), phi (..., dim_phi) -> predicted target values (...)."""
+        inputs = torch.cat([x, anchor_y[..., None], phi], dim=-1)
+        return anchor_y + self.net(inputs)[..., 0]

@@ -1,0 +1,47 @@
+"""Device and dtype for the language model, chosen in exactly one place.
+
+A GPU gets bfloat16 (half the memory, native speed); a CPU gets float32, because
+bfloat16 matmuls on CPU are slow and lose precision in LoRA updates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+
+from rte._validation import check_choice
+from rte.errors import ValidationError
+
+DeviceName = Literal["auto", "cpu", "cuda"]
+DtypeName = Literal["auto", "float32", "bfloat16", "float16"]
+
+_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the model lives and in which precision."""
+
+    device: torch.device
+    dtype: torch.dtype
+
+
+def select_placement(device: str = "auto", dtype: str = "auto") -> Placement:
+    """Resolve ``auto`` to cuda + bfloat16 when a GPU is visible, else cpu + float32.
+
+    Either half can be forced, e.g. ``select_placement("cpu")`` on a GPU machine.
+    """
+    check_choice(device, ("auto", "cpu", "cuda"), "device")
+    check_choice(dtype, ("auto", *_DTYPES), "dtype")
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValidationError(
+            "device must be available. Got 'cuda' but torch sees no GPU; "
+            "use --device cpu or --device auto."
+        )
+    if dtype == "auto":
+        dtype = "bfloat16" if device == "cuda" else "float32"
+    return Placement(device=torch.device(device), dtype=_DTYPES[dtype])

@@ -1,0 +1,185 @@
+"""Task banks (the training tasks) and target sets (unseen tasks with small contexts).
+
+A :class:`TaskBank` stores every task's observations padded into one array, so
+embeddings and pair sampling run batched over tasks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rte._validation import check_context, check_nonnegative, check_positive_int
+from rte.errors import ValidationError
+from rte.tasks.family import TaskFamily
+
+MIN_POINTS_PER_TASK = 3
+
+
+@dataclass(frozen=True, eq=False)
+class TaskBank:
+    """Training tasks: inputs ``x`` (M, N, d), outputs ``y`` (M, N), ``mask`` (M, N).
+
+    Build one with :meth:`from_tasks` (validated) or :func:`sample_bank`.
+    ``params`` (M, p) holds true task parameters when known (oracle methods only).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    mask: np.ndarray
+    task_ids: tuple[str, ...]
+    params: np.ndarray | None = None
+    param_names: tuple[str, ...] = ()
+
+    @classmethod
+    def from_tasks(
+        cls,
+        xs: Sequence[np.ndarray],
+        ys: Sequence[np.ndarray],
+        task_ids: Sequence[str] | None = None,
+        params: np.ndarray | None = None,
+        param_names: Sequence[str] = (),
+    ) -> TaskBank:
+        """Validate per-task arrays and pad them into a bank."""
+        if len(xs) != len(ys):
+            raise ValidationError(
+                f"Expected one y array per x array. Got {len(xs)} x arrays and {len(ys)} y arrays."
+            )
+        if len(xs) < 2:
+            raise ValidationError(
+                f"A task bank needs at least 2 tasks to learn relations between them. "
+                f"Got {len(xs)}."
+            )
+        ids = [str(i) for i in range(len(xs))] if task_ids is None else [str(t) for t in task_ids]
+        if len(ids) != len(xs) or len(set(ids)) != len(ids):
+            raise ValidationError(
+                f"task_ids must be {len(xs)} unique names, one per task. Got {len(ids)} names, "
+                f"{len(set(ids))} unique."
+            )
+        checked = []
+        dim = None
+        for tid, x, y in zip(ids, xs, ys, strict=True):
+            cx, cy = check_context(x, y, dim, name=f"task {tid!r}")
+            dim = cx.shape[1]
+            if cx.shape[0] < MIN_POINTS_PER_TASK:
+                raise ValidationError(
+                    f"Task {tid!r} has {cx.shape[0]} point(s); every task needs at least "
+                    f"{MIN_POINTS_PER_TASK}. Drop it or add observations."
+                )
+            checked.append((cx, cy))
+        n_max = max(cx.shape[0] for cx, _ in checked)
+        m = len(checked)
+        assert dim is not None
+        x_pad = np.zeros((m, n_max, dim))
+        y_pad = np.zeros((m, n_max))
+        mask = np.zeros((m, n_max), dtype=bool)
+        for i, (cx, cy) in enumerate(checked):
+            n = cx.shape[0]
+            x_pad[i, :n], y_pad[i, :n], mask[i, :n] = cx, cy, True
+            # Padding repeats the last point so interpolation tables stay well-formed.
+            x_pad[i, n:], y_pad[i, n:] = cx[-1], cy[-1]
+        if params is not None:
+            params = np.asarray(params, dtype=np.float64).reshape(m, -1)
+            if not np.all(np.isfinite(params)):
+                raise ValidationError("Task parameters must be finite. Got NaN/inf values.")
+        return cls(x_pad, y_pad, mask, tuple(ids), params, tuple(param_names))
+
+    @property
+    def n_tasks(self) -> int:
+        """Number of tasks M."""
+        return self.x.shape[0]
+
+    @property
+    def dim(self) -> int:
+        """Input dimension d."""
+        return self.x.shape[2]
+
+    def input_range(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-dimension min and max of every observed input."""
+        flat = self.x[self.mask]
+        return flat.min(axis=0), flat.max(axis=0)
+
+    def output_range(self) -> tuple[float, float]:
+        """Min and max of every observed output."""
+        flat = self.y[self.mask]
+        return float(flat.min()), float(flat.max())
+
+    def fingerprint(self) -> str:
+        """A SHA-256 of the bank's contents: equal banks give equal fingerprints."""
+        h = hashlib.sha256()
+        for arr in (self.x, self.y, self.mask):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        h.update("\0".join(self.task_ids).encode())
+        return h.hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class TargetSet:
+    """Unseen target tasks of one band, each with a small noisy context and clean queries.
+
+    Shapes: ``context_x`` (T, k, d), ``context_y`` (T, k), ``query_x`` (T, Q, d),
+    ``query_y`` (T, Q); ``params`` (T, p) are the true parameters (oracles only).
+    """
+
+    band: str
+    context_x: np.ndarray
+    context_y: np.ndarray
+    query_x: np.ndarray
+    query_y: np.ndarray
+    params: np.ndarray | None = None
+
+    @property
+    def n_targets(self) -> int:
+        """Number of targets T."""
+        return self.context_x.shape[0]
+
+
+def _grid(family: TaskFamily, n: int) -> np.ndarray:
+    return np.linspace(*family.domain, n)
+
+
+def sample_bank(
+    family: TaskFamily, n_tasks: int, n_points: int, rng: np.random.Generator, noise: float = 0.0
+) -> TaskBank:
+    """Draw ``n_tasks`` training tasks with theta in the support, observed on a grid."""
+    check_positive_int(n_tasks, "n_tasks", 2)
+    check_positive_int(n_points, "n_points", MIN_POINTS_PER_TASK)
+    noise = check_nonnegative(noise, "noise")
+    params = family.sample_params(rng, n_tasks)
+    x = _grid(family, n_points)
+    ys = [family.evaluate(x, p) + noise * rng.standard_normal(n_points) for p in params]
+    return TaskBank.from_tasks(
+        [x] * n_tasks,
+        ys,
+        [f"{family.name}-{i}" for i in range(n_tasks)],
+        params,
+        family.param_names,
+    )
+
+
+def sample_targets(
+    family: TaskFamily,
+    band: str,
+    n_targets: int,
+    rng: np.random.Generator,
+    *,
+    context_size: int = 10,
+    noise: float = 0.05,
+    n_query: int = 100,
+) -> TargetSet:
+    """Draw target tasks with theta in ``band``: k noisy context points at uniform random
+    inputs, and noiseless queries on a grid over the whole domain."""
+    check_positive_int(n_targets, "n_targets")
+    check_positive_int(context_size, "context_size", 2)
+    check_positive_int(n_query, "n_query")
+    noise = check_nonnegative(noise, "noise")
+    params = family.sample_params(rng, n_targets, band)
+    cx = rng.uniform(*family.domain, size=(n_targets, context_size))
+    cy = np.stack([family.evaluate(c, p) for c, p in zip(cx, params, strict=True)])
+    cy = cy + noise * rng.standard_normal(cy.shape)
+    qx = np.broadcast_to(_grid(family, n_query), (n_targets, n_query))
+    qy = np.stack([family.evaluate(q, p) for q, p in zip(qx, params, strict=True)])
+    return TargetSet(band, cx[..., None], cy, qx[..., None].copy(), qy, params)

@@ -1,0 +1,116 @@
+"""What a task family is: a function f(x, theta), its input domain, the training
+support of theta, and the extrapolation bands beyond it.
+
+Bands (documented in docs/param.md): with support [lo, hi] and width w = hi - lo,
+``in_support`` is [lo, hi], ``F1`` the next half-width (hi, hi + w/2] and ``F2`` the
+half-width after that (hi + w/2, hi + w]. Nuisance parameters (phases, offsets)
+vary within fixed ranges in every band, so only theta is ever out of support.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rte._validation import check_choice, check_range
+from rte.errors import ValidationError
+
+BANDS = ("in_support", "F1", "F2")
+
+TaskFunction = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class TaskFamily:
+    """A family of 1-D regression tasks ``y = fn(x, theta, **nuisance)``.
+
+    Example:
+        >>> import numpy as np
+        >>> fam = TaskFamily("damped", lambda x, theta: np.exp(-theta * x), support=(1, 3),
+        ...                  domain=(0, 2))
+        >>> fam.band("F2")
+        (4.0, 5.0)
+    """
+
+    name: str
+    fn: TaskFunction
+    support: tuple[float, float]
+    domain: tuple[float, float] = (-1.0, 1.0)
+    nuisance: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValidationError(f"TaskFamily name must be a non-empty string. Got {self.name!r}.")
+        if not callable(self.fn):
+            raise ValidationError(
+                f"TaskFamily {self.name!r}: fn must be a callable f(x, theta). Got {self.fn!r}."
+            )
+        object.__setattr__(self, "support", check_range(*self.support, f"{self.name} support"))
+        object.__setattr__(self, "domain", check_range(*self.domain, f"{self.name} domain"))
+        nuisance = {
+            key: check_range(*rng, f"{self.name} nuisance {key!r}")
+            for key, rng in dict(self.nuisance).items()
+        }
+        object.__setattr__(self, "nuisance", nuisance)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """Names of the columns of a parameter array: theta, then the nuisances."""
+        return ("theta", *self.nuisance)
+
+    def band(self, name: str) -> tuple[float, float]:
+        """The theta interval of a band: ``in_support``, ``F1`` or ``F2``."""
+        check_choice(name, BANDS, "band")
+        lo, hi = self.support
+        w = hi - lo
+        return {"in_support": (lo, hi), "F1": (hi, hi + w / 2), "F2": (hi + w / 2, hi + w)}[name]
+
+    def sample_params(
+        self, rng: np.random.Generator, n: int, band: str = "in_support"
+    ) -> np.ndarray:
+        """Draw ``n`` parameter rows (theta, *nuisance) with theta uniform in ``band``."""
+        lo, hi = self.band(band)
+        cols = [rng.uniform(lo, hi, n)]
+        cols += [rng.uniform(a, b, n) for a, b in self.nuisance.values()]
+        return np.stack(cols, axis=1)
+
+    def evaluate(self, x: np.ndarray, params: np.ndarray) -> np.ndarray:
+        """Evaluate one task (a parameter row) at inputs ``x`` of shape (n,) or (n, 1)."""
+        xs = np.asarray(x, dtype=np.float64).reshape(-1)
+        kwargs = {key: float(v) for key, v in zip(self.nuisance, params[1:], strict=True)}
+        y = np.asarray(self.fn(xs, float(params[0]), **kwargs), dtype=np.float64)
+        if y.shape != xs.shape:
+            raise ValidationError(
+                f"TaskFamily {self.name!r}: fn must return one value per input, shape "
+                f"{xs.shape}. Got shape {y.shape}."
+            )
+        if not np.all(np.isfinite(y)):
+            raise ValidationError(
+                f"TaskFamily {self.name!r} returned NaN/inf at params {params.tolist()}; "
+                "narrow the support or the domain."
+            )
+        return y
+
+
+_FAMILIES: dict[str, TaskFamily] = {}
+
+
+def register_family(family: TaskFamily) -> TaskFamily:
+    """Add ``family`` to the registry the CLI and benchmark look names up in."""
+    _FAMILIES[family.name] = family
+    return family
+
+
+def get_family(name: str) -> TaskFamily:
+    """Look a registered family up by name; unknown names list the known ones."""
+    check_choice(name, _FAMILIES, "family")
+    return _FAMILIES[name]
+
+
+def family_names() -> list[str]:
+    """Names of every registered family, sorted."""
+    return sorted(_FAMILIES)

@@ -1,0 +1,69 @@
+"""LoRA training and the safetensors adapter round trip."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import torch
+
+from rte.errors import ModelFileError, ValidationError
+from rte.sequence.lora import LoraSettings, detach_lora, load_adapter, save_adapter, train_lora
+from rte.sequence.prompts import Encoder, Example
+
+EXAMPLES = [Example("ab ->", " ba\n"), Example("cd ->", " dc\n")]
+
+
+def _train(model: Any, tokenizer: Any, steps: int = 20) -> tuple[Any, list[float]]:
+    losses: list[float] = []
+    settings = LoraSettings(steps=steps, batch_size=2, learning_rate=1e-2, warmup=1)
+    peft_model = train_lora(
+        model,
+        Encoder(tokenizer),
+        lambda _s: EXAMPLES,
+        settings,
+        seed=0,
+        on_step=lambda _s, loss: losses.append(loss),
+    )
+    return peft_model, losses
+
+
+def test_training_lowers_the_answer_loss(model: Any, tokenizer: Any) -> None:
+    _, losses = _train(model, tokenizer)
+    assert losses[-1] < losses[0]
+
+
+def test_adapter_round_trip_gives_same_logits(model: Any, tokenizer: Any, tmp_path: Any) -> None:
+    base_copy = copy.deepcopy(model)
+    peft_model, _ = _train(model, tokenizer, steps=3)
+    folder = save_adapter(peft_model, tmp_path / "adapter")
+    assert (folder / "adapter_model.safetensors").is_file()
+    assert not list(folder.glob("*.bin"))
+    batch = Encoder(tokenizer).encode(EXAMPLES)
+    with torch.inference_mode():
+        expected = peft_model(input_ids=batch.input_ids).logits
+        plain = base_copy(input_ids=batch.input_ids).logits
+        loaded = load_adapter(base_copy, folder)
+        got = loaded(input_ids=batch.input_ids).logits
+    torch.testing.assert_close(got, expected)
+    assert not torch.allclose(plain, expected)  # the adapter changes the model
+
+
+def test_detach_restores_the_base_model(model: Any, tokenizer: Any) -> None:
+    batch = Encoder(tokenizer).encode(EXAMPLES)
+    with torch.inference_mode():
+        before = model(input_ids=batch.input_ids).logits
+    peft_model, _ = _train(model, tokenizer, steps=2)
+    base = detach_lora(peft_model)
+    with torch.inference_mode():
+        torch.testing.assert_close(base(input_ids=batch.input_ids).logits, before)
+
+
+def test_missing_adapter_and_bad_settings(model: Any, tmp_path: Any) -> None:
+    with pytest.raises(ModelFileError, match=r"adapter_model\.safetensors"):
+        load_adapter(model, tmp_path)
+    with pytest.raises(ValidationError, match="steps must be an integer >= 1"):
+        LoraSettings(steps=0)
+    with pytest.raises(ValidationError, match="learning_rate must be > 0"):
+        LoraSettings(learning_rate=0.0)

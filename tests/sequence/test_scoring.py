@@ -1,0 +1,120 @@
+"""Likelihood scoring ranks the true decomposition first for a model fitted on a trivial bank."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from conftest import tiny_model, tiny_tokenizer
+
+from rte.sequence.prompts import Encoder, Example
+from rte.sequence.scoring import (
+    ScoringSettings,
+    answer_nll,
+    best_decomposition,
+    context_scores,
+    generate_answers,
+)
+from rte.sequence.tasks import Decomposition, Split, make_target
+
+ANCHORS = {"id": str, "up": str.upper}
+PHIS = {"dup": lambda s: s + s, "same": lambda s: s}
+
+
+class ToySuite:
+    """One-letter inputs; anchors id / up; phi dup / same. Four distinct tasks."""
+
+    family = "toy"
+    metric = "exact_match"
+    choices = None
+    n_context = 2
+    max_answer_chars = 2
+
+    def sample_input(self, rng: np.random.Generator) -> str:
+        return "abcd"[int(rng.integers(4))]
+
+    def anchor_output(self, anchor: str, x: str) -> str:
+        return ANCHORS[anchor](x)
+
+    def apply_phi(self, phi: str, anchor_out: str, x: str) -> str:
+        return PHIS[phi](anchor_out)
+
+    def psi_prompt(self, x: str, anchor_out: str, phi: str) -> str:
+        return f"{anchor_out} {phi} ->"
+
+    def psi_answer(self, x: str, phi: str, y: str) -> str:
+        return self.answer(y)
+
+    def fewshot_prompt(self, context: tuple[tuple[str, str], ...], x: str) -> str:
+        return "\n".join([*(f"{a} -> {b}" for a, b in context), f"{x} ->"])
+
+    def answer(self, y: str) -> str:
+        return f" {y}\n"
+
+    def parse(self, text: str) -> str:
+        return text.strip()
+
+    def split(self, rng: np.random.Generator) -> Split:
+        raise NotImplementedError
+
+
+CANDIDATES = [Decomposition(a, p) for a in ANCHORS for p in PHIS]
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[Any, Encoder]:
+    """The tiny model fully fine-tuned on every Psi example of the toy bank."""
+    tokenizer = tiny_tokenizer()
+    model = tiny_model(len(tokenizer))
+    suite, encoder = ToySuite(), Encoder(tokenizer)
+    examples = [
+        Example(
+            suite.psi_prompt(x, suite.anchor_output(d.anchor, x), d.phi),
+            suite.answer(suite.apply_phi(d.phi, suite.anchor_output(d.anchor, x), x)),
+        )
+        for d in CANDIDATES
+        for x in "abcd"
+    ]
+    batch = encoder.encode(examples)
+    torch.manual_seed(0)
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(150):
+        loss = model(
+            input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels
+        ).loss
+        loss.backward()
+        optimiser.step()
+        optimiser.zero_grad()
+    model.eval()
+    assert float(loss.detach()) < 0.05
+    return model, encoder
+
+
+@pytest.mark.parametrize("truth", CANDIDATES)
+def test_true_decomposition_ranks_first(fitted: tuple[Any, Encoder], truth: Decomposition) -> None:
+    model, encoder = fitted
+    suite = ToySuite()
+    target = make_target(suite, truth, "toy", np.random.default_rng(1), n_context=3, n_queries=1)
+    scores = context_scores(model, encoder, suite, CANDIDATES, target.context, batch_size=3)
+    # Candidates that are the same function on the context (e.g. up∘same on
+    # 'a' vs id∘same only if the letter is its own capital) never occur here.
+    assert CANDIDATES[int(np.argmin(scores))] == truth
+    pruned = ScoringSettings(batch_size=2, probe=1, keep=2)
+    found = best_decomposition(model, encoder, suite, CANDIDATES, target.context, pruned)
+    assert found == truth
+    x = target.queries[0][0]
+    prompt = suite.psi_prompt(x, suite.anchor_output(truth.anchor, x), truth.phi)
+    (text,) = generate_answers(model, encoder, [prompt], max_new_tokens=4, batch_size=1)
+    assert suite.parse(text) == target.queries[0][1]
+
+
+def test_nll_independent_of_batching_and_padding(model: Any, tokenizer: Any) -> None:
+    encoder = Encoder(tokenizer)
+    examples = [Example("a ->", " b\n"), Example("abcdefgh ->", " zz\n"), Example("a ->", " b\n")]
+    together = answer_nll(model, encoder, examples, batch_size=8)
+    alone = np.array([answer_nll(model, encoder, [e], batch_size=1)[0] for e in examples])
+    np.testing.assert_allclose(together, alone, rtol=1e-4, atol=1e-4)
+    assert together[0] == together[2]
