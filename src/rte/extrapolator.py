@@ -3,7 +3,10 @@ few context points, and say which anchor and which phi the prediction used."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,13 +16,15 @@ from rte._validation import check_context, check_inputs, check_nonnegative, chec
 from rte.base import check_is_fitted
 from rte.decompose import TransformationRange, choose_anchors
 from rte.embedding import FisherEmbedding
-from rte.errors import ValidationError
+from rte.errors import RTEError, ValidationError
 from rte.nn import train_regressor
 from rte.operator import RelationalOperator
 from rte.scaling import Scaling
 from rte.tasks.bank import TaskBank
 from rte.tasks.interpolate import AnchorInterpolator
 
+# Inputs further than this many bank spreads from the bank are refused (float32 range).
+_MAX_SCALED = 1e6
 # Rows of (target, anchor, point) evaluated per forward pass while scoring anchors.
 _SCORE_CHUNK_ROWS = 200_000
 
@@ -31,7 +36,7 @@ class RTEConfig:
     embedding_dim: int = field(default=6, metadata={"help": "Largest task-embedding size."})
     probe_width: int = field(default=128, metadata={"help": "Hidden units of the Fisher probe."})
     prior_noise: float = field(
-        default=1e-4, metadata={"help": "Prior noise of the probe's subspace adaptation."}
+        default=1e-3, metadata={"help": "Prior noise of the probe's subspace adaptation."}
     )
     width: int = field(default=128, metadata={"help": "Hidden units per layer of Psi."})
     depth: int = field(default=3, metadata={"help": "Hidden layers of Psi."})
@@ -108,8 +113,13 @@ class RelationalTaskExtrapolator:
     def __init__(self, **params: Any) -> None:
         self.config = RTEConfig.from_dict(params)
 
-    def fit(self, bank: TaskBank) -> RelationalTaskExtrapolator:
-        """Embed the bank, train Psi on task pairs and calibrate the decomposition."""
+    def fit(
+        self, bank: TaskBank, progress: Callable[[int, float], None] | None = None
+    ) -> RelationalTaskExtrapolator:
+        """Embed the bank, train Psi on task pairs and calibrate the decomposition.
+
+        ``progress(step, loss)`` is called after each training step of Psi (progress bars).
+        """
         if not isinstance(bank, TaskBank):
             raise ValidationError(f"fit expects a TaskBank. Got {type(bank).__name__}.")
         cfg = self.config
@@ -133,7 +143,13 @@ class RelationalTaskExtrapolator:
             z, yt, bank.mask, bank_emb, context_emb, interpolator, cfg.batch_size
         )
         self.losses_ = train_regressor(
-            psi, sampler, steps=cfg.steps, lr=cfg.lr, seed=cfg.seed, loss_fn=_psi_loss
+            psi,
+            sampler,
+            steps=cfg.steps,
+            lr=cfg.lr,
+            seed=cfg.seed,
+            loss_fn=_psi_loss,
+            progress=progress,
         )
         self.bank_ = bank
         self.scaling_ = scaling
@@ -142,6 +158,24 @@ class RelationalTaskExtrapolator:
         self.psi_ = psi
         self.range_ = TransformationRange.from_embeddings(bank_emb, rng)
         return self
+
+    def save(self, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None) -> Path:
+        """Write the fitted model to directory ``path``: safetensors weights + JSON description.
+
+        ``metadata`` (JSON-ready, e.g. table column names) is stored alongside; see
+        :mod:`rte.persistence` for the format and its safety checks.
+        """
+        from rte.persistence import save_model  # persistence imports this module
+
+        check_is_fitted(self, "psi_")
+        return save_model(self, path, metadata)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> RelationalTaskExtrapolator:
+        """Read a model saved by :meth:`save`; a damaged or newer file raises ModelFileError."""
+        from rte.persistence import load_model
+
+        return load_model(path)
 
     def simulated_context_embeddings(
         self, bank: TaskBank, embedding: FisherEmbedding, rng: np.random.Generator, n_draws: int = 8
@@ -178,13 +212,21 @@ class RelationalTaskExtrapolator:
         """Predict T targets at once: context_x (T, k, d), context_y (T, k), query_x (T, Q, d)."""
         check_is_fitted(self, "psi_")
         cx, cy, qx = _check_batch(context_x, context_y, query_x, self.bank_.dim)
+        self._check_scale(cx, cy, qx)
         phi_all = self.embedding_.transform(cx, cy)[:, None, :] - self.embedding_.bank_embeddings_
         distance = self.range_.distance(phi_all)
-        loss = self._context_losses(cx, cy, phi_all)
+        needed = distance <= self.range_.threshold
+        needed[np.arange(len(needed)), distance.argmin(axis=1)] = True  # the fallback anchor
+        loss = self._context_losses(cx, cy, phi_all, needed)
         anchors = choose_anchors(loss, distance, self.range_.threshold)
         rows = np.arange(len(anchors))
         phi = phi_all[rows, anchors]
         y = self.evaluate_psi(anchors, phi, qx)
+        if not np.all(np.isfinite(y)):
+            raise RTEError(
+                "Psi produced non-finite predictions; the context is too far from anything "
+                "seen in training. Check its units against the bank's."
+            )
         return Decomposition(
             y=y,
             anchor_index=anchors,
@@ -193,6 +235,20 @@ class RelationalTaskExtrapolator:
             context_mse=loss[rows, anchors] * self.scaling_.y_std**2,
             phi_in_range=distance[rows, anchors] <= self.range_.threshold,
         )
+
+    def _check_scale(self, cx: np.ndarray, cy: np.ndarray, qx: np.ndarray) -> None:
+        """Refuse inputs so far outside the bank's ranges that float32 maths would overflow."""
+        for name, scaled in (
+            ("context_x", self.scaling_.x(cx)),
+            ("context_y", self.scaling_.y(cy)),
+            ("query_x", self.scaling_.x(qx)),
+        ):
+            worst = float(np.abs(scaled).max())
+            if worst > _MAX_SCALED:
+                raise ValidationError(
+                    f"{name} lies {worst:.3g} bank spreads away from the training data; at most "
+                    f"{_MAX_SCALED:g} is supported. Check that its units match the bank's."
+                )
 
     def evaluate_psi(self, anchors: np.ndarray, phi: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Psi(x, f_anchor, phi) in original units: anchors (B,), phi (B, r), x (B, n, d)."""
@@ -205,26 +261,34 @@ class RelationalTaskExtrapolator:
             out = self.psi_(z, anchor_y, ph).double().numpy()
         return self.scaling_.y_inverse(out)
 
-    def _context_losses(self, cx: np.ndarray, cy: np.ndarray, phi_all: np.ndarray) -> np.ndarray:
-        """Psi's mean squared error on each target's context for every anchor, (T, M), scaled."""
-        t, m = phi_all.shape[:2]
+    def _context_losses(
+        self, cx: np.ndarray, cy: np.ndarray, phi_all: np.ndarray, needed: np.ndarray
+    ) -> np.ndarray:
+        """Psi's mean squared error on each target's context, (T, M), scaled.
+
+        Only (target, anchor) pairs with ``needed`` (T, M) set are evaluated; the others
+        are inf. Predict asks only for the pairs the decomposition can choose (admissible
+        ones and the nearest), which makes far extrapolation several times faster.
+        """
+        t_idx, a_idx = np.nonzero(needed)
         k = cx.shape[1]
         z = torch.as_tensor(self.scaling_.x(cx), dtype=torch.float32)
         yt = torch.as_tensor(self.scaling_.y(cy), dtype=torch.float32)
-        phi = torch.as_tensor(phi_all, dtype=torch.float32)
-        anchors = torch.arange(m)
-        per_chunk = max(1, _SCORE_CHUNK_ROWS // (m * k))
-        losses = []
+        phi = torch.as_tensor(phi_all[t_idx, a_idx], dtype=torch.float32)
+        targets, anchors = torch.as_tensor(t_idx), torch.as_tensor(a_idx)
+        per_chunk = max(1, _SCORE_CHUNK_ROWS // k)
+        losses = [torch.empty(0)]
         with torch.no_grad():
-            for start in range(0, t, per_chunk):
-                stop = min(start + per_chunk, t)
-                n = stop - start
-                zc = z[start:stop, None].expand(n, m, k, z.shape[-1]).reshape(n * m, k, -1)
-                anchor_y = self.interpolator_(anchors.repeat(n), zc)
-                ph = phi[start:stop].reshape(n * m, 1, -1).expand(-1, k, -1)
-                pred = self.psi_(zc, anchor_y, ph).reshape(n, m, k)
-                losses.append(((pred - yt[start:stop, None]) ** 2).mean(-1))
-        return torch.cat(losses).double().numpy()
+            for start in range(0, len(t_idx), per_chunk):
+                rows = slice(start, start + per_chunk)
+                zc = z[targets[rows]]
+                anchor_y = self.interpolator_(anchors[rows], zc)
+                ph = phi[rows, None, :].expand(-1, k, -1)
+                pred = self.psi_(zc, anchor_y, ph)
+                losses.append(((pred - yt[targets[rows]]) ** 2).mean(-1))
+        loss = np.full(needed.shape, np.inf)
+        loss[t_idx, a_idx] = torch.cat(losses).double().numpy()
+        return loss
 
 
 def _check_batch(

@@ -35,18 +35,20 @@ def train_regressor(
     seed: int,
     weight_decay: float = 0.0,
     loss_fn: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    progress: Callable[[int, float], None] | None = None,
 ) -> list[float]:
     """Train ``model`` with Adam and a cosine learning-rate decay; returns the loss curve.
 
     ``sample_batch(generator)`` draws one (inputs, targets) batch; drawing through the
-    given generator makes training deterministic for a seed.
+    given generator makes training deterministic for a seed. ``progress(step, loss)``,
+    if given, is called after every step (1-based), e.g. to drive a progress bar.
     """
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
     losses: list[float] = []
     model.train()
-    for _ in range(steps):
+    for step in range(1, steps + 1):
         inputs, targets = sample_batch(gen)
         if loss_fn is None:
             loss = torch.mean((model(inputs).squeeze(-1) - targets) ** 2)
@@ -57,6 +59,8 @@ def train_regressor(
         opt.step()
         sched.step()
         losses.append(float(loss.detach()))
+        if progress is not None:
+            progress(step, losses[-1])
     model.eval()
     return losses
 

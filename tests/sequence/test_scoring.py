@@ -16,6 +16,7 @@ from rte.sequence.scoring import (
     best_decomposition,
     context_scores,
     generate_answers,
+    prefix_groups,
 )
 from rte.sequence.tasks import Decomposition, Split, make_target
 
@@ -111,10 +112,29 @@ def test_true_decomposition_ranks_first(fitted: tuple[Any, Encoder], truth: Deco
     assert suite.parse(text) == target.queries[0][1]
 
 
-def test_nll_independent_of_batching_and_padding(model: Any, tokenizer: Any) -> None:
+def _reference_nll(model: Any, encoder: Encoder, example: Example) -> float:
+    """Plain full-sequence forward of one example, no padding, no cache."""
+    prompt, answer = encoder.ids(example.prompt), encoder.ids(example.answer)
+    ids = torch.tensor([prompt + answer])
+    with torch.inference_mode():
+        logp = torch.log_softmax(model(input_ids=ids).logits[0].float(), dim=-1)
+    return -sum(float(logp[len(prompt) + k - 1, t]) for k, t in enumerate(answer))
+
+
+def test_shared_prefix_scoring_matches_plain_forward(model: Any, tokenizer: Any) -> None:
     encoder = Encoder(tokenizer)
-    examples = [Example("a ->", " b\n"), Example("abcdefgh ->", " zz\n"), Example("a ->", " b\n")]
-    together = answer_nll(model, encoder, examples, batch_size=8)
-    alone = np.array([answer_nll(model, encoder, [e], batch_size=1)[0] for e in examples])
-    np.testing.assert_allclose(together, alone, rtol=1e-4, atol=1e-4)
-    assert together[0] == together[2]
+    examples = [
+        Example("in abcdef; anchor fed; apply up ->", " FED\n"),
+        Example("in abcdef; anchor fed; apply dup ->", " fedfed\n"),
+        Example("in abcdef; anchor cba; apply up ->", " CBA\n"),
+        Example("in xy; anchor yx; apply dup ->", " yxyx\n"),
+        Example("a ->", " b\n"),
+        Example("in abcdef; anchor fed; apply up ->", " FED\n"),
+    ]
+    expected = np.array([_reference_nll(model, encoder, e) for e in examples])
+    for batch_size in (1, 2, 64):
+        got = answer_nll(model, encoder, examples, batch_size=batch_size)
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+    rows = [encoder.ids(e.prompt) + encoder.ids(e.answer) for e in examples[:3]]
+    groups = prefix_groups(rows, [len(encoder.ids(e.prompt)) for e in examples[:3]])
+    assert groups == [(len(encoder.ids("in abcdef; anchor ")), [2, 1, 0])]

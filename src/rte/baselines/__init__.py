@@ -1,5 +1,27 @@
 """Every comparison method, one small module each; importing registers them."""
 
-from rte.baselines import context_mlp, inductive, relational
+from rte.baselines import (
+    bilinear,
+    cnp,
+    context_mlp,
+    discrete,
+    inductive,
+    maml,
+    naive,
+    relational,
+    reptile,
+    snake,
+)
 
-__all__ = ["context_mlp", "inductive", "relational"]
+__all__ = [
+    "bilinear",
+    "cnp",
+    "context_mlp",
+    "discrete",
+    "inductive",
+    "maml",
+    "naive",
+    "relational",
+    "reptile",
+    "snake",
+]

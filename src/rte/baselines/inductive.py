@@ -7,6 +7,8 @@ parameters. Both use the architecture and training budget of Psi.
 
 from __future__ import annotations
 
+import abc
+
 import numpy as np
 import torch
 
@@ -19,18 +21,19 @@ from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 
-class _InductiveMLP:
+class _InductiveMLP(abc.ABC):
     """MLP(x, descriptor) -> y; subclasses say what the descriptor is."""
 
     def __init__(self, *, seed: int) -> None:
         self.seed = seed
 
+    @abc.abstractmethod
     def _descriptors(self, bank: TaskBank) -> np.ndarray:
         """Descriptor pool per bank task, shape (M, n_draws, p)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _target_descriptors(self, targets: TargetSet) -> np.ndarray:
-        raise NotImplementedError
+        """One descriptor per target, shape (T, p)."""
 
     def fit(self, bank: TaskBank) -> _InductiveMLP:
         self.scaling_ = Scaling.fit(bank)

@@ -3,12 +3,18 @@
 The runner is suite-agnostic: a suite supplies, per (family, seed), one bank and its
 target sets; every method is fitted on that bank and predicts those targets, so all
 methods see the same tasks, contexts, queries and seeds by construction.
+
+Two optional hooks keep it generic: a suite may record a registered method under
+another name (``aliases``: the discrete suites' ``rte`` is the registry's
+``rte_discrete``), and a method may report extra per-band metrics through
+``target_metrics(targets) -> {metric: value}``, called right after it predicted
+those targets (decomposition accuracy, decomposition seconds per target).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,8 +54,13 @@ def run_episodes(
     n_episodes: int,
     methods: Sequence[str],
     progress: bool = True,
+    aliases: Mapping[str, str] | None = None,
 ) -> tuple[list[Record], list[EpisodeOutput]]:
-    """Fit and evaluate every method on every episode; MSE and seconds per method."""
+    """Fit and evaluate every method on every episode; MSE and seconds per method.
+
+    ``aliases`` maps a method name as recorded to the registry name it is built from.
+    """
+    aliases = aliases or {}
     records: list[Record] = []
     outputs: list[EpisodeOutput] = []
     with Progress(
@@ -65,7 +76,8 @@ def run_episodes(
             for name in methods:
                 bar.update(task, description=f"{ep.family} seed {ep.seed}: {name}")
                 start = time.perf_counter()
-                method = build_method(name, seed=ep.seed).fit(ep.bank)
+                method = build_method(aliases.get(name, name), seed=ep.seed).fit(ep.bank)
+                extra = getattr(method, "target_metrics", None)
                 for targets in ep.targets:
                     pred = np.asarray(method.predict_targets(targets), dtype=np.float64)
                     if pred.shape != targets.query_y.shape or not np.all(np.isfinite(pred)):
@@ -77,6 +89,10 @@ def run_episodes(
                     out.predictions[(name, targets.band)] = pred
                     value = float(mse_per_target(pred, targets.query_y).mean())
                     records.append(Record(ep.family, name, targets.band, ep.seed, "mse", value))
+                    for metric, number in (extra(targets) if extra else {}).items():
+                        records.append(
+                            Record(ep.family, name, targets.band, ep.seed, metric, float(number))
+                        )
                 seconds = time.perf_counter() - start
                 records.append(Record(ep.family, name, "all", ep.seed, "seconds", seconds))
                 bar.advance(task)

@@ -34,12 +34,22 @@ class TransformationRange:
         n_pairs: int = 20000,
         quantile: float = 0.99,
     ) -> TransformationRange:
-        """Sample training differences e_j - e_i; calibrate the threshold on other pairs."""
+        """Sample training differences e_j - e_i; calibrate the threshold on other pairs.
+
+        The calibration distance of a held-out difference is to its nearest *distinct*
+        stored difference: banks on a parameter grid repeat differences exactly, and
+        zero distances would shrink the threshold below the grid spacing.
+        """
         m = embeddings.shape[0]
         i, j = rng.integers(0, m, size=(2, 2 * n_pairs))
         diffs = embeddings[j] - embeddings[i]
-        fitted = cls(diffs[:n_pairs], np.inf)
-        fitted.threshold = float(np.quantile(fitted.distance(diffs[n_pairs:]), quantile))
+        fitted = cls(np.unique(diffs[:n_pairs], axis=0), np.inf)
+        if len(fitted.differences) < 2:
+            fitted.threshold = 0.0
+            return fitted
+        dist, _ = fitted._tree.query(diffs[n_pairs:], k=2)
+        distinct = np.where(dist[:, 0] > 1e-9, dist[:, 0], dist[:, 1])
+        fitted.threshold = float(np.quantile(distinct, quantile))
         return fitted
 
     def distance(self, phi: np.ndarray) -> np.ndarray:

@@ -59,7 +59,7 @@ class FisherEmbedding:
     variance: float = 0.9999
     probe_width: int = 128
     ridge: float = 1e-4
-    prior_noise: float = 1e-4
+    prior_noise: float = 1e-3
     n_reference: int = 512
     seed: int = 0
 

@@ -139,6 +139,7 @@ def load_language_model(
     folder = None if model in (None, DEFAULT_MODEL) else check_model_dir(model)
     force_offline()
     transformers = require("transformers")
+    transformers.utils.logging.disable_progress_bar()  # our own progress bars only
     if folder is None:
         require("gguf")
         gguf = smollm2_gguf()

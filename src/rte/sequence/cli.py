@@ -21,7 +21,10 @@ ModelOpt = Annotated[
     ),
 ]
 QuickOpt = Annotated[bool, typer.Option("--quick", help="Small smoke-test run (minutes).")]
-SeedsOpt = Annotated[int, typer.Option("--seeds", min=1, help="Independent seeds.")]
+SeedsOpt = Annotated[
+    int | None,
+    typer.Option("--seeds", min=1, help="Independent seeds. Default: 3, or 1 with --quick."),
+]
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
 DtypeOpt = Annotated[str, typer.Option("--dtype", help="auto, float32, bfloat16 or float16.")]
 ThreadsOpt = Annotated[
@@ -33,7 +36,7 @@ def _run(
     family: str,
     model: str | None,
     quick: bool,
-    seeds: int,
+    seeds: int | None,
     out: Path | None,
     device: str,
     dtype: str,
@@ -43,7 +46,7 @@ def _run(
 
     settings = BenchSettings(
         family=family,
-        seeds=seeds,
+        seeds=seeds or (1 if quick else 3),
         quick=quick,
         model=model,
         device=device,
@@ -56,7 +59,7 @@ def _run(
 def parity_command(
     model: ModelOpt = None,
     quick: QuickOpt = False,
-    seeds: SeedsOpt = 3,
+    seeds: SeedsOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Output folder. Default: runs/parity.")
     ] = None,
@@ -71,7 +74,7 @@ def parity_command(
 def strings_command(
     model: ModelOpt = None,
     quick: QuickOpt = False,
-    seeds: SeedsOpt = 3,
+    seeds: SeedsOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Output folder. Default: runs/strings.")
     ] = None,

@@ -122,7 +122,9 @@ def detach_lora(peft_model: Any) -> Any:
 def save_adapter(peft_model: Any, directory: str | Path) -> Path:
     """Save the adapter weights as safetensors (never pickle) plus its JSON config."""
     out = Path(directory)
-    peft_model.save_pretrained(str(out), safe_serialization=True)
+    # Embeddings are never tuned here; saying so skips peft's look-up of the
+    # base model's config on disk (a GGUF folder has none).
+    peft_model.save_pretrained(str(out), safe_serialization=True, save_embedding_layers=False)
     return out
 
 

@@ -15,10 +15,14 @@ Defaults, and why:
   ``anchor + x_i = sum so parity`` (see :meth:`ParitySuite.psi_answer`).
 - Few-shot prompts (sft, few_shot) show plain digit strings, half the tokens; a
   model inferring an unknown subset from examples gains nothing from labels.
-- Candidates are every bank anchor S' (1 <= |S'| <= 5) with every index i not in
-  S', so the search does not know the target's size. Scoring cost does not grow
-  with that: a Psi prompt depends only on (x, parity_S'(x), i), 2 * n per
-  context input, and distinct prompts are scored once.
+- Candidates are one expansion step beyond the bank, the issue's construction:
+  every largest bank task S' (|S'| = 5) with every index i not in S'. That
+  covers all 6-subsets evenly, so it says nothing about which one a target
+  is. A pilot that also offered the smaller anchors drowned the truth in
+  spurious subsets consistent with 10 context pairs (about 3.8k candidates
+  over 848 distinct functions of size <= 6, versus 1,260 over 210). Scoring
+  cost does not depend on the count: a Psi prompt depends only on
+  (x, parity_S'(x), i), 2 n per context input, each scored once.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import numpy as np
 
 from rte._validation import check_positive_int
 from rte.errors import ValidationError
-from rte.sequence.tasks import Decomposition, Split, Target, make_target
+from rte.sequence.tasks import Decomposition, Split, make_target
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -66,9 +70,6 @@ class ParitySuite:
     n_context: int = field(default=10, metadata={"help": "Context pairs per target."})
     n_queries: int = field(default=16, metadata={"help": "Held-out query inputs per target."})
     n_targets: int = field(default=8, metadata={"help": "Test targets per band and seed."})
-    in_support_band: bool = field(
-        default=True, metadata={"help": "Also test held-out inputs of |S| = max size tasks."}
-    )
 
     family = "parity"
     metric = "accuracy"
@@ -161,28 +162,23 @@ class ParitySuite:
         return out
 
     def split(self, rng: np.random.Generator) -> Split:
-        """Bank |S| <= max size; targets |S| = max + 1 (and held-out inputs of |S| = max)."""
-        train = self.relations(range(1, self.max_train_size + 1))
-        # Candidates: any non-empty bank anchor plus any new index.
-        candidates = self.relations(range(2, self.max_train_size + 2))
+        """Bank: 1 <= |S| <= max size. Targets: |S| = max + 1, as a max-size anchor + i."""
         top = self.max_train_size
-        targets: list[Target] = []
-        bands = [(self.held_out_band, top + 1)]
-        if self.in_support_band:
-            bands.append((f"S{top}", top))
-        for band, size in bands:
-            for _ in range(self.n_targets):
-                subset = tuple(sorted(rng.choice(self.n_bits, size, replace=False).tolist()))
-                i = int(rng.choice(subset))
-                truth = Decomposition(subset_name(tuple(j for j in subset if j != i)), LETTERS[i])
-                targets.append(
-                    make_target(
-                        self,
-                        truth,
-                        band,
-                        rng,
-                        n_context=self.n_context,
-                        n_queries=self.n_queries,
-                    )
+        train = self.relations(range(1, top + 1))
+        candidates = self.relations(range(top + 1, top + 2))
+        targets = []
+        for _ in range(self.n_targets):
+            subset = tuple(sorted(rng.choice(self.n_bits, top + 1, replace=False).tolist()))
+            i = int(rng.choice(subset))
+            truth = Decomposition(subset_name(tuple(j for j in subset if j != i)), LETTERS[i])
+            targets.append(
+                make_target(
+                    self,
+                    truth,
+                    self.held_out_band,
+                    rng,
+                    n_context=self.n_context,
+                    n_queries=self.n_queries,
                 )
+            )
         return Split(tuple(train), tuple(candidates), tuple(targets))

@@ -63,16 +63,16 @@ def build(settings: BenchSettings) -> tuple[SequenceSuite, LoraSettings, Scoring
     behind each number); none was tuned on test targets.
     """
     quick = settings.quick
+    steps = 30 if quick else (40 if settings.family == "parity" else 60)
+    lora = LoraSettings(steps=steps, batch_size=8, learning_rate=3e-3)
     if settings.family == "parity":
         suite: SequenceSuite = ParitySuite(
-            n_targets=3 if quick else 8, n_queries=8 if quick else 16
+            n_targets=3 if quick else 6, n_queries=8 if quick else 12
         )
-        lora = LoraSettings(steps=30 if quick else 80, batch_size=8)
         scoring = ScoringSettings(batch_size=64)
     else:
-        suite = StringSuite(n_targets=4 if quick else 12)
-        lora = LoraSettings(steps=30 if quick else 80, batch_size=8)
-        scoring = ScoringSettings(batch_size=64, probe=1, keep=12)
+        suite = StringSuite(n_targets=3 if quick else 8)
+        scoring = ScoringSettings(batch_size=64, probe=1, keep=8)
     return suite, lora, scoring
 
 

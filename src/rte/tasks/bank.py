@@ -1,7 +1,9 @@
 """Task banks (the training tasks) and target sets (unseen tasks with small contexts).
 
 A :class:`TaskBank` stores every task's observations padded into one array, so
-embeddings and pair sampling run batched over tasks.
+embeddings and pair sampling run batched over tasks. Banks and target sets of the
+discrete regimes (length, composition) also carry one :class:`RelationLabel` per
+task; methods that do not use relation labels simply ignore them.
 """
 
 from __future__ import annotations
@@ -19,12 +21,29 @@ from rte.tasks.family import TaskFamily
 MIN_POINTS_PER_TASK = 3
 
 
+@dataclass(frozen=True)
+class RelationLabel:
+    """A task's discrete relation, known in training: the task is ``phi`` applied to ``anchor``.
+
+    ``structure`` names the task (e.g. ``"sin(cube)"``); ``anchor`` is the task id of its
+    anchor in the training bank and ``phi`` the relation label, both None for a task
+    built from no bank task; ``can_anchor`` says whether the task may serve as an
+    anchor at all (in the composition regime only single primitives do).
+    """
+
+    structure: str
+    anchor: str | None = None
+    phi: str | None = None
+    can_anchor: bool = True
+
+
 @dataclass(frozen=True, eq=False)
 class TaskBank:
     """Training tasks: inputs ``x`` (M, N, d), outputs ``y`` (M, N), ``mask`` (M, N).
 
     Build one with :meth:`from_tasks` (validated) or :func:`sample_bank`.
-    ``params`` (M, p) holds true task parameters when known (oracle methods only).
+    ``params`` (M, p) holds true task parameters when known (oracle methods only);
+    ``labels`` one :class:`RelationLabel` per task in the discrete regimes.
     """
 
     x: np.ndarray
@@ -33,6 +52,7 @@ class TaskBank:
     task_ids: tuple[str, ...]
     params: np.ndarray | None = None
     param_names: tuple[str, ...] = ()
+    labels: tuple[RelationLabel, ...] | None = None
 
     @classmethod
     def from_tasks(
@@ -42,6 +62,7 @@ class TaskBank:
         task_ids: Sequence[str] | None = None,
         params: np.ndarray | None = None,
         param_names: Sequence[str] = (),
+        labels: Sequence[RelationLabel] | None = None,
     ) -> TaskBank:
         """Validate per-task arrays and pad them into a bank."""
         if len(xs) != len(ys):
@@ -85,7 +106,14 @@ class TaskBank:
             params = np.asarray(params, dtype=np.float64).reshape(m, -1)
             if not np.all(np.isfinite(params)):
                 raise ValidationError("Task parameters must be finite. Got NaN/inf values.")
-        return cls(x_pad, y_pad, mask, tuple(ids), params, tuple(param_names))
+        if labels is not None:
+            labels = tuple(labels)
+            if len(labels) != m or not all(isinstance(lb, RelationLabel) for lb in labels):
+                raise ValidationError(
+                    f"labels must be {m} RelationLabel objects, one per task. Got {len(labels)} "
+                    "items; build them with rte.tasks.RelationLabel."
+                )
+        return cls(x_pad, y_pad, mask, tuple(ids), params, tuple(param_names), labels)
 
     @property
     def n_tasks(self) -> int:
@@ -121,7 +149,8 @@ class TargetSet:
     """Unseen target tasks of one band, each with a small noisy context and clean queries.
 
     Shapes: ``context_x`` (T, k, d), ``context_y`` (T, k), ``query_x`` (T, Q, d),
-    ``query_y`` (T, Q); ``params`` (T, p) are the true parameters (oracles only).
+    ``query_y`` (T, Q); ``params`` (T, p) are the true parameters and ``labels`` the
+    true relation labels (anchors are bank task ids): oracles and scoring only.
     """
 
     band: str
@@ -130,6 +159,7 @@ class TargetSet:
     query_x: np.ndarray
     query_y: np.ndarray
     params: np.ndarray | None = None
+    labels: tuple[RelationLabel, ...] | None = None
 
     @property
     def n_targets(self) -> int:

@@ -66,4 +66,34 @@ EXPONENTIAL = register_family(
     )
 )
 
-DEFAULT_PARAM_FAMILIES = ("quadratic", "cubic", "sine_trend", "triangle_trend", "exponential")
+# Families whose parameter acts non-linearly on the output (a frequency, a power):
+# a model that continues a linear trend in theta cannot extrapolate them.
+SINE_FREQUENCY = register_family(
+    TaskFamily(
+        "sine_frequency",
+        lambda x, theta, phase: np.sin(theta * x + phase),
+        support=(1.0, 2.0),
+        domain=(-3.0, 3.0),
+        nuisance={"phase": (0.0, 0.5)},
+        description="sin(theta * x + phase)",
+    )
+)
+POWER = register_family(
+    TaskFamily(
+        "power",
+        lambda x, theta: x**theta,
+        support=(1.0, 2.0),
+        domain=(0.0, 2.0),
+        description="x^theta on x >= 0",
+    )
+)
+
+DEFAULT_PARAM_FAMILIES = (
+    "quadratic",
+    "cubic",
+    "sine_trend",
+    "triangle_trend",
+    "exponential",
+    "sine_frequency",
+    "power",
+)

@@ -1,0 +1,190 @@
+"""What the two discrete suites (``rte bench length``, ``rte bench comp``) share:
+method names, the config fields, running, tables, results.json and the plot.
+
+In these suites ``rte`` is the discrete-regime RTE with strategy-B decomposition and
+``transductive_oracle`` its true-decomposition oracle: the runner builds them from
+the registry names in :data:`ALIASES` and records them under the suite's names.
+Any other registered method runs as itself and simply ignores the relation labels.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from rich.console import Console
+
+from rte._validation import check_nonnegative, check_positive_int
+from rte.bench.plots import save_figure
+from rte.bench.results import Record, write_results
+from rte.bench.runner import Episode, EpisodeOutput, mse_per_target, run_episodes
+from rte.bench.table import results_table
+from rte.errors import ValidationError
+from rte.registry import get_method
+
+DISCRETE_METHODS = ("rte", "naive", "transductive_oracle", "context_mlp", "rte_exhaustive")
+ALIASES = {"rte": "rte_discrete", "transductive_oracle": "transductive_oracle_discrete"}
+
+
+@dataclass(frozen=True)
+class DiscreteSuiteConfig:
+    """Settings both discrete suites share; stored in results.json."""
+
+    methods: tuple[str, ...] = field(
+        default=DISCRETE_METHODS, metadata={"help": "Methods to run (any registered name)."}
+    )
+    seeds: int = field(default=3, metadata={"help": "Number of seeds; each draws new tasks."})
+    first_seed: int = field(
+        default=0,
+        metadata={"help": "First seed. Benchmarks report 0..; choices are made on 100.. only."},
+    )
+    n_points: int = field(default=64, metadata={"help": "Grid points per training task."})
+    context_size: int = field(default=10, metadata={"help": "Context points per target (k)."})
+    noise: float = field(default=0.05, metadata={"help": "Std of the context noise."})
+    n_query: int = field(default=100, metadata={"help": "Query points per target."})
+
+    def __post_init__(self) -> None:
+        if not self.methods:
+            raise ValidationError("methods must name at least one method.")
+        for method in self.methods:
+            get_method(ALIASES.get(method, method))
+        check_positive_int(self.seeds, "seeds")
+        check_positive_int(self.first_seed, "first_seed", 0)
+        check_positive_int(self.n_points, "n_points", 3)
+        check_positive_int(self.context_size, "context_size", 2)
+        check_positive_int(self.n_query, "n_query")
+        check_nonnegative(self.noise, "noise")
+
+    @property
+    def target_options(self) -> dict[str, float | int]:
+        """Keyword arguments of :func:`rte.tasks.labelled.labelled_targets`."""
+        return {"context_size": self.context_size, "noise": self.noise, "n_query": self.n_query}
+
+    def seed_range(self) -> range:
+        """The seeds this run covers."""
+        return range(self.first_seed, self.first_seed + self.seeds)
+
+
+def per_structure_records(outputs: Sequence[EpisodeOutput], band: str) -> list[Record]:
+    """MSE per target structure (e.g. each held-out composition) in ``band``: records with
+    the structure as ``family``, per method and seed."""
+    records = []
+    for out in outputs:
+        targets = next(t for t in out.episode.targets if t.band == band)
+        assert targets.labels is not None
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, label in enumerate(targets.labels):
+            groups[label.structure].append(i)
+        for (method, b), pred in out.predictions.items():
+            if b != band:
+                continue
+            mse = mse_per_target(pred, targets.query_y)
+            for name, rows in groups.items():
+                value = float(mse[rows].mean())
+                records.append(Record(name, method, band, out.episode.seed, "mse", value))
+    return records
+
+
+def plot_far_target(output: EpisodeOutput, band: str, path: Path) -> None:
+    """One target of ``band``: truth, context, and the predictions of rte and naive."""
+    ep = output.episode
+    targets = next(t for t in ep.targets if t.band == band)
+    x = targets.query_x[0, :, 0]
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    ax.plot(x, targets.query_y[0], color="black", lw=2, label="truth")
+    ax.scatter(
+        targets.context_x[0, :, 0],
+        targets.context_y[0],
+        color="black",
+        s=18,
+        zorder=5,
+        label="context",
+    )
+    for name, colour, ls in (("rte", "#1f77b4", "-"), ("naive", "#d62728", "--")):
+        if (name, band) in output.predictions:
+            ax.plot(x, output.predictions[(name, band)][0], color=colour, ls=ls, lw=1.8, label=name)
+    structure = targets.labels[0].structure if targets.labels else ""
+    ax.set_title(f"{ep.family}: one {band} target, {structure} (seed {ep.seed})")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(fontsize=7, loc="best")
+    save_figure(fig, path)
+
+
+def run_discrete_suite(
+    suite: str,
+    config: DiscreteSuiteConfig,
+    episodes: Callable[[], Iterator[Episode]],
+    bands: Sequence[str],
+    out_dir: str | Path,
+    *,
+    per_structure_band: str | None = None,
+    console: Console | None = None,
+) -> Path:
+    """Run every method, print the tables, write results.json and the far-target plot
+    (last band, first seed). With ``per_structure_band``, also MSE per target structure."""
+    console = console or Console(width=max(Console().width, 120))
+    start = time.perf_counter()
+    records, outputs = run_episodes(episodes, config.seeds, config.methods, aliases=ALIASES)
+    if per_structure_band is not None:
+        records += per_structure_records(outputs, per_structure_band)
+    seconds = time.perf_counter() - start
+    specs = {m: get_method(ALIASES.get(m, m)) for m in config.methods}
+    access = {m: spec.access for m, spec in specs.items()}
+    out = Path(out_dir)
+    path = write_results(
+        out,
+        suite=suite,
+        config=asdict(config),
+        records=records,
+        seconds=seconds,
+        methods={
+            m: {"access": list(spec.access), "description": spec.description, "registry": spec.name}
+            for m, spec in specs.items()
+        },
+    )
+    n = f"mean ± std over {config.seeds} seeds"
+    aggregate = [r for r in records if r.family == suite]
+    console.print(
+        results_table(
+            aggregate,
+            metric="mse",
+            bands=bands,
+            access=access,
+            title=f"rte bench {suite}: MSE, {n}",
+        )
+    )
+    for metric, what in (
+        ("decomposition_accuracy", "decomposition top-1 accuracy"),
+        ("seconds", "decomposition seconds per target"),
+    ):
+        rows = [r for r in aggregate if r.metric == metric and r.band != "all"]
+        if rows:
+            console.print(
+                results_table(
+                    rows,
+                    metric=metric,
+                    bands=bands,
+                    access=access,
+                    title=f"rte bench {suite}: {what}, {n}",
+                )
+            )
+    if per_structure_band is not None:
+        per = [r for r in records if r.family != suite]
+        console.print(
+            results_table(
+                per,
+                metric="mse",
+                bands=(per_structure_band,),
+                access=access,
+                title=f"rte bench {suite}: MSE per target, {n}",
+            )
+        )
+    first = next(o for o in outputs if o.episode.seed == config.first_seed)
+    plot_far_target(first, bands[-1], out / f"{suite}_far_target.png")
+    console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
+    return path

@@ -1,0 +1,61 @@
+"""The length-extrapolation suite: ``rte bench length``.
+
+Per seed: a bank of ``n_chains`` Horner-polynomial chains at depths 1..8
+(:mod:`rte.tasks.length`); targets of depth 2..8 extending a bank chain (band
+``L<=8``) and of depth 9 (band ``L9``), each with a noisy context and clean queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+
+from rte._validation import check_positive_int
+from rte.bench.discrete import DiscreteSuiteConfig, run_discrete_suite
+from rte.bench.runner import Episode
+from rte.tasks.length import MAX_TRAIN_DEPTH, LengthTasks
+
+LENGTH_BANDS = ("L<=8", "L9")
+
+
+@dataclass(frozen=True)
+class LengthSuiteConfig(DiscreteSuiteConfig):
+    """Everything needed to rerun ``rte bench length``; stored in results.json."""
+
+    n_chains: int = field(default=24, metadata={"help": "Coefficient chains in the bank."})
+    n_targets: int = field(default=30, metadata={"help": "Target tasks per band."})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_positive_int(self.n_chains, "n_chains")
+        check_positive_int(self.n_targets, "n_targets")
+
+    def episodes(self) -> Iterator[Episode]:
+        """The bank and the targets of each seed, drawn from seed-derived streams."""
+        depths = {"L<=8": range(2, MAX_TRAIN_DEPTH + 1), "L9": [MAX_TRAIN_DEPTH + 1]}
+        for seed in self.seed_range():
+            tasks = LengthTasks.sample(self.n_chains, np.random.default_rng([seed, 1, 0]))
+            targets = [
+                tasks.targets(
+                    band,
+                    list(depths[band]),
+                    self.n_targets,
+                    np.random.default_rng([seed, 1, 1 + b]),
+                    **self.target_options,
+                )
+                for b, band in enumerate(LENGTH_BANDS)
+            ]
+            yield Episode("length", seed, tasks.bank(self.n_points), targets)
+
+
+def run_length_suite(
+    config: LengthSuiteConfig, out_dir: str | Path, console: Console | None = None
+) -> Path:
+    """Run the suite: tables, results.json and the plot of one depth-9 target."""
+    return run_discrete_suite(
+        "length", config, config.episodes, LENGTH_BANDS, out_dir, console=console
+    )

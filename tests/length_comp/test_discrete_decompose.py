@@ -1,0 +1,83 @@
+"""DiscreteRTE: Psi on relation labels, strategy B and exhaustive search, the oracle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rte.baselines.discrete import DiscreteRTE
+from rte.errors import NotFittedError, ValidationError
+from rte.tasks import sample_bank
+from rte.tasks.composition import CompositionTasks
+from rte.tasks.length import LengthTasks
+
+SMALL = {"steps": 600, "width": 64, "batch_size": 128, "lr": 5e-3, "top_k": 4}
+
+
+@pytest.fixture(scope="module")
+def comp() -> tuple[CompositionTasks, DiscreteRTE]:
+    tasks = CompositionTasks(
+        primitives=("sin", "square", "neg", "shift_up", "cube"),
+        held_out=(("sin", "square"), ("neg", "cube")),
+    )
+    return tasks, DiscreteRTE(seed=0, **SMALL).fit(tasks.bank(32))
+
+
+@pytest.mark.parametrize("strategy", ["amortized", "exhaustive"])
+def test_finds_the_true_decomposition_on_noiseless_data(comp, strategy) -> None:
+    tasks, model = comp
+    targets = tasks.targets(
+        "unseen", tasks.held_out, 3, np.random.default_rng(1), noise=0.0, context_size=12
+    )
+    out = model.predict_batch(targets.context_x, targets.context_y, targets.query_x, strategy)
+    assert out.anchor_id == tuple(lb.anchor for lb in targets.labels)
+    assert out.phi == tuple(lb.phi for lb in targets.labels)
+    assert out.y.shape == targets.query_y.shape
+    assert np.mean((out.y - targets.query_y) ** 2) < 0.05
+    assert out.seconds_per_target > 0
+
+
+def test_candidates_are_anchor_tasks_times_labels(comp) -> None:
+    tasks, model = comp
+    assert model.n_candidates == len(tasks.primitives) ** 2
+    anchors = {model.bank_.task_ids[a] for a in model.candidates_[:, 0].tolist()}
+    assert anchors == set(tasks.primitives)
+
+
+def test_length_decomposition_finds_the_depth_eight_anchor() -> None:
+    tasks = LengthTasks.sample(3, np.random.default_rng(0))
+    model = DiscreteRTE(seed=0, **SMALL).fit(tasks.bank(32))
+    targets = tasks.targets("L9", [9], 6, np.random.default_rng(1), noise=0.0, context_size=15)
+    truth = [(lb.anchor, lb.phi) for lb in targets.labels]
+    for strategy in ("amortized", "exhaustive"):
+        out = model.predict_batch(targets.context_x, targets.context_y, targets.query_x, strategy)
+        assert list(zip(out.anchor_id, out.phi, strict=True)) == truth
+
+
+def test_oracle_uses_the_true_decomposition(comp) -> None:
+    tasks, model = comp
+    targets = tasks.targets("unseen", tasks.held_out, 1, np.random.default_rng(2))
+    anchors, labels = model.true_decomposition(targets)
+    assert [model.bank_.task_ids[a] for a in anchors] == ["square", "cube"]
+    assert [model.vocab_[p] for p in labels] == ["sin", "neg"]
+
+
+def test_bad_input_gets_clear_errors(comp) -> None:
+    with pytest.raises(ValidationError, match="Unknown setting"):
+        DiscreteRTE(stepz=3)
+    with pytest.raises(ValidationError, match="top_k"):
+        DiscreteRTE(top_k=0)
+    with pytest.raises(NotFittedError):
+        DiscreteRTE().decompose(np.zeros((1, 3, 1)), np.zeros((1, 3)))
+    from rte.tasks import get_family
+
+    unlabelled = sample_bank(get_family("quadratic"), 4, 8, np.random.default_rng(0))
+    with pytest.raises(ValidationError, match="relation labels"):
+        DiscreteRTE().fit(unlabelled)
+    _, model = comp
+    with pytest.raises(ValidationError, match="predict_batch expects"):
+        model.predict_batch(np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((2, 5, 1)))
+    with pytest.raises(ValidationError, match="finite"):
+        model.predict_batch(np.full((1, 3, 1), np.nan), np.zeros((1, 3)), np.zeros((1, 5, 1)))
+    with pytest.raises(ValidationError, match="Unknown strategy"):
+        model.decompose(np.zeros((1, 3, 1)), np.zeros((1, 3)), "greedy")

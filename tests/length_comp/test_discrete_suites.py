@@ -1,0 +1,101 @@
+"""The length and composition suites: episodes, the runner hooks, results.json and plots."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from rte.bench.comp import COMP_BANDS, CompSuiteConfig, run_comp_suite
+from rte.bench.discrete import ALIASES, DISCRETE_METHODS
+from rte.bench.length import LENGTH_BANDS, LengthSuiteConfig, run_length_suite
+from rte.bench.runner import run_episodes
+from rte.errors import ValidationError
+from rte.registry import CONTEXT, get_method, register_method
+from rte.tasks.bank import TargetSet, TaskBank
+
+
+@register_method("_test_mean", (CONTEXT,), "test only: predicts the context mean")
+class _MeanWithMetrics:
+    def __init__(self, *, seed: int) -> None:
+        self.seed = seed
+
+    def fit(self, bank: TaskBank) -> _MeanWithMetrics:
+        return self
+
+    def predict_targets(self, targets: TargetSet) -> np.ndarray:
+        return np.broadcast_to(targets.context_y.mean(1, keepdims=True), targets.query_y.shape)
+
+    def target_metrics(self, targets: TargetSet) -> dict[str, float]:
+        return {"decomposition_accuracy": 0.5}
+
+
+def test_required_method_names_resolve_in_the_registry() -> None:
+    assert set(DISCRETE_METHODS) >= {"rte", "naive", "transductive_oracle", "context_mlp"}
+    for name in DISCRETE_METHODS:
+        get_method(ALIASES.get(name, name))
+
+
+def test_runner_records_aliases_and_method_metrics() -> None:
+    cfg = LengthSuiteConfig(seeds=1, n_chains=2, n_targets=3, n_points=16, methods=("naive",))
+    records, outputs = run_episodes(
+        cfg.episodes, 1, ["mean"], progress=False, aliases={"mean": "_test_mean"}
+    )
+    bands = {(r.band, r.metric) for r in records if r.method == "mean"}
+    assert {(b, m) for b in LENGTH_BANDS for m in ("mse", "decomposition_accuracy")} <= bands
+    assert ("mean", "L9") in outputs[0].predictions
+
+
+def test_length_suite_runs_any_registered_method(tmp_path) -> None:
+    config = LengthSuiteConfig(
+        seeds=1, first_seed=100, n_chains=2, n_targets=3, n_points=16, methods=("context_mlp",)
+    )
+    run_length_suite(config, tmp_path)
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["suite"] == "length" and data["config"]["first_seed"] == 100
+    assert data["methods"]["context_mlp"]["access"] == ["target context"]
+    assert {r["band"] for r in data["records"] if r["metric"] == "mse"} == set(LENGTH_BANDS)
+    assert (tmp_path / "length_far_target.png").stat().st_size > 0
+
+
+def test_comp_episodes_hold_out_pairs_and_group_targets() -> None:
+    config = CompSuiteConfig(seeds=2, per_composition=2, n_seen=4, methods=("context_mlp",))
+    episodes = list(config.episodes())
+    assert [e.seed for e in episodes] == [0, 1]
+    seen, unseen = episodes[0].targets
+    assert (seen.band, unseen.band) == COMP_BANDS
+    held = {lb.structure for lb in unseen.labels}
+    assert len(held) == 12 and not held & set(episodes[0].bank.task_ids)
+    assert not held & {lb.structure for lb in seen.labels}
+
+
+def test_comp_suite_reports_each_held_out_composition(tmp_path) -> None:
+    config = CompSuiteConfig(seeds=1, per_composition=1, n_seen=2, methods=("context_mlp",))
+    run_comp_suite(config, tmp_path)
+    records = json.loads((tmp_path / "results.json").read_text())["records"]
+    per = {r["family"] for r in records if r["family"] != "comp"}
+    assert "sin(cube)" in per and len(per) == 12
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"methods": ("nope",)}, "Unknown method 'nope'"),
+        ({"methods": ()}, "at least one method"),
+        ({"seeds": 0}, "seeds"),
+        ({"n_chains": 0}, "n_chains"),
+    ],
+)
+def test_bad_suite_settings_get_clear_errors(kwargs, match) -> None:
+    with pytest.raises(ValidationError, match=match):
+        LengthSuiteConfig(**kwargs)
+
+
+@pytest.mark.slow
+def test_default_methods_run_on_a_small_length_suite(tmp_path) -> None:
+    config = LengthSuiteConfig(seeds=1, first_seed=100, n_chains=4, n_targets=5)
+    run_length_suite(config, tmp_path)
+    records = json.loads((tmp_path / "results.json").read_text())["records"]
+    acc = [r for r in records if r["metric"] == "decomposition_accuracy"]
+    assert {r["method"] for r in acc} == {"rte", "rte_exhaustive"}

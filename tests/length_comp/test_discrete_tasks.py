@@ -1,0 +1,118 @@
+"""The length and composition task families: values, splits, labels and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rte.errors import ValidationError
+from rte.tasks.bank import RelationLabel, TaskBank
+from rte.tasks.composition import HELD_OUT, PRIMITIVES, CompositionTasks, composition_name
+from rte.tasks.length import COEFFICIENTS, LengthTasks, horner, step_label
+
+
+def test_horner_is_the_power_sum() -> None:
+    x = np.linspace(-1, 1, 7)
+    coeffs = [0.5, -1.0, 1.0, -0.5]
+    expected = sum(c * x ** (len(coeffs) - 1 - i) for i, c in enumerate(coeffs))
+    np.testing.assert_allclose(horner(x, coeffs), expected)
+
+
+def test_length_bank_labels_chain_each_depth_to_the_previous() -> None:
+    tasks = LengthTasks.sample(3, np.random.default_rng(0))
+    bank = tasks.bank(16)
+    assert bank.n_tasks == 3 * 8 and bank.labels is not None
+    x = bank.x[0, :, 0]
+    for tid, label, y in zip(bank.task_ids, bank.labels, bank.y, strict=True):
+        chain, depth = tid.split("-L")
+        depth = int(depth)
+        if depth == 1:
+            assert label.anchor is None and label.phi is None
+            continue
+        anchor = bank.task_ids.index(label.anchor)
+        c = tasks.chains[int(chain.removeprefix("chain")), depth]
+        assert label.phi == step_label(c)
+        np.testing.assert_allclose(y, x * bank.y[anchor] + c)
+
+
+def test_depth_nine_targets_extend_a_depth_eight_bank_task() -> None:
+    tasks = LengthTasks.sample(4, np.random.default_rng(1))
+    bank = tasks.bank(32)
+    targets = tasks.targets("L9", [9], 6, np.random.default_rng(2), noise=0.0)
+    assert targets.labels is not None
+    for label, qx, qy in zip(targets.labels, targets.query_x, targets.query_y, strict=True):
+        assert label.anchor.endswith("-L8") and label.anchor in bank.task_ids
+        chain = int(label.anchor.split("-L")[0].removeprefix("chain"))
+        step = next(c for c in COEFFICIENTS if step_label(c) == label.phi)
+        expected = qx[:, 0] * horner(qx[:, 0], tasks.chains[chain]) + step
+        np.testing.assert_allclose(qy, expected)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: horner(np.zeros(3), [1.0]),
+        lambda: LengthTasks.sample(2, np.random.default_rng(0)).task(0, 0),
+        lambda: LengthTasks.sample(2, np.random.default_rng(0), max_depth=0),
+        lambda: LengthTasks.sample(2, np.random.default_rng(0)).targets(
+            "L10", [10], 3, np.random.default_rng(0)
+        ),
+    ],
+)
+def test_depth_below_one_or_without_anchor_is_refused(call) -> None:
+    with pytest.raises(ValidationError, match="depth"):
+        call()
+
+
+def test_unseen_split_excludes_held_out_pairs_from_training() -> None:
+    tasks = CompositionTasks()
+    bank = tasks.bank(16)
+    held = {composition_name(g, h) for g, h in HELD_OUT}
+    assert bank.labels is not None
+    trained = {(lb.phi, lb.anchor) for lb in bank.labels if lb.phi is not None}
+    assert not held & set(bank.task_ids)
+    assert not held & {lb.structure for lb in bank.labels}
+    assert not set(HELD_OUT) & trained
+    assert len(trained) == len(PRIMITIVES) ** 2 - len(HELD_OUT)
+    # ... while every primitive is seen as outer and as inner function, and as a task.
+    assert {g for g, _ in trained} == set(PRIMITIVES) == {h for _, h in trained}
+    assert set(PRIMITIVES) <= set(bank.task_ids)
+    targets = tasks.targets("unseen", HELD_OUT, 2, np.random.default_rng(0))
+    assert {lb.structure for lb in targets.labels} == held
+
+
+def test_held_out_compositions_have_no_functional_twin() -> None:
+    x = np.linspace(-1, 1, 201)
+    curves = {(g, h): PRIMITIVES[g](PRIMITIVES[h](x)) for g in PRIMITIVES for h in PRIMITIVES}
+    for pair in HELD_OUT:
+        gap = min(np.abs(curves[pair] - c).max() for other, c in curves.items() if other != pair)
+        assert gap > 0.05, pair
+
+
+def test_composition_targets_evaluate_g_of_h() -> None:
+    tasks = CompositionTasks()
+    t = tasks.targets("unseen", [("sin", "cube")], 1, np.random.default_rng(0), noise=0.0)
+    np.testing.assert_allclose(t.context_y[0], np.sin(2 * t.context_x[0, :, 0] ** 3))
+    assert t.labels[0] == RelationLabel("sin(cube)", anchor="cube", phi="sin", can_anchor=False)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"primitives": ()}, "primitive set is empty"),
+        ({"primitives": ("sin", "cosh")}, "Unknown primitive 'cosh'"),
+        ({"held_out": (("sin", "tan"),)}, "Unknown held-out inner primitive 'tan'"),
+        ({"primitives": ("sin", "cos"), "held_out": (("sin", "sin"), ("sin", "cos"))}, "never"),
+    ],
+)
+def test_bad_primitive_sets_get_clear_errors(kwargs, match) -> None:
+    with pytest.raises(ValidationError, match=match):
+        CompositionTasks(**kwargs)
+
+
+def test_bank_labels_must_match_the_tasks() -> None:
+    x = np.linspace(0, 1, 5)
+    with pytest.raises(ValidationError, match="RelationLabel"):
+        TaskBank.from_tasks([x, x], [x, x], labels=[RelationLabel("a")])
+    bank = TaskBank.from_tasks([x, x], [x, x])
+    assert bank.labels is None

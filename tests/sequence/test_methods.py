@@ -1,0 +1,35 @@
+"""Training batches and scoring prompts use the suite's Psi format."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rte.sequence.methods import psi_training_batch, sft_training_batch
+from rte.sequence.parity import ParitySuite
+from rte.sequence.scoring import psi_examples
+from rte.sequence.strings import StringSuite
+
+
+def test_psi_batches_and_scoring_share_the_answer_format() -> None:
+    suite = ParitySuite()
+    split = suite.split(np.random.default_rng(0))
+    for example in psi_training_batch(suite, split, np.random.default_rng(1), 16):
+        assert example.prompt.startswith("bits ") and example.prompt.endswith("->")
+        anchor = example.prompt.split("; anchor ")[1][0]
+        steps = example.answer.split()
+        assert steps[0].startswith(anchor)  # the chain restates the anchor's bit
+    target = split.targets[0]
+    for example, (x, y) in zip(
+        psi_examples(suite, target.truth, target.context), target.context, strict=True
+    ):
+        assert example.answer == suite.psi_answer(x, target.truth.phi, y)
+        assert example.answer.endswith(f"so {y}")
+
+
+def test_sft_batches_are_few_shot_prompts_of_bank_tasks() -> None:
+    suite = StringSuite()
+    split = suite.split(np.random.default_rng(0))
+    batch = sft_training_batch(suite, split, np.random.default_rng(2), 32, n_context=4)
+    demos = [e.prompt.count("\n") for e in batch]
+    assert min(demos) >= 1 and max(demos) <= 4
+    assert all(e.answer.endswith("\n") and e.prompt.endswith("->") for e in batch)
