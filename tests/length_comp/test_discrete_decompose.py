@@ -37,6 +37,14 @@ def test_finds_the_true_decomposition_on_noiseless_data(comp, strategy) -> None:
     assert out.seconds_per_target > 0
 
 
+def test_predict_one_target_exposes_the_decomposition(comp) -> None:
+    _, model = comp
+    x = np.linspace(-1, 1, 12)
+    out = model.predict(x, np.sin(2 * x**2), np.linspace(-1, 1, 7), "exhaustive")
+    assert out.y.shape == (7,)
+    assert (out.anchor_id, out.phi) == (("square",), ("sin",))
+
+
 def test_candidates_are_anchor_tasks_times_labels(comp) -> None:
     tasks, model = comp
     assert model.n_candidates == len(tasks.primitives) ** 2

@@ -29,7 +29,12 @@ def test_psi_batches_and_scoring_share_the_answer_format() -> None:
 def test_sft_batches_are_few_shot_prompts_of_bank_tasks() -> None:
     suite = StringSuite()
     split = suite.split(np.random.default_rng(0))
-    batch = sft_training_batch(suite, split, np.random.default_rng(2), 32, n_context=4)
-    demos = [e.prompt.count("\n") for e in batch]
-    assert min(demos) >= 1 and max(demos) <= 4
-    assert all(e.answer.endswith("\n") and e.prompt.endswith("->") for e in batch)
+    rng = np.random.default_rng(2)
+    sizes = set()
+    for _ in range(20):
+        batch = sft_training_batch(suite, split, rng, 8, n_context=4)
+        demos = {e.prompt.count("\n") for e in batch}
+        assert len(demos) == 1  # one context length per batch: no padding waste
+        sizes |= demos
+        assert all(e.answer.endswith("\n") and e.prompt.endswith("->") for e in batch)
+    assert sizes == {1, 2, 3, 4}

@@ -16,14 +16,20 @@ share one fitted model per (bank, seed):
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
 import torch
 
-from rte._validation import check_choice, check_nonnegative, check_positive_int
+from rte._validation import (
+    check_choice,
+    check_context,
+    check_inputs,
+    check_nonnegative,
+    check_positive_int,
+)
 from rte.base import check_is_fitted
 from rte.decompose.amortized import propose, search
 from rte.errors import ValidationError
@@ -129,6 +135,11 @@ class DiscreteRTE:
         group = np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
         can = np.flatnonzero([lb.can_anchor for lb in bank.labels])
         anchors = can[np.unique(group[can], return_index=True)[1]]
+        if len(anchors) == 0:
+            raise ValidationError(
+                "No bank task may serve as an anchor (every label has can_anchor=False); "
+                "mark the anchor tasks with can_anchor=True."
+            )
         cand_anchor, cand_label = (a.ravel() for a in np.meshgrid(anchors, np.arange(len(vocab))))
         self.bank_, self.scaling_, self.vocab_, self.task_group_ = bank, scaling, vocab, group
         self.psi_, self.interpolator_ = psi, interpolator
@@ -194,6 +205,16 @@ class DiscreteRTE:
         with torch.no_grad():
             out = self.psi_(z, self.interpolator_(a, z), lab).double().numpy()
         return self.scaling_.y_inverse(out)
+
+    def predict(
+        self, context_x: Any, context_y: Any, query_x: Any, strategy: Strategy = "amortized"
+    ) -> DiscreteDecomposition:
+        """Predict one target at ``query_x`` from its context; inputs (k,) or (k, d)."""
+        check_is_fitted(self, "curves_")
+        cx, cy = check_context(context_x, context_y, self.bank_.dim)
+        qx = check_inputs(query_x, "query_x", self.bank_.dim)
+        out = self.predict_batch(cx[None], cy[None], qx[None], strategy)
+        return replace(out, y=out.y[0])
 
     def predict_batch(
         self,

@@ -11,7 +11,7 @@ C x k points for C candidates and k context points. Strategy B amortizes that co
    context loss for all C candidates ranks them; only the top ``k`` are scored with
    Psi itself, and the lowest Psi context loss wins.
 
-Why not a learned set encoder as the proposer: on validation seeds a DeepSets
+Why not a learned set encoder as the proposer: on validation seed 100 a DeepSets
 proposer (contrastive, or a context-completion model ranking candidate curves) put
 the true candidate in its top 8 for only 7% (length) to 67% (composition) of the
 targets, against 100% for the stored curves (docs/length_comp.md).

@@ -159,14 +159,16 @@ def sft_training_batch(
 ) -> list[Example]:
     """Few-shot prompts of random bank tasks, the query's answer as label.
 
-    Each prompt has between 1 and ``n_context`` demonstrations (uniformly): the
-    model learns to answer from contexts of every length, and the average
-    prompt is about half as long, which halves the CPU time of a step.
+    Each step draws one number of demonstrations between 1 and ``n_context``
+    (uniformly) for the whole batch: the model learns to answer from contexts
+    of every length, and since a batch is as long as its longest prompt, one
+    length per batch makes the average step about half as long as full
+    contexts would.
     """
+    k = int(rng.integers(1, n_context + 1))
     batch = []
     for _ in range(size):
         d = split.train[int(rng.integers(len(split.train)))]
-        k = int(rng.integers(1, n_context + 1))
         t = make_target(suite, d, "train", rng, n_context=k, n_queries=1)
         ((x, y),) = t.queries
         batch.append(Example(suite.fewshot_prompt(t.context, x), suite.answer(y)))

@@ -1,11 +1,12 @@
 """Task families, banks of training tasks, and target sets."""
 
 from rte.tasks import builtin as _builtin  # noqa: F401  (registers the built-in families)
-from rte.tasks.bank import TargetSet, TaskBank, sample_bank, sample_targets
+from rte.tasks.bank import RelationLabel, TargetSet, TaskBank, sample_bank, sample_targets
 from rte.tasks.family import BANDS, TaskFamily, family_names, get_family, register_family
 
 __all__ = [
     "BANDS",
+    "RelationLabel",
     "TargetSet",
     "TaskBank",
     "TaskFamily",
