@@ -23,6 +23,8 @@ VARIANTS: dict[str, dict] = {
     "prior_noise 1e-4": {"prior_noise": 1e-4},
     "prior_noise 1e-2": {"prior_noise": 1e-2},
     "embedding_dim 3": {"embedding_dim": 3},
+    "n_anchors 4": {"n_anchors": 4},
+    "n_anchors 16": {"n_anchors": 16},
 }
 
 
@@ -30,10 +32,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--first-seed", type=int, default=100)
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="Comma-separated names.")
     args = parser.parse_args()
     torch.set_num_threads(1)
     config = ParamSuiteConfig(seeds=args.seeds, first_seed=args.first_seed)
-    for name, overrides in VARIANTS.items():
+    for name in args.variants.split(","):
+        overrides = VARIANTS[name]
         errors: dict[str, list[float]] = {}
         for ep in config.episodes():
             model = RelationalTaskExtrapolator(seed=ep.seed, **overrides).fit(ep.bank)

@@ -122,3 +122,34 @@ def check_nonnegative(value: Any, name: str) -> float:
     if not np.isfinite(out) or out < 0:
         raise ValidationError(f"{name} must be a finite number >= 0. Got {value!r}.")
     return out
+
+
+def check_positive(value: Any, name: str) -> float:
+    """Validate a finite float > 0 (learning rates, scales)."""
+    out = check_nonnegative(value, name)
+    if out == 0:
+        raise ValidationError(f"{name} must be a finite number > 0. Got {value!r}.")
+    return out
+
+
+def check_batch(
+    context_x: Any, context_y: Any, query_x: Any, dim: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate T targets: context_x (T, k, d), context_y (T, k), query_x (T, Q, d)."""
+    cx = _array(context_x, "context_x")
+    cy = _array(context_y, "context_y")
+    qx = _array(query_x, "query_x")
+    if cx.ndim != 3 or cy.ndim != 2 or qx.ndim != 3:
+        raise ValidationError(
+            "predict_batch expects context_x (T, k, d), context_y (T, k) and query_x (T, Q, d). "
+            f"Got shapes {cx.shape}, {cy.shape} and {qx.shape}."
+        )
+    if cx.shape[0] != cy.shape[0] or cx.shape[0] != qx.shape[0]:
+        raise ValidationError(
+            f"Expected the same number of targets in every array. Got {cx.shape[0]}, "
+            f"{cy.shape[0]} and {qx.shape[0]}."
+        )
+    for i in range(cx.shape[0]):
+        check_context(cx[i], cy[i], dim, name=f"target {i} context")
+        check_inputs(qx[i], f"target {i} query_x", dim)
+    return cx, cy, qx

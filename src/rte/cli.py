@@ -14,7 +14,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -67,15 +67,30 @@ def main() -> None:
         sys.exit(2)
 
 
+# Options shared by the function-prediction suites (param, length, comp).
+SeedsOpt = Annotated[int, typer.Option(help="Number of seeds.")]
+FirstSeedOpt = Annotated[int, typer.Option(help="First seed (validation runs use 100 and up).")]
+MethodsOpt = Annotated[
+    str | None, typer.Option(help="Comma-separated method names (default: the suite's).")
+]
+ThreadsOpt = Annotated[int, typer.Option(help="Torch CPU threads (small nets run fastest on one).")]
+
+
+def _out_option(suite: str) -> Any:
+    return typer.Option(f"runs/{suite}", help="Directory for results.json and plots.")
+
+
 @bench_app.command("param")
 def bench_param(
-    out: str = typer.Option("runs/param", help="Directory for results.json and plots."),
-    seeds: int = typer.Option(3, help="Number of seeds."),
-    first_seed: int = typer.Option(0, help="First seed (validation runs use 100 and up)."),
-    families: str = typer.Option(None, help="Comma-separated family names (default: all five)."),
-    methods: str = typer.Option(None, help="Comma-separated method names (default: the suite's)."),
-    n_targets: int = typer.Option(30, help="Target tasks per band."),
-    threads: int = typer.Option(1, help="Torch CPU threads (small nets run fastest on one)."),
+    out: str = _out_option("param"),
+    seeds: SeedsOpt = 3,
+    first_seed: FirstSeedOpt = 0,
+    families: Annotated[
+        str | None, typer.Option(help="Comma-separated family names (default: every built-in one).")
+    ] = None,
+    methods: MethodsOpt = None,
+    n_targets: Annotated[int, typer.Option(help="Target tasks per band.")] = 30,
+    threads: ThreadsOpt = 1,
 ) -> None:
     """Parameter extrapolation: every family x method x seed; MSE in_support, F1, F2."""
     set_threads(threads)
@@ -94,12 +109,12 @@ def bench_param(
 
 @bench_app.command("length")
 def bench_length(
-    out: str = typer.Option("runs/length", help="Directory for results.json and plots."),
-    seeds: int = typer.Option(3, help="Number of seeds."),
-    first_seed: int = typer.Option(0, help="First seed (validation runs use 100 and up)."),
-    methods: str = typer.Option(None, help="Comma-separated method names (default: the suite's)."),
-    n_targets: int = typer.Option(30, help="Target tasks per band."),
-    threads: int = typer.Option(1, help="Torch CPU threads (small nets run fastest on one)."),
+    out: str = _out_option("length"),
+    seeds: SeedsOpt = 3,
+    first_seed: FirstSeedOpt = 0,
+    methods: MethodsOpt = None,
+    n_targets: Annotated[int, typer.Option(help="Target tasks per band.")] = 30,
+    threads: ThreadsOpt = 1,
 ) -> None:
     """Length extrapolation: train on polynomial depth <= 8, predict depth 9 (band L9)."""
     set_threads(threads)
@@ -118,12 +133,12 @@ def bench_length(
 
 @bench_app.command("comp")
 def bench_comp(
-    out: str = typer.Option("runs/comp", help="Directory for results.json and plots."),
-    seeds: int = typer.Option(3, help="Number of seeds."),
-    first_seed: int = typer.Option(0, help="First seed (validation runs use 100 and up)."),
-    methods: str = typer.Option(None, help="Comma-separated method names (default: the suite's)."),
-    per_composition: int = typer.Option(5, help="Targets per held-out composition."),
-    threads: int = typer.Option(1, help="Torch CPU threads (small nets run fastest on one)."),
+    out: str = _out_option("comp"),
+    seeds: SeedsOpt = 3,
+    first_seed: FirstSeedOpt = 0,
+    methods: MethodsOpt = None,
+    per_composition: Annotated[int, typer.Option(help="Targets per held-out composition.")] = 5,
+    threads: ThreadsOpt = 1,
 ) -> None:
     """Compositional extrapolation: g(h(x)) for held-out (g, h) pairs (band unseen)."""
     set_threads(threads)

@@ -12,9 +12,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from rte._validation import check_context, check_inputs, check_nonnegative, check_positive_int
+from rte._validation import (
+    check_batch,
+    check_context,
+    check_inputs,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+)
 from rte.base import check_is_fitted
-from rte.decompose import TransformationRange, choose_anchors
+from rte.decompose import TransformationRange, rank_anchors
 from rte.embedding import FisherEmbedding
 from rte.errors import RTEError, ValidationError
 from rte.nn import train_regressor
@@ -50,17 +57,30 @@ class RTEConfig:
     train_context_noise: float = field(
         default=0.05, metadata={"help": "Noise added to simulated training contexts."}
     )
+    n_anchors: int = field(
+        default=1,
+        metadata={
+            "help": "Admissible anchors (best context fit first) whose predictions are averaged."
+        },
+    )
     seed: int = field(default=0, metadata={"help": "Seed of every random choice in fit."})
 
     def __post_init__(self) -> None:
-        for name in ("embedding_dim", "probe_width", "width", "depth", "steps", "batch_size"):
+        for name in (
+            "embedding_dim",
+            "probe_width",
+            "width",
+            "depth",
+            "steps",
+            "batch_size",
+            "n_anchors",
+        ):
             check_positive_int(getattr(self, name), name)
         check_positive_int(self.train_context_size, "train_context_size", 0)
         check_positive_int(self.seed, "seed", 0)
         for name in ("prior_noise", "lr", "train_context_noise"):
             check_nonnegative(getattr(self, name), name)
-        if self.lr == 0:
-            raise ValidationError("lr must be > 0. Got 0.")
+        check_positive(self.lr, "lr")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -211,17 +231,22 @@ class RelationalTaskExtrapolator:
     ) -> Decomposition:
         """Predict T targets at once: context_x (T, k, d), context_y (T, k), query_x (T, Q, d)."""
         check_is_fitted(self, "psi_")
-        cx, cy, qx = _check_batch(context_x, context_y, query_x, self.bank_.dim)
+        cx, cy, qx = check_batch(context_x, context_y, query_x, self.bank_.dim)
         self._check_scale(cx, cy, qx)
         phi_all = self.embedding_.transform(cx, cy)[:, None, :] - self.embedding_.bank_embeddings_
         distance = self.range_.distance(phi_all)
         needed = distance <= self.range_.threshold
         needed[np.arange(len(needed)), distance.argmin(axis=1)] = True  # the fallback anchor
         loss = self._context_losses(cx, cy, phi_all, needed)
-        anchors = choose_anchors(loss, distance, self.range_.threshold)
-        rows = np.arange(len(anchors))
-        phi = phi_all[rows, anchors]
-        y = self.evaluate_psi(anchors, phi, qx)
+        ranked, weights = rank_anchors(loss, distance, self.range_.threshold, self.config.n_anchors)
+        t, n = ranked.shape
+        rows = np.arange(t)
+        ranked_phi = phi_all[rows[:, None], ranked]  # (T, n, r)
+        y_each = self.evaluate_psi(
+            ranked.reshape(-1), ranked_phi.reshape(t * n, -1), np.repeat(qx, n, axis=0)
+        ).reshape(t, n, -1)
+        y = np.einsum("tn,tnq->tq", weights, y_each)
+        anchors, phi = ranked[:, 0], ranked_phi[:, 0]
         if not np.all(np.isfinite(y)):
             raise RTEError(
                 "Psi produced non-finite predictions; the context is too far from anything "
@@ -289,28 +314,6 @@ class RelationalTaskExtrapolator:
         loss = np.full(needed.shape, np.inf)
         loss[t_idx, a_idx] = torch.cat(losses).double().numpy()
         return loss
-
-
-def _check_batch(
-    context_x: Any, context_y: Any, query_x: Any, dim: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    cx = np.asarray(context_x, dtype=np.float64)
-    cy = np.asarray(context_y, dtype=np.float64)
-    qx = np.asarray(query_x, dtype=np.float64)
-    if cx.ndim != 3 or cy.ndim != 2 or qx.ndim != 3:
-        raise ValidationError(
-            "predict_batch expects context_x (T, k, d), context_y (T, k) and query_x (T, Q, d). "
-            f"Got shapes {cx.shape}, {cy.shape} and {qx.shape}."
-        )
-    if cx.shape[0] != cy.shape[0] or cx.shape[0] != qx.shape[0]:
-        raise ValidationError(
-            f"Expected the same number of targets in every array. Got {cx.shape[0]}, "
-            f"{cy.shape[0]} and {qx.shape[0]}."
-        )
-    for i in range(cx.shape[0]):
-        check_context(cx[i], cy[i], dim, name=f"target {i} context")
-        check_inputs(qx[i], f"target {i} query_x", dim)
-    return cx, cy, qx
 
 
 class _PairSampler:

@@ -3,7 +3,7 @@
 import numpy as np
 
 from rte import RelationalTaskExtrapolator, TaskBank, get_family, sample_bank, sample_targets
-from rte.decompose import choose_anchors
+from rte.decompose import choose_anchors, rank_anchors
 
 
 def test_choose_anchors_prefers_lowest_loss_among_admissible():
@@ -12,6 +12,14 @@ def test_choose_anchors_prefers_lowest_loss_among_admissible():
     # Target 0: anchor 0 fits best but its phi was never seen; anchor 2 wins.
     # Target 1: nothing admissible; the nearest phi (anchor 0) is the fallback.
     assert choose_anchors(loss, dist, threshold=1.0).tolist() == [2, 0]
+
+
+def test_rank_anchors_averages_only_admissible_candidates():
+    loss = np.array([[0.3, 0.1, 0.2, 0.0]])
+    dist = np.array([[0.5, 0.5, 0.5, 9.0]])
+    order, weights = rank_anchors(loss, dist, threshold=1.0, n_anchors=4)
+    assert order[0, :3].tolist() == [1, 2, 0]
+    np.testing.assert_allclose(weights[0], [1 / 3, 1 / 3, 1 / 3, 0.0])
 
 
 def test_decomposition_picks_an_anchor_at_the_support_edge_for_a_far_target():

@@ -33,7 +33,7 @@ class EmbeddedPoints:
     def from_bank(cls, bank: TaskBank, seed: int) -> EmbeddedPoints:
         """Scale ``bank`` and describe its tasks as ``inductive_t2v`` does for ``seed``."""
         t2v = InductiveT2V(seed=seed)
-        desc = t2v._descriptors(bank)  # the shared descriptor pool; sets t2v.embedding_
+        desc = t2v.bank_descriptors(bank)  # the shared descriptor pool; sets t2v.embedding_
         scaling = Scaling.fit(bank)
         return cls(
             scaling,

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
-from rte._validation import check_nonnegative, check_positive_int
+from rte._validation import check_positive, check_positive_int
 from rte.base import check_is_fitted
 from rte.errors import ValidationError
 from rte.nn import mlp
@@ -104,8 +104,7 @@ class MetaConfig:
         check_positive_int(self.inner_steps, "inner_steps")
         check_positive_int(self.adapt_steps, "adapt_steps", 0)
         for name in ("meta_lr", "inner_lr"):
-            if check_nonnegative(getattr(self, name), name) == 0:
-                raise ValidationError(f"{name} must be > 0. Got 0.")
+            check_positive(getattr(self, name), name)
 
     @property
     def test_steps(self) -> int:

@@ -16,10 +16,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from rte._validation import check_nonnegative, check_positive_int
+from rte._validation import check_positive, check_positive_int
 from rte.base import check_is_fitted
 from rte.baselines._embedded import EmbeddedPoints
-from rte.errors import ValidationError
 from rte.nn import mlp, train_regressor
 from rte.registry import BANK, CONTEXT, register_method
 from rte.tasks.bank import TargetSet, TaskBank
@@ -44,8 +43,7 @@ class BilinearConfig:
     def __post_init__(self) -> None:
         for name in ("width", "depth", "rank", "steps", "batch_size", "n_anchors", "n_diffs"):
             check_positive_int(getattr(self, name), name)
-        if check_nonnegative(self.lr, "lr") == 0:
-            raise ValidationError("lr must be > 0. Got 0.")
+        check_positive(self.lr, "lr")
 
 
 class BilinearNetwork(nn.Module):

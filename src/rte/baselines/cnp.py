@@ -14,10 +14,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from rte._validation import check_nonnegative, check_positive_int
+from rte._validation import check_positive, check_positive_int
 from rte.base import check_is_fitted
 from rte.baselines._meta import BankTensors
-from rte.errors import ValidationError
 from rte.nn import mlp, train_regressor
 from rte.registry import BANK, CONTEXT, register_method
 from rte.scaling import Scaling
@@ -46,8 +45,7 @@ class CNPConfig:
             check_positive_int(getattr(self, name), name)
         check_positive_int(self.max_context, "max_context", self.min_context)
         check_positive_int(self.n_points, "n_points", self.max_context)
-        if check_nonnegative(self.lr, "lr") == 0:
-            raise ValidationError("lr must be > 0. Got 0.")
+        check_positive(self.lr, "lr")
 
 
 class CNPNetwork(nn.Module):

@@ -24,16 +24,16 @@ import numpy as np
 import torch
 
 from rte._validation import (
+    check_batch,
     check_choice,
     check_context,
     check_inputs,
-    check_nonnegative,
+    check_positive,
     check_positive_int,
 )
 from rte.base import check_is_fitted
 from rte.decompose.amortized import propose, search
 from rte.errors import ValidationError
-from rte.extrapolator import _check_batch  # the one batch-shape check, shared with strategy A
 from rte.operator.discrete import LabelledOperator, bank_relations, fit_labelled_operator
 from rte.registry import BANK, CONTEXT, TRUE_PARAMS, register_method
 from rte.scaling import Scaling
@@ -65,8 +65,7 @@ class DiscreteRTEConfig:
             check_positive_int(getattr(self, name), name)
         check_positive_int(self.top_k, "top_k")
         check_positive_int(self.seed, "seed", 0)
-        if check_nonnegative(self.lr, "lr") == 0:
-            raise ValidationError("lr must be > 0. Got 0.")
+        check_positive(self.lr, "lr")
 
 
 @dataclass(frozen=True)
@@ -225,7 +224,7 @@ class DiscreteRTE:
     ) -> DiscreteDecomposition:
         """Decompose T targets (context_x (T, k, d), context_y (T, k)) and predict query_x."""
         check_is_fitted(self, "curves_")
-        cx, cy, qx = _check_batch(context_x, context_y, query_x, self.bank_.dim)
+        cx, cy, qx = check_batch(context_x, context_y, query_x, self.bank_.dim)
         anchors, labels, loss, seconds = self.decompose(cx, cy, strategy)
         return DiscreteDecomposition(
             y=self.evaluate_psi(anchors, labels, qx),

@@ -28,16 +28,16 @@ class _InductiveMLP(abc.ABC):
         self.seed = seed
 
     @abc.abstractmethod
-    def _descriptors(self, bank: TaskBank) -> np.ndarray:
+    def bank_descriptors(self, bank: TaskBank) -> np.ndarray:
         """Descriptor pool per bank task, shape (M, n_draws, p)."""
 
     @abc.abstractmethod
-    def _target_descriptors(self, targets: TargetSet) -> np.ndarray:
+    def target_descriptors(self, targets: TargetSet) -> np.ndarray:
         """One descriptor per target, shape (T, p)."""
 
     def fit(self, bank: TaskBank) -> _InductiveMLP:
         self.scaling_ = Scaling.fit(bank)
-        desc = torch.as_tensor(self._descriptors(bank), dtype=torch.float32)
+        desc = torch.as_tensor(self.bank_descriptors(bank), dtype=torch.float32)
         cfg = fitted_extrapolator(bank, self.seed).config
         z = torch.as_tensor(self.scaling_.x(bank.x), dtype=torch.float32)
         yt = torch.as_tensor(self.scaling_.y(bank.y), dtype=torch.float32)
@@ -58,7 +58,7 @@ class _InductiveMLP(abc.ABC):
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
         check_is_fitted(self, "net_")
-        desc = self._target_descriptors(targets)
+        desc = self.target_descriptors(targets)
         z = torch.as_tensor(self.scaling_.x(targets.query_x), dtype=torch.float32)
         d = torch.as_tensor(desc, dtype=torch.float32)[:, None, :].expand(-1, z.shape[1], -1)
         with torch.no_grad():
@@ -70,7 +70,7 @@ class _InductiveMLP(abc.ABC):
 class InductiveT2V(_InductiveMLP):
     """MLP on (x, Fisher embedding); the target is described by its context's embedding."""
 
-    def _descriptors(self, bank: TaskBank) -> np.ndarray:
+    def bank_descriptors(self, bank: TaskBank) -> np.ndarray:
         rte = fitted_extrapolator(bank, self.seed)
         self.embedding_ = rte.embedding_
         clean = rte.embedding_.bank_embeddings_[:, None, :]
@@ -81,7 +81,7 @@ class InductiveT2V(_InductiveMLP):
             clean if pool is None else np.concatenate([np.repeat(clean, pool.shape[1], 1), pool], 1)
         )
 
-    def _target_descriptors(self, targets: TargetSet) -> np.ndarray:
+    def target_descriptors(self, targets: TargetSet) -> np.ndarray:
         return self.embedding_.transform(targets.context_x, targets.context_y)
 
 
@@ -89,13 +89,13 @@ class InductiveT2V(_InductiveMLP):
 class InductiveOracle(_InductiveMLP):
     """MLP on (x, true parameters), standardised over the bank."""
 
-    def _descriptors(self, bank: TaskBank) -> np.ndarray:
+    def bank_descriptors(self, bank: TaskBank) -> np.ndarray:
         if bank.params is None:
             raise ValidationError("inductive_oracle needs a bank with true task parameters.")
         self.mean_, self.std_ = bank.params.mean(0), bank.params.std(0) + 1e-12
         return ((bank.params - self.mean_) / self.std_)[:, None, :]
 
-    def _target_descriptors(self, targets: TargetSet) -> np.ndarray:
+    def target_descriptors(self, targets: TargetSet) -> np.ndarray:
         if targets.params is None:
             raise ValidationError("inductive_oracle needs targets with true parameters.")
         return (targets.params - self.mean_) / self.std_

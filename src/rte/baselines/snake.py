@@ -13,10 +13,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from rte._validation import check_nonnegative, check_positive_int
+from rte._validation import check_positive, check_positive_int
 from rte.base import check_is_fitted
 from rte.baselines._embedded import EmbeddedPoints
-from rte.errors import ValidationError
 from rte.nn import train_regressor
 from rte.registry import BANK, CONTEXT, register_method
 from rte.tasks.bank import TargetSet, TaskBank
@@ -61,8 +60,7 @@ class SnakeConfig:
         for name in ("width", "depth", "steps", "batch_size"):
             check_positive_int(getattr(self, name), name)
         for name in ("a_init", "lr"):
-            if check_nonnegative(getattr(self, name), name) == 0:
-                raise ValidationError(f"{name} must be > 0. Got 0.")
+            check_positive(getattr(self, name), name)
 
 
 @register_method("snake_mlp", (BANK, CONTEXT), "snake-activation MLP on x and the Fisher embedding")

@@ -59,12 +59,29 @@ class TransformationRange:
         return dist.reshape(phi.shape[:-1])
 
 
+def rank_anchors(
+    context_loss: np.ndarray, phi_distance: np.ndarray, threshold: float, n_anchors: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n_anchors`` best admissible anchors per target and their averaging weights.
+
+    From (T, M) context losses and phi distances: indices (T, n) sorted by context
+    loss and weights (T, n) uniform over the admissible ones among them. A target
+    with no admissible anchor gets the one nearest the seen transformations alone.
+    """
+    admissible = phi_distance <= threshold
+    score = np.where(admissible, context_loss, np.inf)
+    n = min(n_anchors, score.shape[1])
+    order = np.argsort(score, axis=1, kind="stable")[:, :n]
+    valid = np.take_along_axis(admissible, order, axis=1)
+    none = ~valid[:, 0]
+    order[none, 0] = phi_distance[none].argmin(axis=1)
+    valid[none, 0] = True
+    weights = valid / valid.sum(axis=1, keepdims=True)
+    return order, weights
+
+
 def choose_anchors(
     context_loss: np.ndarray, phi_distance: np.ndarray, threshold: float
 ) -> np.ndarray:
     """Pick one anchor per target from (T, M) context losses and phi distances."""
-    admissible = phi_distance <= threshold
-    score = np.where(admissible, context_loss, np.inf)
-    best = score.argmin(axis=1)
-    fallback = phi_distance.argmin(axis=1)
-    return np.where(admissible.any(axis=1), best, fallback)
+    return rank_anchors(context_loss, phi_distance, threshold)[0][:, 0]

@@ -74,6 +74,7 @@ class ParitySuite:
     family = "parity"
     metric = "accuracy"
     choices: tuple[str, ...] | None = ("0", "1")
+    max_answer_chars = 1
 
     def __post_init__(self) -> None:
         check_positive_int(self.n_bits, "n_bits", minimum=10)

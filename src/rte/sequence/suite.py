@@ -1,9 +1,9 @@
 """Benchmark runner for the sequence suites: every method, every seed, one results.json.
 
-``run_benchmark("parity", ...)`` loads the model once, then per seed draws the
-split, runs few_shot on the untouched base model, trains and evaluates RTE (and
-the oracle with the same adapter), removes the adapter, trains and evaluates
-SFT. It writes DIR/results.json (rte.bench.results format), DIR/targets.csv
+``run_benchmark(BenchSettings(family="parity"), "runs/parity")`` loads the
+model once, then per seed draws the split, runs few_shot on the untouched base
+model, trains and evaluates RTE (and the oracle with the same adapter), removes
+the adapter, trains and evaluates SFT. It writes DIR/results.json (rte.bench.results format), DIR/targets.csv
 (one row per target and method, the per-size / per-composition table),
 DIR/accuracy.png and the RTE adapters (safetensors) under DIR/adapters/.
 """
@@ -196,7 +196,12 @@ def plot_png(records: list[Record], metric: str, title: str) -> bytes:
 def run_benchmark(
     settings: BenchSettings, out_dir: str | Path, console: Console | None = None
 ) -> Path:
-    """Run a sequence suite end to end and write its outputs into ``out_dir``."""
+    """Run a sequence suite end to end and write its outputs into ``out_dir``.
+
+    Example::
+
+        run_benchmark(BenchSettings(family="strings", quick=True), "runs/strings-quick")
+    """
     from rte.sequence.backends import load_language_model
     from rte.sequence.prompts import Encoder
 
@@ -275,7 +280,7 @@ def run_benchmark(
     seconds = time.perf_counter() - started
     config = {
         "bench": asdict(settings),
-        "suite": {k: v for k, v in asdict(suite).items()},
+        "suite": asdict(suite),
         "lora": lora.to_dict(),
         "scoring": asdict(scoring),
         "model_source": lm.source,
