@@ -155,6 +155,19 @@ def bench_comp(
     run_comp_suite(config, out)
 
 
+@app.command("report")
+def report_command(
+    results: Annotated[str, typer.Argument(help="A results.json written by `rte bench`.")],
+    metric: Annotated[str, typer.Option(help="Metric to tabulate (mse, accuracy, ...).")] = "mse",
+) -> None:
+    """Print a results file as a markdown table (mean ± std over seeds per band)."""
+    from rte._validation import check_choice
+    from rte.bench.report import report
+    from rte.bench.results import METRICS
+
+    print(report(results, check_choice(metric, METRICS, "metric")))
+
+
 def with_config_options(command: Callable[..., None]) -> Callable[..., None]:
     """Give ``command`` one --option per :class:`RTEConfig` field, passed on as ``config``.
 

@@ -21,7 +21,7 @@ from rte._validation import (
     check_positive_int,
 )
 from rte.base import check_is_fitted
-from rte.decompose import TransformationRange, rank_anchors
+from rte.decompose import TransformationRange, admissible_anchors, rank_anchors
 from rte.embedding import FisherEmbedding
 from rte.errors import RTEError, ValidationError
 from rte.nn import train_regressor
@@ -63,6 +63,13 @@ class RTEConfig:
             "help": "Admissible anchors (best context fit first) whose predictions are averaged."
         },
     )
+    fallback_anchors: int = field(
+        default=1,
+        metadata={
+            "help": "With no anchor whose phi was seen in training, how many anchors nearest "
+            "to the seen transformations compete on context fit."
+        },
+    )
     seed: int = field(default=0, metadata={"help": "Seed of every random choice in fit."})
 
     def __post_init__(self) -> None:
@@ -74,11 +81,12 @@ class RTEConfig:
             "steps",
             "batch_size",
             "n_anchors",
+            "fallback_anchors",
         ):
             check_positive_int(getattr(self, name), name)
         check_positive_int(self.train_context_size, "train_context_size", 0)
         check_positive_int(self.seed, "seed", 0)
-        for name in ("prior_noise", "lr", "train_context_noise"):
+        for name in ("prior_noise", "train_context_noise"):
             check_nonnegative(getattr(self, name), name)
         check_positive(self.lr, "lr")
 
@@ -235,10 +243,12 @@ class RelationalTaskExtrapolator:
         self._check_scale(cx, cy, qx)
         phi_all = self.embedding_.transform(cx, cy)[:, None, :] - self.embedding_.bank_embeddings_
         distance = self.range_.distance(phi_all)
-        needed = distance <= self.range_.threshold
-        needed[np.arange(len(needed)), distance.argmin(axis=1)] = True  # the fallback anchor
+        cfg = self.config
+        needed = admissible_anchors(distance, self.range_.threshold, cfg.fallback_anchors)
         loss = self._context_losses(cx, cy, phi_all, needed)
-        ranked, weights = rank_anchors(loss, distance, self.range_.threshold, self.config.n_anchors)
+        ranked, weights = rank_anchors(
+            loss, distance, self.range_.threshold, cfg.n_anchors, cfg.fallback_anchors
+        )
         t, n = ranked.shape
         rows = np.arange(t)
         ranked_phi = phi_all[rows[:, None], ranked]  # (T, n, r)

@@ -1,27 +1,41 @@
-"""Pieces several methods share: one fitted extrapolator per (bank, seed)."""
+"""Fits several methods share: one fitted model per (bank contents, seed)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from rte.extrapolator import RelationalTaskExtrapolator
 from rte.tasks.bank import TaskBank
 
-_BANKS: dict[str, TaskBank] = {}
+Model = TypeVar("Model")
 
 
-def fitted_extrapolator(bank: TaskBank, seed: int) -> RelationalTaskExtrapolator:
-    """The RTE fitted on ``bank`` with ``seed``, fitted once and shared.
+class SharedFits(Generic[Model]):
+    """Deterministic fits reused across methods, keeping only the most recent few.
 
-    ``rte``, ``transductive_oracle`` and ``inductive_t2v`` all use the same Psi or
-    the same embedding; fitting is deterministic, so sharing changes no number and
+    ``rte``, ``transductive_oracle`` and ``inductive_t2v`` use the same Psi or the same
+    embedding; fitting is deterministic for a seed, so sharing changes no number and
     saves refitting.
     """
-    key = bank.fingerprint()
-    _BANKS[key] = bank
-    return _fit(key, seed)
+
+    def __init__(self, fit: Callable[[TaskBank, int], Model], size: int = 2) -> None:
+        self._fit = fit
+        self._size = size
+        self._models: OrderedDict[tuple[str, int], Model] = OrderedDict()
+
+    def __call__(self, bank: TaskBank, seed: int) -> Model:
+        """The model fitted on ``bank`` with ``seed``, fitting it on first use."""
+        key = (bank.fingerprint(), seed)
+        if key not in self._models:
+            self._models[key] = self._fit(bank, seed)
+            while len(self._models) > self._size:
+                self._models.popitem(last=False)
+        self._models.move_to_end(key)
+        return self._models[key]
 
 
-@lru_cache(maxsize=4)
-def _fit(key: str, seed: int) -> RelationalTaskExtrapolator:
-    return RelationalTaskExtrapolator(seed=seed).fit(_BANKS[key])
+fitted_extrapolator: SharedFits[RelationalTaskExtrapolator] = SharedFits(
+    lambda bank, seed: RelationalTaskExtrapolator(seed=seed).fit(bank)
+)

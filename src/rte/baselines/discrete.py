@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, fields, replace
-from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -32,6 +31,7 @@ from rte._validation import (
     check_positive_int,
 )
 from rte.base import check_is_fitted
+from rte.baselines._shared import SharedFits
 from rte.decompose.amortized import propose, search
 from rte.errors import ValidationError
 from rte.operator.discrete import LabelledOperator, bank_relations, fit_labelled_operator
@@ -253,20 +253,10 @@ class DiscreteRTE:
         )
 
 
-_BANKS: dict[tuple[str, int], TaskBank] = {}
-
-
-def fitted_discrete(bank: TaskBank, seed: int) -> DiscreteRTE:
-    """The :class:`DiscreteRTE` fitted on ``bank`` with ``seed``, fitted once and shared by
-    the three methods below (fitting is deterministic, so sharing changes no number)."""
-    key = (bank.fingerprint(), hash(bank.labels))
-    _BANKS[key] = bank
-    return _fit(key, seed)
-
-
-@lru_cache(maxsize=2)
-def _fit(key: tuple[str, int], seed: int) -> DiscreteRTE:
-    return DiscreteRTE(seed=seed).fit(_BANKS[key])
+fitted_discrete: SharedFits[DiscreteRTE] = SharedFits(
+    lambda bank, seed: DiscreteRTE(seed=seed).fit(bank)
+)
+"""The :class:`DiscreteRTE` fitted on a bank with a seed, shared by the methods below."""
 
 
 class _SharedFit:

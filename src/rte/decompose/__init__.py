@@ -1,6 +1,18 @@
 """Decomposition: find (anchor, phi) for a target from its context."""
 
 from rte.decompose.amortized import propose, search
-from rte.decompose.nearest import TransformationRange, choose_anchors, rank_anchors
+from rte.decompose.nearest import (
+    TransformationRange,
+    admissible_anchors,
+    choose_anchors,
+    rank_anchors,
+)
 
-__all__ = ["TransformationRange", "choose_anchors", "propose", "rank_anchors", "search"]
+__all__ = [
+    "TransformationRange",
+    "admissible_anchors",
+    "choose_anchors",
+    "propose",
+    "rank_anchors",
+    "search",
+]

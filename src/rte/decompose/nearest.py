@@ -60,24 +60,39 @@ class TransformationRange:
 
 
 def rank_anchors(
-    context_loss: np.ndarray, phi_distance: np.ndarray, threshold: float, n_anchors: int = 1
+    context_loss: np.ndarray,
+    phi_distance: np.ndarray,
+    threshold: float,
+    n_anchors: int = 1,
+    fallback: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``n_anchors`` best admissible anchors per target and their averaging weights.
 
     From (T, M) context losses and phi distances: indices (T, n) sorted by context
     loss and weights (T, n) uniform over the admissible ones among them. A target
-    with no admissible anchor gets the one nearest the seen transformations alone.
+    with no admissible anchor is ranked among its ``fallback`` candidates nearest to
+    the seen transformations.
     """
-    admissible = phi_distance <= threshold
+    admissible = admissible_anchors(phi_distance, threshold, fallback)
     score = np.where(admissible, context_loss, np.inf)
     n = min(n_anchors, score.shape[1])
     order = np.argsort(score, axis=1, kind="stable")[:, :n]
     valid = np.take_along_axis(admissible, order, axis=1)
-    none = ~valid[:, 0]
-    order[none, 0] = phi_distance[none].argmin(axis=1)
-    valid[none, 0] = True
     weights = valid / valid.sum(axis=1, keepdims=True)
     return order, weights
+
+
+def admissible_anchors(phi_distance: np.ndarray, threshold: float, fallback: int = 1) -> np.ndarray:
+    """(T, M) mask of candidate anchors: phi within the seen transformations, or, for a
+    target with none, its ``fallback`` candidates nearest to them."""
+    admissible = phi_distance <= threshold
+    none = ~admissible.any(axis=1)
+    if none.any():
+        k = min(fallback, phi_distance.shape[1])
+        nearest = np.argpartition(phi_distance[none], k - 1, axis=1)[:, :k]
+        rows = np.flatnonzero(none)[:, None]
+        admissible[rows, nearest] = True
+    return admissible
 
 
 def choose_anchors(

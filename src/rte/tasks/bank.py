@@ -141,6 +141,7 @@ class TaskBank:
         for arr in (self.x, self.y, self.mask):
             h.update(np.ascontiguousarray(arr).tobytes())
         h.update("\0".join(self.task_ids).encode())
+        h.update(repr(self.labels).encode())
         return h.hexdigest()
 
 
