@@ -25,7 +25,7 @@ VARIANTS: dict[str, dict] = {
     "embedding_dim 3": {"embedding_dim": 3},
     "n_anchors 4": {"n_anchors": 4},
     "n_anchors 16": {"n_anchors": 16},
-    "fallback_anchors 8": {"fallback_anchors": 8},
+    "fallback_anchors 1": {"fallback_anchors": 1},
     "fallback_anchors 32": {"fallback_anchors": 32},
 }
 

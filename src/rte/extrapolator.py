@@ -64,7 +64,7 @@ class RTEConfig:
         },
     )
     fallback_anchors: int = field(
-        default=1,
+        default=8,
         metadata={
             "help": "With no anchor whose phi was seen in training, how many anchors nearest "
             "to the seen transformations compete on context fit."
