@@ -19,6 +19,7 @@ from rich.console import Console
 from rte._validation import check_choice, check_positive_int
 from rte.bench.results import Record, write_results
 from rte.extrapolator import RelationalTaskExtrapolator, RTEConfig
+from rte.registry import BANK, CONTEXT
 from rte.tasks import BANDS, get_family, sample_bank, sample_targets
 
 
@@ -101,7 +102,7 @@ def scale_command(
         config={**asdict(config), "threads": threads},
         records=records,
         seconds=time.perf_counter() - start,
-        methods={"rte": {"access": ["bank", "target context"]}},
+        methods={"rte": {"access": [BANK, CONTEXT]}},
     )
     Console(soft_wrap=True).print(
         f"fit {fit_seconds:.1f} s on {n_tasks} tasks x {n_points} points; predict per {band} "

@@ -3,9 +3,10 @@
 ``run_benchmark(BenchSettings(family="parity"), "runs/parity")`` loads the
 model once, then per seed draws the split, runs few_shot on the untouched base
 model, trains and evaluates RTE (and the oracle with the same adapter), removes
-the adapter, trains and evaluates SFT. It writes DIR/results.json (rte.bench.results format), DIR/targets.csv
-(one row per target and method, the per-size / per-composition table),
-DIR/accuracy.png and the RTE adapters (safetensors) under DIR/adapters/.
+the adapter, trains and evaluates SFT. It writes DIR/results.json
+(rte.bench.results format), DIR/targets.csv (one row per target and method,
+the per-size / per-composition table), DIR/accuracy.png and the RTE adapters
+(safetensors) under DIR/adapters/.
 """
 
 from __future__ import annotations
