@@ -129,15 +129,7 @@ def run_few_shot(
     tick: Callable[[], None],
 ) -> list[TargetResult]:
     """The untuned base model on every target's context."""
-    out = []
-    for target in split.targets:
-        start = time.perf_counter()
-        preds = fewshot_predict(model, encoder, suite, target, batch_size)
-        out.append(
-            TargetResult("few_shot", target, _correct(target, preds), time.perf_counter() - start)
-        )
-        tick()
-    return out
+    return _evaluate_few_shot("few_shot", model, encoder, suite, split, batch_size, tick)
 
 
 def psi_training_batch(
@@ -253,12 +245,26 @@ def run_sft(
         seed=seed,
         on_step=on_step,
     )
+    out = _evaluate_few_shot("sft", tuned, encoder, suite, split, batch_size, tick)
+    return detach_lora(tuned), out
+
+
+def _evaluate_few_shot(
+    method: str,
+    model: Any,
+    encoder: Encoder,
+    suite: SequenceSuite,
+    split: Split,
+    batch_size: int,
+    tick: Callable[[], None],
+) -> list[TargetResult]:
+    """Answer every target's queries from its few-shot prompt, timed per target."""
     out = []
     for target in split.targets:
         start = time.perf_counter()
-        preds = fewshot_predict(tuned, encoder, suite, target, batch_size)
+        preds = fewshot_predict(model, encoder, suite, target, batch_size)
         out.append(
-            TargetResult("sft", target, _correct(target, preds), time.perf_counter() - start)
+            TargetResult(method, target, _correct(target, preds), time.perf_counter() - start)
         )
         tick()
-    return detach_lora(tuned), out
+    return out
