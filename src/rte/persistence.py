@@ -35,7 +35,7 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from rte import __version__
-from rte._io import atomic_write_bytes, atomic_write_json
+from rte._io import atomic_write_bytes, atomic_write_json, current_umask
 from rte.decompose import TransformationRange
 from rte.embedding import FisherEmbedding
 from rte.errors import ModelFileError, RTEError, ValidationError
@@ -180,9 +180,7 @@ def _read_part(path: Path) -> bytes:
 
 def _share(path: Path, mode: int) -> None:
     """Give a temporary file the permissions of a normally created one (umask applies)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    path.chmod(mode & ~umask)
+    path.chmod(mode & ~current_umask())
 
 
 def check_replaceable(target: Path) -> None:
