@@ -16,6 +16,7 @@ from rte.tasks.bank import TargetSet, TaskBank
 BANK = "training bank"
 CONTEXT = "target context"
 TRUE_PARAMS = "true parameters"
+TRUE_DECOMPOSITION = "true decomposition"
 
 
 class FunctionMethod(Protocol):

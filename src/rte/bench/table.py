@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from rich.table import Table
 
 from rte.bench.results import Record, format_mean_std, summarize
-from rte.registry import BANK, CONTEXT, TRUE_PARAMS
+from rte.registry import BANK, CONTEXT, TRUE_DECOMPOSITION, TRUE_PARAMS
 
-ACCESS_CODES = {BANK: "B", CONTEXT: "C", TRUE_PARAMS: "P"}
+ACCESS_CODES = {BANK: "B", CONTEXT: "C", TRUE_PARAMS: "P", TRUE_DECOMPOSITION: "D"}
 
 
 def results_table(
@@ -22,7 +22,8 @@ def results_table(
 ) -> Table:
     """One row per (family, method): the metric per band and what the method may see.
 
-    Access is abbreviated (B bank, C context, P true parameters) with a caption legend.
+    Access is abbreviated (B bank, C context, P true parameters, D true decomposition)
+    with a caption legend.
     """
     stats = summarize(records)
     legend = ", ".join(f"{ACCESS_CODES[a]} = {a}" for a in ACCESS_CODES)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from rte.registry import BANK, CONTEXT, TRUE_DECOMPOSITION
 from rte.sequence.lora import LoraSettings, detach_lora, save_adapter, train_lora
 from rte.sequence.prompts import Encoder, Example
 from rte.sequence.scoring import (
@@ -40,10 +41,10 @@ from rte.sequence.tasks import (
 )
 
 METHODS: dict[str, dict[str, list[str]]] = {
-    "rte": {"access": ["training bank", "target context"]},
-    "sft": {"access": ["training bank", "target context"]},
-    "few_shot": {"access": ["target context"]},
-    "oracle": {"access": ["training bank", "true decomposition"]},
+    "rte": {"access": [BANK, CONTEXT]},
+    "sft": {"access": [BANK, CONTEXT]},
+    "few_shot": {"access": [CONTEXT]},
+    "oracle": {"access": [BANK, TRUE_DECOMPOSITION]},
 }
 
 
