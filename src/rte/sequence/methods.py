@@ -128,9 +128,22 @@ def run_few_shot(
     split: Split,
     batch_size: int,
     tick: Callable[[], None],
+    method: str = "few_shot",
 ) -> list[TargetResult]:
-    """The untuned base model on every target's context."""
-    return _evaluate_few_shot("few_shot", model, encoder, suite, split, batch_size, tick)
+    """Answer every target's queries from its few-shot prompt, timed per target.
+
+    With the untuned base model this is the ``few_shot`` baseline; ``sft`` reuses it
+    on its tuned model.
+    """
+    out = []
+    for target in split.targets:
+        start = time.perf_counter()
+        preds = fewshot_predict(model, encoder, suite, target, batch_size)
+        out.append(
+            TargetResult(method, target, _correct(target, preds), time.perf_counter() - start)
+        )
+        tick()
+    return out
 
 
 def psi_training_batch(
@@ -246,26 +259,5 @@ def run_sft(
         seed=seed,
         on_step=on_step,
     )
-    out = _evaluate_few_shot("sft", tuned, encoder, suite, split, batch_size, tick)
+    out = run_few_shot(tuned, encoder, suite, split, batch_size, tick, method="sft")
     return detach_lora(tuned), out
-
-
-def _evaluate_few_shot(
-    method: str,
-    model: Any,
-    encoder: Encoder,
-    suite: SequenceSuite,
-    split: Split,
-    batch_size: int,
-    tick: Callable[[], None],
-) -> list[TargetResult]:
-    """Answer every target's queries from its few-shot prompt, timed per target."""
-    out = []
-    for target in split.targets:
-        start = time.perf_counter()
-        preds = fewshot_predict(model, encoder, suite, target, batch_size)
-        out.append(
-            TargetResult(method, target, _correct(target, preds), time.perf_counter() - start)
-        )
-        tick()
-    return out
