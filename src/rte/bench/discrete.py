@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import matplotlib.pyplot as plt
 from rich.console import Console
 
-from rte._validation import check_nonnegative, check_positive_int
 from rte.bench.plots import save_figure
 from rte.bench.results import Record, write_results
 from rte.bench.runner import Episode, EpisodeOutput, mse_per_target, run_episodes
+from rte.bench.suite import SuiteConfig
 from rte.bench.table import results_table
-from rte.errors import ValidationError
 from rte.registry import get_method
 
 DISCRETE_METHODS = ("rte", "naive", "transductive_oracle", "context_mlp", "rte_exhaustive")
@@ -31,42 +31,14 @@ ALIASES = {"rte": "rte_discrete", "transductive_oracle": "transductive_oracle_di
 
 
 @dataclass(frozen=True)
-class DiscreteSuiteConfig:
+class DiscreteSuiteConfig(SuiteConfig):
     """Settings both discrete suites share; stored in results.json."""
+
+    ALIASES: ClassVar[Mapping[str, str]] = ALIASES
 
     methods: tuple[str, ...] = field(
         default=DISCRETE_METHODS, metadata={"help": "Methods to run (any registered name)."}
     )
-    seeds: int = field(default=3, metadata={"help": "Number of seeds; each draws new tasks."})
-    first_seed: int = field(
-        default=0,
-        metadata={"help": "First seed. Benchmarks report 0..; choices are made on 100.. only."},
-    )
-    n_points: int = field(default=64, metadata={"help": "Grid points per training task."})
-    context_size: int = field(default=10, metadata={"help": "Context points per target (k)."})
-    noise: float = field(default=0.05, metadata={"help": "Std of the context noise."})
-    n_query: int = field(default=100, metadata={"help": "Query points per target."})
-
-    def __post_init__(self) -> None:
-        if not self.methods:
-            raise ValidationError("methods must name at least one method.")
-        for method in self.methods:
-            get_method(ALIASES.get(method, method))
-        check_positive_int(self.seeds, "seeds")
-        check_positive_int(self.first_seed, "first_seed", 0)
-        check_positive_int(self.n_points, "n_points", 3)
-        check_positive_int(self.context_size, "context_size", 2)
-        check_positive_int(self.n_query, "n_query")
-        check_nonnegative(self.noise, "noise")
-
-    @property
-    def target_options(self) -> dict[str, float | int]:
-        """Keyword arguments of :func:`rte.tasks.labelled.labelled_targets`."""
-        return {"context_size": self.context_size, "noise": self.noise, "n_query": self.n_query}
-
-    def seed_range(self) -> range:
-        """The seeds this run covers."""
-        return range(self.first_seed, self.first_seed + self.seeds)
 
 
 def per_structure_records(outputs: Sequence[EpisodeOutput], band: str) -> list[Record]:

@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from rte._validation import check_nonnegative, check_positive_int
+from rte._validation import check_positive_int
 from rte.bench.plots import plot_param_family
 from rte.bench.results import write_results
 from rte.bench.runner import Episode, run_episodes
+from rte.bench.suite import SuiteConfig
 from rte.bench.table import results_table
 from rte.errors import ValidationError
 from rte.registry import get_method
@@ -32,48 +33,30 @@ PEER_METHODS = ("maml", "fomaml", "reptile", "cnp", "bilinear", "snake_mlp")
 
 
 @dataclass(frozen=True)
-class ParamSuiteConfig:
+class ParamSuiteConfig(SuiteConfig):
     """Everything needed to rerun ``rte bench param``; stored in results.json."""
 
+    methods: tuple[str, ...] = field(default=PARAM_METHODS, metadata={"help": "Methods to run."})
     families: tuple[str, ...] = field(
         default=DEFAULT_PARAM_FAMILIES, metadata={"help": "Task families to run."}
     )
-    methods: tuple[str, ...] = field(default=PARAM_METHODS, metadata={"help": "Methods to run."})
-    seeds: int = field(default=3, metadata={"help": "Number of seeds; each draws new tasks."})
-    first_seed: int = field(
-        default=0,
-        metadata={"help": "First seed. Benchmarks report 0..; choices are made on 100.. only."},
-    )
     n_tasks: int = field(default=200, metadata={"help": "Training tasks per bank."})
-    n_points: int = field(default=64, metadata={"help": "Observations per training task."})
     n_targets: int = field(default=30, metadata={"help": "Target tasks per band."})
-    context_size: int = field(default=10, metadata={"help": "Context points per target (k)."})
-    noise: float = field(default=0.05, metadata={"help": "Std of the context noise."})
-    n_query: int = field(default=100, metadata={"help": "Query points per target."})
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not self.families:
             raise ValidationError("families must name at least one family.")
-        if not self.methods:
-            raise ValidationError("methods must name at least one method.")
         for fam in self.families:
             get_family(fam)
-        for method in self.methods:
-            get_method(method)
-        check_positive_int(self.seeds, "seeds")
-        check_positive_int(self.first_seed, "first_seed", 0)
         check_positive_int(self.n_tasks, "n_tasks", 2)
-        check_positive_int(self.n_points, "n_points", 3)
         check_positive_int(self.n_targets, "n_targets")
-        check_positive_int(self.context_size, "context_size", 2)
-        check_positive_int(self.n_query, "n_query")
-        check_nonnegative(self.noise, "noise")
 
     def episodes(self) -> Iterator[Episode]:
         """Banks and targets for every (family, seed), drawn from seed-derived streams."""
         for fam_index, name in enumerate(self.families):
             family = get_family(name)
-            for seed in range(self.first_seed, self.first_seed + self.seeds):
+            for seed in self.seed_range():
                 rng = np.random.default_rng([seed, fam_index, 0])
                 bank = sample_bank(family, self.n_tasks, self.n_points, rng)
                 targets = [
@@ -82,9 +65,7 @@ class ParamSuiteConfig:
                         band,
                         self.n_targets,
                         np.random.default_rng([seed, fam_index, 1 + b]),
-                        context_size=self.context_size,
-                        noise=self.noise,
-                        n_query=self.n_query,
+                        **self.target_options,
                     )
                     for b, band in enumerate(BANDS)
                 ]
