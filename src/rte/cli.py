@@ -94,7 +94,8 @@ def bench_param(
 ) -> None:
     """Parameter extrapolation: every family x method x seed; MSE in_support, F1, F2."""
     set_threads(threads)
-    from rte.bench.param import PARAM_METHODS, ParamSuiteConfig, parse_list, run_param_suite
+    from rte.bench.param import PARAM_METHODS, ParamSuiteConfig, run_param_suite
+    from rte.bench.suite import parse_list
     from rte.tasks.builtin import DEFAULT_PARAM_FAMILIES
 
     config = ParamSuiteConfig(
@@ -120,7 +121,7 @@ def bench_length(
     set_threads(threads)
     from rte.bench.discrete import DISCRETE_METHODS
     from rte.bench.length import LengthSuiteConfig, run_length_suite
-    from rte.bench.param import parse_list
+    from rte.bench.suite import parse_list
 
     config = LengthSuiteConfig(
         methods=parse_list(methods, DISCRETE_METHODS),
@@ -144,7 +145,7 @@ def bench_comp(
     set_threads(threads)
     from rte.bench.comp import CompSuiteConfig, run_comp_suite
     from rte.bench.discrete import DISCRETE_METHODS
-    from rte.bench.param import parse_list
+    from rte.bench.suite import parse_list
 
     config = CompSuiteConfig(
         methods=parse_list(methods, DISCRETE_METHODS),

@@ -8,7 +8,7 @@ queries. Every method fits the same bank and predicts the same targets.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -109,13 +109,3 @@ def run_param_suite(
             plot_param_family(output, out / f"param_{output.episode.family}.png")
     console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
     return path
-
-
-def parse_list(value: str | None, default: Sequence[str]) -> tuple[str, ...]:
-    """Split a comma-separated CLI list; None gives the default."""
-    if value is None:
-        return tuple(default)
-    items = tuple(v.strip() for v in value.split(",") if v.strip())
-    if not items:
-        raise ValidationError(f"Expected a comma-separated list of names. Got {value!r}.")
-    return items

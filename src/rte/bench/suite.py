@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -54,3 +54,13 @@ class SuiteConfig:
     def seed_range(self) -> range:
         """The seeds this run covers."""
         return range(self.first_seed, self.first_seed + self.seeds)
+
+
+def parse_list(value: str | None, default: Sequence[str]) -> tuple[str, ...]:
+    """Split a comma-separated CLI list; None gives the default."""
+    if value is None:
+        return tuple(default)
+    items = tuple(v.strip() for v in value.split(",") if v.strip())
+    if not items:
+        raise ValidationError(f"Expected a comma-separated list of names. Got {value!r}.")
+    return items
