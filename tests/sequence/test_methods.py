@@ -7,7 +7,7 @@ import numpy as np
 from rte.sequence.methods import psi_training_batch, sft_training_batch
 from rte.sequence.parity import ParitySuite
 from rte.sequence.scoring import psi_examples
-from rte.sequence.strings import StringSuite
+from rte.sequence.strings import DESCRIPTIONS, PRIMITIVES, StringSuite
 
 
 def test_psi_batches_and_scoring_share_the_answer_format() -> None:
@@ -38,3 +38,14 @@ def test_sft_batches_are_few_shot_prompts_of_bank_tasks() -> None:
         sizes |= demos
         assert all(e.answer.endswith("\n") and e.prompt.endswith("->") for e in batch)
     assert sizes == {1, 2, 3, 4}
+
+
+def test_psi_batches_train_every_phi_equally_often() -> None:
+    """Seed 0 of the strings suite has 1 training pair with phi rotate_right and 6 with
+    upper: sampling by pair would show rotate_right about 6 times less often."""
+    suite = StringSuite()
+    split = suite.split(np.random.default_rng(0))
+    batch = psi_training_batch(suite, split, np.random.default_rng(3), 6000)
+    phis = [e.prompt.split("; apply ")[1].removesuffix(" ->") for e in batch]
+    counts = np.array([phis.count(DESCRIPTIONS[g]) for g in PRIMITIVES])
+    assert counts.min() > 0.8 * len(batch) / len(PRIMITIVES)

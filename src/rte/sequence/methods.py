@@ -149,10 +149,21 @@ def run_few_shot(
 def psi_training_batch(
     suite: SequenceSuite, split: Split, rng: np.random.Generator, size: int
 ) -> list[Example]:
-    """Random relation pairs of the bank on random inputs, as Psi examples."""
+    """Random relation pairs of the bank on random inputs, as Psi examples.
+
+    Balanced over phi: draw phi uniformly, then one of the bank's pairs with it.
+    Uniform over pairs would train each phi in proportion to its number of
+    training pairs (1 to 7 in the strings suite), and the phis with the fewest
+    training compositions are the outer primitives of the most held-out ones.
+    """
+    by_phi: dict[str, list[Decomposition]] = {}
+    for d in split.train:
+        by_phi.setdefault(d.phi, []).append(d)
+    phis = sorted(by_phi)
     batch = []
     for _ in range(size):
-        d = split.train[int(rng.integers(len(split.train)))]
+        pairs = by_phi[phis[int(rng.integers(len(phis)))]]
+        d = pairs[int(rng.integers(len(pairs)))]
         x = suite.sample_input(rng)
         anchor_out = suite.anchor_output(d.anchor, x)
         y = suite.apply_phi(d.phi, anchor_out, x)

@@ -64,7 +64,7 @@ def build(settings: BenchSettings) -> tuple[SequenceSuite, LoraSettings, Scoring
     behind each number); none was tuned on test targets.
     """
     quick = settings.quick
-    steps = 30 if quick else (40 if settings.family == "parity" else 60)
+    steps = 30 if quick else (40 if settings.family == "parity" else 150)
     lora = LoraSettings(steps=steps, batch_size=8, learning_rate=3e-3)
     if settings.family == "parity":
         suite: SequenceSuite = ParitySuite(
