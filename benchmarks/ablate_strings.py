@@ -29,7 +29,7 @@ from rte.sequence.backends import load_language_model
 from rte.sequence.lora import detach_lora, load_adapter
 from rte.sequence.methods import psi_predict, run_rte_and_oracle, run_sft
 from rte.sequence.prompts import Encoder
-from rte.sequence.suite import BenchSettings, build
+from rte.sequence.suite import BenchSettings, build, records_from
 from rte.sequence.tasks import make_target
 
 VARIANTS: dict[str, dict] = {
@@ -59,10 +59,6 @@ def psi_accuracy(model, encoder, suite, seed: int, batch_size: int) -> dict[str,
     return out
 
 
-def mean(values: list) -> float:
-    return round(float(np.mean(values)), 3)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=3)
@@ -76,54 +72,63 @@ def main() -> None:
     lm = load_language_model(None)
     encoder = Encoder(lm.tokenizer)
     model = lm.model
-    tmp = tempfile.mkdtemp(prefix="ablate-strings-")
-    for name in args.variants.split(","):
-        lora = replace(default_lora, **VARIANTS[name])
-        for seed in range(args.first_seed, args.first_seed + args.seeds):
-            split = suite.split(np.random.default_rng(seed))
-            stamps: list[float] = [time.perf_counter()]
-            model, results = run_rte_and_oracle(
-                model,
-                encoder,
-                suite,
-                split,
-                lora=lora,
-                scoring=scoring,
-                seed=seed,
-                adapter_dir=Path(tmp) / name / str(seed),
-                on_step=lambda *_, stamps=stamps: stamps.append(time.perf_counter()),
-                tick=lambda: None,
-            )
-            psi_model = load_adapter(model, Path(tmp) / name / str(seed))
-            psi = psi_accuracy(psi_model, encoder, suite, seed, scoring.batch_size)
-            model = detach_lora(psi_model)
-            row = {
-                "variant": name,
-                "seed": seed,
-                "train_s": round(stamps[-1] - stamps[0]),
-                "psi": round(psi.pop("all"), 3),
-            }
-            for method in ("rte", "oracle"):
-                row[method] = mean([r.score for r in results if r.method == method])
-            row["decomposition"] = mean(
-                [bool(r.decomposition_correct) for r in results if r.method == "rte"]
-            )
-            if args.sft:
-                model, sft = run_sft(
-                    model,
-                    encoder,
-                    suite,
-                    split,
-                    lora=lora,
-                    n_context=suite.n_context,
-                    batch_size=scoring.batch_size,
-                    seed=seed,
-                    on_step=lambda *_: None,
-                    tick=lambda: None,
+    with tempfile.TemporaryDirectory(prefix="ablate-strings-") as tmp:
+        for name in args.variants.split(","):
+            lora = replace(default_lora, **VARIANTS[name])
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
+                model = run_seed(
+                    model, encoder, suite, lora, scoring, seed, name, Path(tmp), args.sft
                 )
-                row["sft"] = mean([r.score for r in sft])
-            row["psi_by_phi"] = {k: round(v, 2) for k, v in psi.items()}
-            print(json.dumps(row), flush=True)
+
+
+def run_seed(model, encoder, suite, lora, scoring, seed: int, name: str, tmp: Path, sft: bool):
+    """Train and score one variant on one validation seed; print its row; return the base model."""
+    split = suite.split(np.random.default_rng(seed))
+    adapter_dir = tmp / name / str(seed)
+    stamps: list[float] = [time.perf_counter()]
+    model, results = run_rte_and_oracle(
+        model,
+        encoder,
+        suite,
+        split,
+        lora=lora,
+        scoring=scoring,
+        seed=seed,
+        adapter_dir=adapter_dir,
+        on_step=lambda *_: stamps.append(time.perf_counter()),
+        tick=lambda: None,
+    )
+    psi_model = load_adapter(model, adapter_dir)
+    psi = psi_accuracy(psi_model, encoder, suite, seed, scoring.batch_size)
+    model = detach_lora(psi_model)
+    if sft:
+        model, sft_results = run_sft(
+            model,
+            encoder,
+            suite,
+            split,
+            lora=lora,
+            n_context=suite.n_context,
+            batch_size=scoring.batch_size,
+            seed=seed,
+            on_step=lambda *_: None,
+            tick=lambda: None,
+        )
+        results += sft_results
+    row = {
+        "variant": name,
+        "seed": seed,
+        "train_s": round(stamps[-1] - stamps[0]),
+        "psi": round(psi.pop("all"), 3),
+    }
+    for record in records_from(suite.family, seed, results, suite.metric):
+        if record.metric == suite.metric:
+            row[record.method] = round(record.value, 3)
+        elif record.metric == "decomposition_accuracy":
+            row["decomposition"] = round(record.value, 3)
+    row["psi_by_phi"] = {k: round(v, 2) for k, v in psi.items()}
+    print(json.dumps(row), flush=True)
+    return model
 
 
 if __name__ == "__main__":
