@@ -1,12 +1,13 @@
 """rte: the Relational Task Extrapolator.
 
 An unseen task is predicted as a seen anchor task plus a seen transformation:
-``f_target(x) = Psi(x, f_anchor, phi)``. See the README for the quick start.
+``f_target(x) = Psi(x, f_anchor, phi)``. See the README for the quick start and
+docs/architecture.md for how the package fits together.
 """
 
-__version__ = "0.1.0"
-
-from rte.extrapolator import Decomposition, RelationalTaskExtrapolator, RTEConfig
+from rte._version import __version__
+from rte.models import DiscreteDecomposition, DiscreteRTE, Prediction, RelationalTaskExtrapolator
+from rte.registry import get_method, method_names, register_method
 from rte.tasks import (
     TargetSet,
     TaskBank,
@@ -19,8 +20,9 @@ from rte.tasks import (
 )
 
 __all__ = [
-    "Decomposition",
-    "RTEConfig",
+    "DiscreteDecomposition",
+    "DiscreteRTE",
+    "Prediction",
     "RelationalTaskExtrapolator",
     "TargetSet",
     "TaskBank",
@@ -28,7 +30,10 @@ __all__ = [
     "__version__",
     "family_names",
     "get_family",
+    "get_method",
+    "method_names",
     "register_family",
+    "register_method",
     "sample_bank",
     "sample_targets",
 ]

@@ -8,11 +8,26 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from rte._params import at_least, param, positive
+from rte.base import Estimator
+
 Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+@dataclass(kw_only=True, repr=False, eq=False)
+class NetParams(Estimator):
+    """Size and training budget of a method's main network (Psi, the inductive MLPs)."""
+
+    width: int = param(128, "Hidden units per layer.", at_least(1))
+    depth: int = param(3, "Hidden layers.", at_least(1))
+    steps: int = param(3000, "Adam steps.", at_least(1))
+    batch_size: int = param(512, "Training pairs or points per step.", at_least(1))
+    lr: float = param(2e-3, "Adam learning rate.", positive)
 
 
 def mlp(in_dim: int, out_dim: int, width: int = 128, depth: int = 3) -> nn.Sequential:
@@ -36,16 +51,21 @@ def train_regressor(
     weight_decay: float = 0.0,
     loss_fn: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
     progress: Callable[[int, float], None] | None = None,
+    cosine: bool = True,
 ) -> list[float]:
-    """Train ``model`` with Adam and a cosine learning-rate decay; returns the loss curve.
+    """Train ``model`` with Adam (and a cosine learning-rate decay); returns the loss curve.
 
-    ``sample_batch(generator)`` draws one (inputs, targets) batch; drawing through the
-    given generator makes training deterministic for a seed. ``progress(step, loss)``,
-    if given, is called after every step (1-based), e.g. to drive a progress bar.
+    The one training loop of every network in the package (Psi, the inductive MLPs,
+    the neural processes, the meta-learners). ``sample_batch(generator)`` draws one
+    (inputs, targets) batch; drawing through the given generator makes training
+    deterministic for a seed. ``loss_fn(model, inputs, targets)`` defaults to the MSE
+    of ``model(inputs)``. ``progress(step, loss)``, if given, is called after every
+    step (1-based), e.g. to drive a progress bar. ``cosine=False`` keeps the rate
+    constant (the meta-learners' published recipe).
     """
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1))
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1)) if cosine else None
     losses: list[float] = []
     model.train()
     for step in range(1, steps + 1):
@@ -57,7 +77,8 @@ def train_regressor(
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        sched.step()
+        if sched is not None:
+            sched.step()
         losses.append(float(loss.detach()))
         if progress is not None:
             progress(step, losses[-1])

@@ -1,76 +1,145 @@
-"""Methods register by name; the benchmark runner and the CLI only look names up here,
-so adding a baseline is one new module."""
+"""Methods by name: the benchmark runner and the CLI only look names up here, so adding a
+method is one module and one line below (or :func:`register_method` from user code).
+
+A method is an estimator class (:class:`rte.base.Estimator`) plus, optionally, the
+defaults it runs with under that name (``naive`` is the CNP with a larger budget;
+``rte_exhaustive`` the discrete RTE with exhaustive search). Options a user passes
+(``--set rte.steps=5000``) are checked against the class's declared hyperparameters
+before any work is done, and the resolved options are what results.json records.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-import numpy as np
-
+from rte._params import check_known, fields
 from rte._validation import check_choice
-from rte.tasks.bank import TargetSet, TaskBank
-
-# What a method may see. Tables and results.json state it for every method.
-BANK = "training bank"
-CONTEXT = "target context"
-TRUE_PARAMS = "true parameters"
-TRUE_DECOMPOSITION = "true decomposition"
-
-
-class FunctionMethod(Protocol):
-    """A method of the function-prediction suites: fit on a bank, predict targets."""
-
-    def fit(self, bank: TaskBank) -> FunctionMethod: ...
-
-    def predict_targets(self, targets: TargetSet) -> np.ndarray:
-        """Predictions at ``targets.query_x``, shape (T, Q)."""
-        ...
+from rte.base import Estimator, check_sees
+from rte.baselines.bilinear import BilinearTransduction
+from rte.baselines.cnp import CNP
+from rte.baselines.context_mlp import ContextMLP
+from rte.baselines.inductive import InductiveOracle, InductiveT2V
+from rte.baselines.maml import FOMAML, MAML
+from rte.baselines.oracles import DiscreteOracle, TransductiveOracle
+from rte.baselines.reptile import Reptile
+from rte.baselines.snake import SnakeMLP
+from rte.errors import ValidationError
+from rte.models.continuous import RelationalTaskExtrapolator
+from rte.models.discrete import DiscreteRTE
 
 
 @dataclass(frozen=True)
 class MethodSpec:
-    """A registered method: how to build it for a seed, and what it may see."""
+    """A registered method: its estimator class, the defaults of this name, what it sees."""
 
     name: str
-    build: Callable[..., FunctionMethod]
-    access: tuple[str, ...]
-    description: str
+    cls: type[Estimator]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def sees(self) -> str:
+        """Access codes (rte.base.SEES) of the method."""
+        return self.cls.sees
+
+    def resolve(self, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Every hyperparameter but ``seed``: declared defaults, this name's defaults, then
+        ``options``; validated, so a bad option fails before any work."""
+        options = dict(options or {})
+        declared = {f.name: f.default for f in fields(self.cls) if f.name != "seed"}
+        check_known(options, declared, self.name)
+        resolved = {**declared, **self.defaults, **options}
+        self.cls(**resolved).validate_params()
+        return resolved
+
+    def describe(self, resolved: Mapping[str, Any]) -> dict[str, Any]:
+        """results.json's entry for this method: what it sees, is, and ran with."""
+        return {
+            "access": list(self.sees),
+            "description": self.description,
+            "registry": self.name,
+            "options": dict(resolved),
+        }
+
+    def build(self, seed: int, options: Mapping[str, Any] | None = None) -> Estimator:
+        """The estimator for one episode: resolved options and the episode's seed."""
+        return self.cls(**self.resolve(options), seed=seed)
 
 
 _METHODS: dict[str, MethodSpec] = {}
 
 
 def register_method(
-    name: str, access: tuple[str, ...], description: str
-) -> Callable[[Callable[..., FunctionMethod]], Callable[..., FunctionMethod]]:
-    """Decorator registering a method class (or factory) taking ``seed=`` under ``name``."""
-
-    def wrap(build: Callable[..., FunctionMethod]) -> Callable[..., FunctionMethod]:
-        _METHODS[name] = MethodSpec(name, build, access, description)
-        return build
-
-    return wrap
+    name: str,
+    cls: type[Estimator],
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    description: str | None = None,
+    replace: bool = False,
+) -> MethodSpec:
+    """Register estimator class ``cls`` under ``name``; an existing name needs ``replace``."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValidationError(
+            f"A method name must be an identifier (letters, digits, underscores). Got {name!r}."
+        )
+    if not (isinstance(cls, type) and issubclass(cls, Estimator)):
+        raise ValidationError(
+            f"Method {name!r} must be an rte.base.Estimator subclass. Got {cls!r}."
+        )
+    if name in _METHODS and not replace:
+        raise ValidationError(
+            f"A method named {name!r} is already registered. Choose another name or pass "
+            "replace=True."
+        )
+    check_sees(cls.sees, name)
+    spec = MethodSpec(name, cls, dict(defaults or {}), description or cls.description)
+    if "seed" in spec.defaults:
+        raise ValidationError(f"Method {name!r}: seed is set per episode, not by defaults.")
+    check_known(spec.defaults, {f.name for f in fields(cls)}, name)
+    _METHODS[name] = spec
+    return spec
 
 
 def get_method(name: str) -> MethodSpec:
     """Look a registered method up by name; unknown names list the known ones."""
-    _load_builtin_methods()
     check_choice(name, _METHODS, "method")
     return _METHODS[name]
 
 
 def method_names() -> list[str]:
     """Every registered method name, sorted."""
-    _load_builtin_methods()
     return sorted(_METHODS)
 
 
-def build_method(name: str, seed: int, **options: Any) -> FunctionMethod:
-    """Construct method ``name`` for ``seed``."""
-    return get_method(name).build(seed=seed, **options)
+def _register_builtin() -> None:
+    register_method("rte", RelationalTaskExtrapolator)
+    register_method("inductive_t2v", InductiveT2V)
+    register_method("inductive_oracle", InductiveOracle)
+    register_method("transductive_oracle", TransductiveOracle)
+    register_method("context_mlp", ContextMLP)
+    register_method("rte_discrete", DiscreteRTE)
+    register_method(
+        "rte_exhaustive",
+        DiscreteRTE,
+        defaults={"strategy": "exhaustive"},
+        description="Psi on relation labels; exhaustive decomposition search",
+    )
+    register_method("transductive_oracle_discrete", DiscreteOracle)
+    # The discrete suites' baseline: a converged CNP (4,000 steps; docs/length_comp.md).
+    register_method(
+        "naive",
+        CNP,
+        defaults={"steps": 4000},
+        description="CNP set-encoder model mapping the context to predictions",
+    )
+    register_method("cnp", CNP)
+    register_method("maml", MAML)
+    register_method("fomaml", FOMAML)
+    register_method("reptile", Reptile)
+    register_method("bilinear", BilinearTransduction)
+    register_method("snake_mlp", SnakeMLP)
 
 
-def _load_builtin_methods() -> None:
-    import rte.baselines  # noqa: F401  (registers every built-in method)
+_register_builtin()

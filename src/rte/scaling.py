@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rte._state import State, as_tensor
 from rte.tasks.bank import TaskBank
 
 
@@ -44,21 +45,19 @@ class Scaling:
         """Undo :meth:`y`."""
         return y * self.y_std + self.y_mean
 
-    def to_dict(self) -> dict[str, list[float] | float]:
-        """JSON-ready form (model files)."""
-        return {
-            "x_center": self.x_center.tolist(),
-            "x_half_span": self.x_half_span.tolist(),
-            "y_mean": self.y_mean,
-            "y_std": self.y_std,
-        }
+    def state(self) -> State:
+        """The scaling as a saved state (model files)."""
+        return State(
+            {"y_mean": self.y_mean, "y_std": self.y_std},
+            {"x_center": as_tensor(self.x_center), "x_half_span": as_tensor(self.x_half_span)},
+        )
 
     @classmethod
-    def from_dict(cls, data: dict) -> Scaling:
-        """Inverse of :meth:`to_dict`."""
+    def from_state(cls, state: State) -> Scaling:
+        """Inverse of :meth:`state`."""
         return cls(
-            np.asarray(data["x_center"], dtype=np.float64),
-            np.asarray(data["x_half_span"], dtype=np.float64),
-            float(data["y_mean"]),
-            float(data["y_std"]),
+            state.array("x_center").astype(np.float64),
+            state.array("x_half_span").astype(np.float64),
+            float(state.value("y_mean")),
+            float(state.value("y_std")),
         )

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from rte.baselines.inductive import InductiveT2V
-from rte.embedding.fisher import FisherEmbedding
+from rte.embedding import EmbeddingParams, FisherEmbedding
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
@@ -30,14 +29,13 @@ class EmbeddedPoints:
     desc: torch.Tensor
 
     @classmethod
-    def from_bank(cls, bank: TaskBank, seed: int) -> EmbeddedPoints:
-        """Scale ``bank`` and describe its tasks as ``inductive_t2v`` does for ``seed``."""
-        t2v = InductiveT2V(seed=seed)
-        desc = t2v.bank_descriptors(bank)  # the shared descriptor pool; sets t2v.embedding_
-        scaling = Scaling.fit(bank)
+    def from_bank(cls, bank: TaskBank, method: EmbeddingParams) -> EmbeddedPoints:
+        """Scale ``bank`` and describe its tasks with ``method``'s embedding settings."""
+        scaling, embedding = method.fit_embedding(bank)
+        desc = method.descriptor_pool(bank, embedding)
         return cls(
             scaling,
-            t2v.embedding_,
+            embedding,
             torch.as_tensor(scaling.x(bank.x), dtype=torch.float32),
             torch.as_tensor(scaling.y(bank.y), dtype=torch.float32),
             torch.as_tensor(bank.mask.sum(1)),

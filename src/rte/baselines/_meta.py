@@ -6,17 +6,18 @@ task by gradient steps with :mod:`torch.func`, vectorised over tasks with ``vmap
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
-from rte._validation import check_positive, check_positive_int
-from rte.base import check_is_fitted
+from rte._params import at_least, param, positive
+from rte.base import Estimator, check_is_fitted
 from rte.errors import ValidationError
-from rte.nn import mlp
+from rte.nn import mlp, train_regressor
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
@@ -77,51 +78,34 @@ def adapt(
     return params
 
 
-@dataclass(frozen=True)
-class MetaConfig:
-    """Hyperparameters of the gradient-based meta-learners (MAML, Reptile)."""
+@dataclass(kw_only=True, repr=False, eq=False)
+class MetaLearner(Estimator):
+    """Meta-train an MLP's initialisation on the bank; adapt it on each target's context.
 
-    width: int = field(default=40, metadata={"help": "Hidden units per layer."})
-    depth: int = field(default=2, metadata={"help": "Hidden layers."})
-    support_size: int = field(
-        default=10, metadata={"help": "Support points per task: the benchmark's context size."}
-    )
-    query_size: int = field(default=20, metadata={"help": "Query points per training task."})
-    meta_batch: int = field(default=16, metadata={"help": "Tasks per meta-iteration."})
-    meta_steps: int = field(default=300, metadata={"help": "Meta-iterations (Adam)."})
-    meta_lr: float = field(
-        default=1e-2, metadata={"help": "Adam learning rate of the meta-update."}
-    )
-    inner_steps: int = field(default=3, metadata={"help": "Gradient steps of the inner loop."})
-    inner_lr: float = field(default=0.05, metadata={"help": "Step size of the inner loop."})
-    adapt_steps: int = field(
-        default=10, metadata={"help": "Steps on a target's context (0: inner_steps)."}
-    )
+    Subclasses define :meth:`meta_gradient`, the direction the initialisation moves
+    along per meta-batch; Adam applies it through the shared training loop
+    (:func:`rte.nn.train_regressor`), as the gradient of ``<params, direction>``.
+    """
 
-    def __post_init__(self) -> None:
-        for name in ("width", "depth", "support_size", "query_size", "meta_batch", "meta_steps"):
-            check_positive_int(getattr(self, name), name)
-        check_positive_int(self.inner_steps, "inner_steps")
-        check_positive_int(self.adapt_steps, "adapt_steps", 0)
-        for name in ("meta_lr", "inner_lr"):
-            check_positive(getattr(self, name), name)
+    sees: ClassVar[str] = "BC"
+
+    width: int = param(40, "Hidden units per layer.", at_least(1))
+    depth: int = param(2, "Hidden layers.", at_least(1))
+    support_size: int = param(
+        10, "Support points per task: the benchmark's context size.", at_least(1)
+    )
+    query_size: int = param(20, "Query points per training task.", at_least(1))
+    meta_batch: int = param(16, "Tasks per meta-iteration.", at_least(1))
+    meta_steps: int = param(300, "Meta-iterations (Adam).", at_least(1))
+    meta_lr: float = param(1e-2, "Adam learning rate of the meta-update.", positive)
+    inner_steps: int = param(3, "Gradient steps of the inner loop.", at_least(1))
+    inner_lr: float = param(0.05, "Step size of the inner loop.", positive)
+    adapt_steps: int = param(10, "Steps on a target's context (0: inner_steps).", at_least(0))
 
     @property
     def test_steps(self) -> int:
         """Adaptation steps on a target's context."""
         return self.adapt_steps or self.inner_steps
-
-
-class MetaLearner:
-    """Meta-train an MLP's initialisation on the bank; adapt it on each target's context.
-
-    Subclasses define :meth:`meta_gradient`, the direction the initialisation moves
-    along per meta-batch; Adam applies it.
-    """
-
-    def __init__(self, *, seed: int, **options: object) -> None:
-        self.seed = seed
-        self.config = MetaConfig(**options)  # type: ignore[arg-type]
 
     def meta_gradient(
         self, params: Params, xs: torch.Tensor, ys: torch.Tensor, xq: torch.Tensor, yq: torch.Tensor
@@ -130,28 +114,36 @@ class MetaLearner:
         raise NotImplementedError
 
     def fit(self, bank: TaskBank) -> MetaLearner:
-        cfg = self.config
+        """Meta-train the initialisation on random support/query draws of bank tasks."""
+        self.validate_params()
         self.scaling_ = Scaling.fit(bank)
         data = BankTensors.from_bank(bank, self.scaling_)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            self.net_ = mlp(bank.dim, 1, cfg.width, cfg.depth)
-        params = dict(self.net_.named_parameters())
-        opt = torch.optim.Adam(params.values(), lr=cfg.meta_lr)
-        gen = torch.Generator().manual_seed(self.seed)
+            self.net_ = mlp(bank.dim, 1, self.width, self.depth)
         # Small banks: shrink support and query to what the smallest task holds.
         fewest = int(bank.mask.sum(1).min())
-        k = min(cfg.support_size, fewest - 1)
-        n_points = min(k + cfg.query_size, fewest)
-        for _ in range(cfg.meta_steps):
-            x, y = data.draw(gen, cfg.meta_batch, n_points)
+        k = min(self.support_size, fewest - 1)
+        n_points = min(k + self.query_size, fewest)
+
+        def surrogate(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            # d<params, direction>/d params = direction: Adam steps along the meta-gradient.
+            params = dict(net.named_parameters())
             direction = self.meta_gradient(
                 {n: p.detach() for n, p in params.items()}, x[:, :k], y[:, :k], x[:, k:], y[:, k:]
             )
-            for name, p in params.items():
-                p.grad = direction[name]
-            opt.step()
-        self.params_ = {n: p.detach() for n, p in params.items()}
+            return sum((p * direction[n]).sum() for n, p in params.items())  # type: ignore[return-value]
+
+        train_regressor(
+            self.net_,
+            lambda gen: data.draw(gen, self.meta_batch, n_points),
+            steps=self.meta_steps,
+            lr=self.meta_lr,
+            seed=self.seed,
+            loss_fn=surrogate,
+            cosine=False,
+        )
+        self.params_ = {n: p.detach() for n, p in self.net_.named_parameters()}
         return self
 
     def adapted_predictions(self, targets: TargetSet, steps: int) -> np.ndarray:
@@ -167,11 +159,12 @@ class MetaLearner:
         )
 
         def one(x: torch.Tensor, y: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-            p = adapt(self.net_, self.params_, x, y, steps, self.config.inner_lr)
+            p = adapt(self.net_, self.params_, x, y, steps, self.inner_lr)
             return functional_call(self.net_, p, (q,))[..., 0]
 
         out = vmap(one)(zc, yc, zq).detach().double().numpy()
         return self.scaling_.y_inverse(out)
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
-        return self.adapted_predictions(targets, self.config.test_steps)
+        """Predictions after adapting on each target's context, (T, Q)."""
+        return self.adapted_predictions(targets, self.test_steps)

@@ -10,49 +10,31 @@ and the search runs in batched chunks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
-from rte._validation import check_positive, check_positive_int
+from rte._params import at_least, param, positive
 from rte.base import check_is_fitted
 from rte.baselines._embedded import EmbeddedPoints
+from rte.embedding import EmbeddingParams
 from rte.nn import mlp, train_regressor
-from rte.registry import BANK, CONTEXT, register_method
 from rte.tasks.bank import TargetSet, TaskBank
 
 # Query rows per chunk of the anchor search; bounds memory to chunk x anchors x diffs floats.
 _SEARCH_CHUNK = 64
 
 
-@dataclass(frozen=True)
-class BilinearConfig:
-    """Hyperparameters of :class:`BilinearTransduction`."""
-
-    width: int = field(default=64, metadata={"help": "Hidden units of f and g."})
-    depth: int = field(default=2, metadata={"help": "Hidden layers of f and g."})
-    rank: int = field(default=32, metadata={"help": "Size of the bilinear inner product."})
-    steps: int = field(default=1000, metadata={"help": "Adam steps."})
-    batch_size: int = field(default=512, metadata={"help": "Point pairs per step."})
-    lr: float = field(default=2e-3, metadata={"help": "Adam learning rate."})
-    n_anchors: int = field(default=128, metadata={"help": "Training points kept as anchors."})
-    n_diffs: int = field(default=256, metadata={"help": "Training differences kept."})
-
-    def __post_init__(self) -> None:
-        for name in ("width", "depth", "rank", "steps", "batch_size", "n_anchors", "n_diffs"):
-            check_positive_int(getattr(self, name), name)
-        check_positive(self.lr, "lr")
-
-
 class BilinearNetwork(nn.Module):
     """y = <f(anchor), g(z - anchor)>, summed over ``rank`` components."""
 
-    def __init__(self, dim: int, cfg: BilinearConfig) -> None:
+    def __init__(self, dim: int, width: int, depth: int, rank: int) -> None:
         super().__init__()
-        self.f = mlp(dim, cfg.rank, cfg.width, cfg.depth)
-        self.g = mlp(dim, cfg.rank, cfg.width, cfg.depth)
+        self.f = mlp(dim, rank, width, depth)
+        self.g = mlp(dim, rank, width, depth)
 
     def forward(self, pair: torch.Tensor) -> torch.Tensor:
         """``pair`` (..., 2, dim) of (anchor, z) -> prediction at z, (..., 1)."""
@@ -76,36 +58,46 @@ def nearest_anchors(
     return torch.cat(best)
 
 
-@register_method("bilinear", (BANK, CONTEXT), "bilinear transduction on x and the Fisher embedding")
-class BilinearTransduction:
+@dataclass(kw_only=True, repr=False, eq=False)
+class BilinearTransduction(EmbeddingParams):
     """Bilinear transduction on z = (x, Fisher embedding of the context)."""
 
-    def __init__(self, *, seed: int, **options: object) -> None:
-        self.seed = seed
-        self.config = BilinearConfig(**options)  # type: ignore[arg-type]
+    sees: ClassVar[str] = "BC"
+    description: ClassVar[str] = "bilinear transduction on x and the Fisher embedding"
+
+    width: int = param(64, "Hidden units of f and g.", at_least(1))
+    depth: int = param(2, "Hidden layers of f and g.", at_least(1))
+    rank: int = param(32, "Size of the bilinear inner product.", at_least(1))
+    steps: int = param(1000, "Adam steps.", at_least(1))
+    batch_size: int = param(512, "Point pairs per step.", at_least(1))
+    lr: float = param(2e-3, "Adam learning rate.", positive)
+    n_anchors: int = param(128, "Training points kept as anchors.", at_least(1))
+    n_diffs: int = param(256, "Training differences kept.", at_least(1))
 
     def fit(self, bank: TaskBank) -> BilinearTransduction:
-        cfg = self.config
-        points = EmbeddedPoints.from_bank(bank, self.seed)
+        """Train f and g on random pairs of bank points; keep anchor and difference pools."""
+        self.validate_params()
+        points = EmbeddedPoints.from_bank(bank, self)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            self.net_ = BilinearNetwork(points.dim, cfg)
+            self.net_ = BilinearNetwork(points.dim, self.width, self.depth, self.rank)
 
         def sample(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-            anchor, _ = points.sample(gen, cfg.batch_size)
-            z, y = points.sample(gen, cfg.batch_size)
+            anchor, _ = points.sample(gen, self.batch_size)
+            z, y = points.sample(gen, self.batch_size)
             return torch.stack([anchor, z], 1), y
 
-        train_regressor(self.net_, sample, steps=cfg.steps, lr=cfg.lr, seed=self.seed)
+        train_regressor(self.net_, sample, steps=self.steps, lr=self.lr, seed=self.seed)
         gen = torch.Generator().manual_seed(self.seed + 1)
-        self.anchors_ = points.sample(gen, cfg.n_anchors)[0]
-        a, _ = points.sample(gen, cfg.n_diffs)
-        b, _ = points.sample(gen, cfg.n_diffs)
+        self.anchors_ = points.sample(gen, self.n_anchors)[0]
+        a, _ = points.sample(gen, self.n_diffs)
+        b, _ = points.sample(gen, self.n_diffs)
         self.diffs_ = b - a
         self.points_ = points
         return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
+        """Each query predicted from its nearest admissible anchor point, (T, Q)."""
         check_is_fitted(self, "net_")
         z = self.points_.target_inputs(targets)
         flat = z.reshape(-1, z.shape[-1])

@@ -8,17 +8,18 @@ context/target splits of random tasks; the targets include the context points.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
-from rte._validation import check_positive, check_positive_int
-from rte.base import check_is_fitted
+from rte._params import at_least, param, positive
+from rte.base import Estimator, check_is_fitted
 from rte.baselines._meta import BankTensors
+from rte.errors import ValidationError
 from rte.nn import mlp, train_regressor
-from rte.registry import BANK, CONTEXT, register_method
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
@@ -26,35 +27,13 @@ from rte.tasks.bank import TargetSet, TaskBank
 _MIN_STD = 0.01
 
 
-@dataclass(frozen=True)
-class CNPConfig:
-    """Hyperparameters of :class:`CNP`."""
-
-    width: int = field(default=64, metadata={"help": "Hidden units of encoder and decoder."})
-    depth: int = field(default=2, metadata={"help": "Hidden layers of encoder and decoder."})
-    rep_dim: int = field(default=32, metadata={"help": "Size of the task representation r."})
-    min_context: int = field(default=3, metadata={"help": "Fewest context points in training."})
-    max_context: int = field(default=20, metadata={"help": "Most context points in training."})
-    n_points: int = field(default=40, metadata={"help": "Points drawn per training task."})
-    batch_tasks: int = field(default=16, metadata={"help": "Tasks per training step."})
-    steps: int = field(default=1000, metadata={"help": "Adam steps."})
-    lr: float = field(default=5e-3, metadata={"help": "Adam learning rate."})
-
-    def __post_init__(self) -> None:
-        for name in ("width", "depth", "rep_dim", "min_context", "batch_tasks", "steps"):
-            check_positive_int(getattr(self, name), name)
-        check_positive_int(self.max_context, "max_context", self.min_context)
-        check_positive_int(self.n_points, "n_points", self.max_context)
-        check_positive(self.lr, "lr")
-
-
 class CNPNetwork(nn.Module):
     """Encoder of (x, y) pairs, mean pooling, decoder of (x, r) to (mean, std)."""
 
-    def __init__(self, dim: int, cfg: CNPConfig) -> None:
+    def __init__(self, dim: int, width: int, depth: int, rep_dim: int) -> None:
         super().__init__()
-        self.encoder = mlp(dim + 1, cfg.rep_dim, cfg.width, cfg.depth)
-        self.decoder = mlp(dim + cfg.rep_dim, 2, cfg.width, cfg.depth)
+        self.encoder = mlp(dim + 1, rep_dim, width, depth)
+        self.decoder = mlp(dim + rep_dim, 2, width, depth)
 
     def forward(
         self, cx: torch.Tensor, cy: torch.Tensor, qx: torch.Tensor
@@ -65,29 +44,48 @@ class CNPNetwork(nn.Module):
         return out[..., 0], _MIN_STD + nn.functional.softplus(out[..., 1])
 
 
-@register_method("cnp", (BANK, CONTEXT), "conditional neural process conditioned on the context")
-class CNP:
+@dataclass(kw_only=True, repr=False, eq=False)
+class CNP(Estimator):
     """Conditional neural process; predicts the decoder mean, keeps the std for calibration."""
 
-    def __init__(self, *, seed: int, **options: object) -> None:
-        self.seed = seed
-        self.config = CNPConfig(**options)  # type: ignore[arg-type]
+    sees: ClassVar[str] = "BC"
+    description: ClassVar[str] = "conditional neural process conditioned on the context"
+
+    width: int = param(64, "Hidden units of encoder and decoder.", at_least(1))
+    depth: int = param(2, "Hidden layers of encoder and decoder.", at_least(1))
+    rep_dim: int = param(32, "Size of the task representation r.", at_least(1))
+    min_context: int = param(3, "Fewest context points in training.", at_least(1))
+    max_context: int = param(20, "Most context points in training.", at_least(1))
+    n_points: int = param(40, "Points drawn per training task.", at_least(1))
+    batch_tasks: int = param(16, "Tasks per training step.", at_least(1))
+    steps: int = param(1000, "Adam steps.", at_least(1))
+    lr: float = param(5e-3, "Adam learning rate.", positive)
+
+    def validate_params(self) -> None:
+        """The declared checks, and context sizes that fit in the points drawn."""
+        super().validate_params()
+        if not self.min_context <= self.max_context <= self.n_points:
+            raise ValidationError(
+                "CNP needs min_context <= max_context <= n_points. Got "
+                f"{self.min_context}, {self.max_context} and {self.n_points}."
+            )
 
     def fit(self, bank: TaskBank) -> CNP:
-        cfg = self.config
+        """Train encoder and decoder by the Gaussian NLL on random context/target splits."""
+        self.validate_params()
         self.scaling_ = Scaling.fit(bank)
         data = BankTensors.from_bank(bank, self.scaling_)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            self.net_ = CNPNetwork(bank.dim, cfg)
+            self.net_ = CNPNetwork(bank.dim, self.width, self.depth, self.rep_dim)
 
         # Small banks: draw what the smallest task has, and keep one target beyond the context.
-        n_points = min(cfg.n_points, int(bank.mask.sum(1).min()))
-        max_context = max(min(cfg.max_context, n_points - 1), cfg.min_context)
+        n_points = min(self.n_points, int(bank.mask.sum(1).min()))
+        max_context = max(min(self.max_context, n_points - 1), self.min_context)
 
         def sample(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-            x, y = data.draw(gen, cfg.batch_tasks, n_points)
-            k = int(torch.randint(cfg.min_context, max_context + 1, (1,), generator=gen))
+            x, y = data.draw(gen, self.batch_tasks, n_points)
+            k = int(torch.randint(self.min_context, max_context + 1, (1,), generator=gen))
             # Inputs carry the split: the first k points are the context.
             return torch.cat([x, y[..., None]], -1), torch.full((1,), k)
 
@@ -96,7 +94,7 @@ class CNP:
             mean, std = net(x[:, : int(k)], y[:, : int(k)], x)
             return -torch.distributions.Normal(mean, std).log_prob(y).mean()
 
-        train_regressor(self.net_, sample, steps=cfg.steps, lr=cfg.lr, seed=self.seed, loss_fn=nll)
+        train_regressor(self.net_, sample, steps=self.steps, lr=self.lr, seed=self.seed, loss_fn=nll)
         return self
 
     def predict_distribution(self, targets: TargetSet) -> tuple[np.ndarray, np.ndarray]:
@@ -112,4 +110,5 @@ class CNP:
         return sc.y_inverse(mean.double().numpy()), std.double().numpy() * sc.y_std
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
+        """The predictive mean at the queries, (T, Q)."""
         return self.predict_distribution(targets)[0]

@@ -5,33 +5,44 @@ One network per target, all trained together as a batched model.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
 import torch
 
+from rte._params import at_least, param, positive
+from rte.base import Estimator, check_is_fitted
 from rte.nn import BatchedMLP
-from rte.registry import CONTEXT, register_method
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 
-@register_method("context_mlp", (CONTEXT,), "MLP fitted only on the target's context points")
-class ContextMLP:
-    """Fits ``width``x``depth`` SiLU MLPs on each context with Adam and weight decay.
+@dataclass(kw_only=True, repr=False, eq=False)
+class ContextMLP(Estimator):
+    """Fits ``width`` x ``depth`` SiLU MLPs on each context with Adam and weight decay.
 
     The bank only supplies the input/output scaling (a unit choice, not knowledge of
     the tasks).
     """
 
-    def __init__(
-        self, *, seed: int, width: int = 32, depth: int = 2, steps: int = 500, lr: float = 1e-2
-    ) -> None:
-        self.seed, self.width, self.depth, self.steps, self.lr = seed, width, depth, steps, lr
+    sees: ClassVar[str] = "C"
+    description: ClassVar[str] = "MLP fitted only on the target's context points"
+
+    width: int = param(32, "Hidden units per layer.", at_least(1))
+    depth: int = param(2, "Hidden layers.", at_least(1))
+    steps: int = param(500, "Adam steps per context.", at_least(1))
+    lr: float = param(1e-2, "Adam learning rate.", positive)
 
     def fit(self, bank: TaskBank) -> ContextMLP:
+        """Keep the bank's scaling only."""
+        self.validate_params()
         self.scaling_ = Scaling.fit(bank)
         return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
+        """Fit one MLP per target context; predict its queries, (T, Q)."""
+        check_is_fitted(self, "scaling_")
         zc = torch.as_tensor(self.scaling_.x(targets.context_x), dtype=torch.float32)
         yc = torch.as_tensor(self.scaling_.y(targets.context_y), dtype=torch.float32)
         zq = torch.as_tensor(self.scaling_.x(targets.query_x), dtype=torch.float32)

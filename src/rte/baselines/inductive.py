@@ -1,31 +1,30 @@
 """Inductive baselines: one MLP on (x, task descriptor), fitted on the bank.
 
-``inductive_t2v`` describes a task by its Fisher embedding (the same one RTE uses,
-with the same simulated-context augmentation); ``inductive_oracle`` by its true
-parameters. Both use the architecture and training budget of Psi.
+``inductive_t2v`` describes a task by its Fisher embedding (the same embedding RTE
+uses, with the same simulated-context augmentation); ``inductive_oracle`` by its
+true parameters. Their defaults equal Psi's architecture and training budget.
 """
 
 from __future__ import annotations
 
 import abc
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
 
 from rte.base import check_is_fitted
-from rte.baselines._shared import fitted_extrapolator
+from rte.embedding import EmbeddingParams
 from rte.errors import ValidationError
-from rte.nn import mlp, train_regressor
-from rte.registry import BANK, CONTEXT, TRUE_PARAMS, register_method
+from rte.nn import NetParams, mlp, train_regressor
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 
-class _InductiveMLP(abc.ABC):
+@dataclass(kw_only=True, repr=False, eq=False)
+class _InductiveMLP(NetParams, abc.ABC):
     """MLP(x, descriptor) -> y; subclasses say what the descriptor is."""
-
-    def __init__(self, *, seed: int) -> None:
-        self.seed = seed
 
     @abc.abstractmethod
     def bank_descriptors(self, bank: TaskBank) -> np.ndarray:
@@ -36,27 +35,30 @@ class _InductiveMLP(abc.ABC):
         """One descriptor per target, shape (T, p)."""
 
     def fit(self, bank: TaskBank) -> _InductiveMLP:
+        """Train the MLP on (x, descriptor) -> y over every bank task's points."""
+        self.validate_params()
         self.scaling_ = Scaling.fit(bank)
         desc = torch.as_tensor(self.bank_descriptors(bank), dtype=torch.float32)
-        cfg = fitted_extrapolator(bank, self.seed).config
         z = torch.as_tensor(self.scaling_.x(bank.x), dtype=torch.float32)
         yt = torch.as_tensor(self.scaling_.y(bank.y), dtype=torch.float32)
         counts = torch.as_tensor(bank.mask.sum(1))
         m, n_draws = desc.shape[:2]
+        size = self.batch_size
 
         def sample(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-            i = torch.randint(0, m, (cfg.batch_size,), generator=gen)
-            p = (torch.rand(cfg.batch_size, generator=gen) * counts[i]).long()
-            d = torch.randint(0, n_draws, (cfg.batch_size,), generator=gen)
+            i = torch.randint(0, m, (size,), generator=gen)
+            p = (torch.rand(size, generator=gen) * counts[i]).long()
+            d = torch.randint(0, n_draws, (size,), generator=gen)
             return torch.cat([z[i, p], desc[i, d]], 1), yt[i, p]
 
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            self.net_ = mlp(bank.dim + desc.shape[-1], 1, cfg.width, cfg.depth)
-        train_regressor(self.net_, sample, steps=cfg.steps, lr=cfg.lr, seed=self.seed)
+            self.net_ = mlp(bank.dim + desc.shape[-1], 1, self.width, self.depth)
+        train_regressor(self.net_, sample, steps=self.steps, lr=self.lr, seed=self.seed)
         return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
+        """Predictions at the targets' queries, (T, Q)."""
         check_is_fitted(self, "net_")
         desc = self.target_descriptors(targets)
         z = torch.as_tensor(self.scaling_.x(targets.query_x), dtype=torch.float32)
@@ -66,36 +68,39 @@ class _InductiveMLP(abc.ABC):
         return self.scaling_.y_inverse(out)
 
 
-@register_method("inductive_t2v", (BANK, CONTEXT), "MLP on x and the context's Fisher embedding")
-class InductiveT2V(_InductiveMLP):
+@dataclass(kw_only=True, repr=False, eq=False)
+class InductiveT2V(EmbeddingParams, _InductiveMLP):
     """MLP on (x, Fisher embedding); the target is described by its context's embedding."""
 
+    sees: ClassVar[str] = "BC"
+    description: ClassVar[str] = "MLP on x and the context's Fisher embedding"
+
     def bank_descriptors(self, bank: TaskBank) -> np.ndarray:
-        rte = fitted_extrapolator(bank, self.seed)
-        self.embedding_ = rte.embedding_
-        clean = rte.embedding_.bank_embeddings_[:, None, :]
-        pool = rte.simulated_context_embeddings(
-            bank, rte.embedding_, np.random.default_rng(self.seed)
-        )
-        return (
-            clean if pool is None else np.concatenate([np.repeat(clean, pool.shape[1], 1), pool], 1)
-        )
+        """Clean and simulated-context embeddings of every bank task."""
+        _, self.embedding_ = self.fit_embedding(bank)
+        return self.descriptor_pool(bank, self.embedding_)
 
     def target_descriptors(self, targets: TargetSet) -> np.ndarray:
+        """The embedding of each target's context."""
         return self.embedding_.transform(targets.context_x, targets.context_y)
 
 
-@register_method("inductive_oracle", (BANK, TRUE_PARAMS), "MLP on x and the true task parameters")
+@dataclass(kw_only=True, repr=False, eq=False)
 class InductiveOracle(_InductiveMLP):
     """MLP on (x, true parameters), standardised over the bank."""
 
+    sees: ClassVar[str] = "BP"
+    description: ClassVar[str] = "MLP on x and the true task parameters"
+
     def bank_descriptors(self, bank: TaskBank) -> np.ndarray:
+        """The bank's true parameters, standardised."""
         if bank.params is None:
             raise ValidationError("inductive_oracle needs a bank with true task parameters.")
         self.mean_, self.std_ = bank.params.mean(0), bank.params.std(0) + 1e-12
         return ((bank.params - self.mean_) / self.std_)[:, None, :]
 
     def target_descriptors(self, targets: TargetSet) -> np.ndarray:
+        """The targets' true parameters, standardised like the bank's."""
         if targets.params is None:
             raise ValidationError("inductive_oracle needs targets with true parameters.")
         return (targets.params - self.mean_) / self.std_

@@ -8,12 +8,14 @@ second-order terms and uses the query gradient at the adapted weights.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import torch
 from torch import nn
 from torch.func import grad, vmap
 
 from rte.baselines._meta import MetaLearner, Params, adapt, mse
-from rte.registry import BANK, CONTEXT, register_method
 
 
 def maml_meta_gradient(
@@ -48,8 +50,9 @@ def maml_meta_gradient(
     return grad(meta_loss)(params)
 
 
+@dataclass(kw_only=True, repr=False, eq=False)
 class _MAML(MetaLearner):
-    first_order = False
+    first_order: ClassVar[bool] = False
 
     def meta_gradient(
         self, params: Params, xs: torch.Tensor, ys: torch.Tensor, xq: torch.Tensor, yq: torch.Tensor
@@ -59,19 +62,22 @@ class _MAML(MetaLearner):
             params,
             (xs, ys),
             (xq, yq),
-            steps=self.config.inner_steps,
-            lr=self.config.inner_lr,
+            steps=self.inner_steps,
+            lr=self.inner_lr,
             first_order=self.first_order,
         )
 
 
-@register_method("maml", (BANK, CONTEXT), "MAML (second order), adapted on the target's context")
+@dataclass(kw_only=True, repr=False, eq=False)
 class MAML(_MAML):
     """Second-order MAML on an MLP of x; adapted by gradient steps on each context."""
 
+    description: ClassVar[str] = "MAML (second order), adapted on the target's context"
 
-@register_method("fomaml", (BANK, CONTEXT), "first-order MAML, adapted on the target's context")
+
+@dataclass(kw_only=True, repr=False, eq=False)
 class FOMAML(_MAML):
     """First-order MAML: the query gradient at the adapted weights moves the initialisation."""
 
-    first_order = True
+    description: ClassVar[str] = "first-order MAML, adapted on the target's context"
+    first_order: ClassVar[bool] = True

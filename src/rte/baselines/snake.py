@@ -7,17 +7,18 @@ periodic families, which SiLU/ReLU networks continue linearly outside their data
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
-from rte._validation import check_positive, check_positive_int
+from rte._params import at_least, param, positive
 from rte.base import check_is_fitted
 from rte.baselines._embedded import EmbeddedPoints
+from rte.embedding import EmbeddingParams
 from rte.nn import train_regressor
-from rte.registry import BANK, CONTEXT, register_method
 from rte.tasks.bank import TargetSet, TaskBank
 
 
@@ -45,48 +46,38 @@ def snake_mlp(in_dim: int, width: int, depth: int, a_init: float) -> nn.Sequenti
     return nn.Sequential(*layers)
 
 
-@dataclass(frozen=True)
-class SnakeConfig:
-    """Hyperparameters of :class:`SnakeMLP`."""
-
-    width: int = field(default=64, metadata={"help": "Hidden units per layer."})
-    depth: int = field(default=3, metadata={"help": "Hidden layers."})
-    a_init: float = field(default=1.0, metadata={"help": "Initial snake frequency a."})
-    steps: int = field(default=1000, metadata={"help": "Adam steps."})
-    batch_size: int = field(default=512, metadata={"help": "Points per step."})
-    lr: float = field(default=2e-3, metadata={"help": "Adam learning rate."})
-
-    def __post_init__(self) -> None:
-        for name in ("width", "depth", "steps", "batch_size"):
-            check_positive_int(getattr(self, name), name)
-        for name in ("a_init", "lr"):
-            check_positive(getattr(self, name), name)
-
-
-@register_method("snake_mlp", (BANK, CONTEXT), "snake-activation MLP on x and the Fisher embedding")
-class SnakeMLP:
+@dataclass(kw_only=True, repr=False, eq=False)
+class SnakeMLP(EmbeddingParams):
     """Inductive snake MLP on z = (x, Fisher embedding of the context)."""
 
-    def __init__(self, *, seed: int, **options: object) -> None:
-        self.seed = seed
-        self.config = SnakeConfig(**options)  # type: ignore[arg-type]
+    sees: ClassVar[str] = "BC"
+    description: ClassVar[str] = "snake-activation MLP on x and the Fisher embedding"
+
+    width: int = param(64, "Hidden units per layer.", at_least(1))
+    depth: int = param(3, "Hidden layers.", at_least(1))
+    a_init: float = param(1.0, "Initial snake frequency a.", positive)
+    steps: int = param(1000, "Adam steps.", at_least(1))
+    batch_size: int = param(512, "Points per step.", at_least(1))
+    lr: float = param(2e-3, "Adam learning rate.", positive)
 
     def fit(self, bank: TaskBank) -> SnakeMLP:
-        cfg = self.config
-        self.points_ = EmbeddedPoints.from_bank(bank, self.seed)
+        """Train the snake MLP on (x, task embedding) -> y over every bank point."""
+        self.validate_params()
+        self.points_ = EmbeddedPoints.from_bank(bank, self)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            self.net_ = snake_mlp(self.points_.dim, cfg.width, cfg.depth, cfg.a_init)
+            self.net_ = snake_mlp(self.points_.dim, self.width, self.depth, self.a_init)
         train_regressor(
             self.net_,
-            lambda gen: self.points_.sample(gen, cfg.batch_size),
-            steps=cfg.steps,
-            lr=cfg.lr,
+            lambda gen: self.points_.sample(gen, self.batch_size),
+            steps=self.steps,
+            lr=self.lr,
             seed=self.seed,
         )
         return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
+        """Predictions at the queries from each context's embedding, (T, Q)."""
         check_is_fitted(self, "net_")
         with torch.no_grad():
             return self.points_.outputs(self.net_(self.points_.target_inputs(targets))[..., 0])

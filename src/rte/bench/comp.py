@@ -9,15 +9,16 @@ composition (band ``unseen``, also reported per composition).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 
-from rte._validation import check_positive_int
+from rte._params import at_least, param
 from rte.bench.discrete import DiscreteSuiteConfig, run_discrete_suite
 from rte.bench.runner import Episode
+from rte.bench.suite import Options
 from rte.tasks.composition import CompositionTasks
 
 COMP_BANDS = ("seen", "unseen")
@@ -27,13 +28,8 @@ COMP_BANDS = ("seen", "unseen")
 class CompSuiteConfig(DiscreteSuiteConfig):
     """Everything needed to rerun ``rte bench comp``; stored in results.json."""
 
-    per_composition: int = field(default=5, metadata={"help": "Targets per held-out pair."})
-    n_seen: int = field(default=30, metadata={"help": "Targets of training compositions."})
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_positive_int(self.per_composition, "per_composition")
-        check_positive_int(self.n_seen, "n_seen")
+    per_composition: int = param(5, "Targets per held-out pair.", at_least(1))
+    n_seen: int = param(30, "Targets of training compositions.", at_least(1))
 
     def episodes(self) -> Iterator[Episode]:
         """The bank and the targets of each seed, drawn from seed-derived streams."""
@@ -56,7 +52,10 @@ class CompSuiteConfig(DiscreteSuiteConfig):
 
 
 def run_comp_suite(
-    config: CompSuiteConfig, out_dir: str | Path, console: Console | None = None
+    config: CompSuiteConfig,
+    out_dir: str | Path,
+    options: Options | None = None,
+    console: Console | None = None,
 ) -> Path:
     """Run the suite: tables (aggregate and per composition), results.json, one plot."""
     return run_discrete_suite(
@@ -65,6 +64,7 @@ def run_comp_suite(
         config.episodes,
         COMP_BANDS,
         out_dir,
+        options,
         per_structure_band="unseen",
         console=console,
     )

@@ -2,9 +2,10 @@
 method names, the config fields, running, tables, results.json and the plot.
 
 In these suites ``rte`` is the discrete-regime RTE with strategy-B decomposition and
-``transductive_oracle`` its true-decomposition oracle: the runner builds them from
-the registry names in :data:`ALIASES` and records them under the suite's names.
-Any other registered method runs as itself and simply ignores the relation labels.
+``transductive_oracle`` its true-decomposition oracle: the suite builds them from
+the registry names in :data:`ALIASES` and records them under the suite's names
+(so ``--set rte.steps=...`` reaches the discrete RTE). Any other registered method
+runs as itself and simply ignores the relation labels.
 """
 
 from __future__ import annotations
@@ -12,19 +13,19 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import matplotlib.pyplot as plt
 from rich.console import Console
 
+from rte._params import names, param
 from rte.bench.plots import save_figure
 from rte.bench.results import Record, write_results
 from rte.bench.runner import Episode, EpisodeOutput, mse_per_target, run_episodes
-from rte.bench.suite import SuiteConfig
+from rte.bench.suite import Options, SuiteConfig
 from rte.bench.table import results_table
-from rte.registry import get_method
 
 DISCRETE_METHODS = ("rte", "naive", "transductive_oracle", "context_mlp", "rte_exhaustive")
 ALIASES = {"rte": "rte_discrete", "transductive_oracle": "transductive_oracle_discrete"}
@@ -36,8 +37,8 @@ class DiscreteSuiteConfig(SuiteConfig):
 
     ALIASES: ClassVar[Mapping[str, str]] = ALIASES
 
-    methods: tuple[str, ...] = field(
-        default=DISCRETE_METHODS, metadata={"help": "Methods to run (any registered name)."}
+    methods: tuple[str, ...] = param(
+        DISCRETE_METHODS, "Methods to run (any registered name).", names
     )
 
 
@@ -93,6 +94,7 @@ def run_discrete_suite(
     episodes: Callable[[], Iterator[Episode]],
     bands: Sequence[str],
     out_dir: str | Path,
+    options: Options | None = None,
     *,
     per_structure_band: str | None = None,
     console: Console | None = None,
@@ -100,24 +102,16 @@ def run_discrete_suite(
     """Run every method, print the tables, write results.json and the far-target plot
     (last band, first seed). With ``per_structure_band``, also MSE per target structure."""
     console = console or Console(width=max(Console().width, 120))
+    resolved = config.resolve_options(options)
     start = time.perf_counter()
-    records, outputs = run_episodes(episodes, config.seeds, config.methods, aliases=ALIASES)
+    records, outputs = run_episodes(episodes, config.seeds, config.builders(resolved))
     if per_structure_band is not None:
         records += per_structure_records(outputs, per_structure_band)
     seconds = time.perf_counter() - start
-    specs = {m: get_method(ALIASES.get(m, m)) for m in config.methods}
-    access = {m: spec.access for m, spec in specs.items()}
+    access = config.method_table(resolved)
     out = Path(out_dir)
     path = write_results(
-        out,
-        suite=suite,
-        config=asdict(config),
-        records=records,
-        seconds=seconds,
-        methods={
-            m: {"access": list(spec.access), "description": spec.description, "registry": spec.name}
-            for m, spec in specs.items()
-        },
+        out, suite=suite, config=config.to_dict(), records=records, seconds=seconds, methods=access
     )
     n = f"mean ± std over {config.seeds} seeds"
     aggregate = [r for r in records if r.family == suite]

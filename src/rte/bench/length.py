@@ -8,15 +8,16 @@ Per seed: a bank of ``n_chains`` Horner-polynomial chains at depths 1..8
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 
-from rte._validation import check_positive_int
+from rte._params import at_least, param
 from rte.bench.discrete import DiscreteSuiteConfig, run_discrete_suite
 from rte.bench.runner import Episode
+from rte.bench.suite import Options
 from rte.tasks.length import MAX_TRAIN_DEPTH, LengthTasks
 
 LENGTH_BANDS = ("L<=8", "L9")
@@ -26,13 +27,8 @@ LENGTH_BANDS = ("L<=8", "L9")
 class LengthSuiteConfig(DiscreteSuiteConfig):
     """Everything needed to rerun ``rte bench length``; stored in results.json."""
 
-    n_chains: int = field(default=24, metadata={"help": "Coefficient chains in the bank."})
-    n_targets: int = field(default=30, metadata={"help": "Target tasks per band."})
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_positive_int(self.n_chains, "n_chains")
-        check_positive_int(self.n_targets, "n_targets")
+    n_chains: int = param(24, "Coefficient chains in the bank.", at_least(1))
+    n_targets: int = param(30, "Target tasks per band.", at_least(1))
 
     def episodes(self) -> Iterator[Episode]:
         """The bank and the targets of each seed, drawn from seed-derived streams."""
@@ -53,9 +49,12 @@ class LengthSuiteConfig(DiscreteSuiteConfig):
 
 
 def run_length_suite(
-    config: LengthSuiteConfig, out_dir: str | Path, console: Console | None = None
+    config: LengthSuiteConfig,
+    out_dir: str | Path,
+    options: Options | None = None,
+    console: Console | None = None,
 ) -> Path:
     """Run the suite: tables, results.json and the plot of one depth-9 target."""
     return run_discrete_suite(
-        "length", config, config.episodes, LENGTH_BANDS, out_dir, console=console
+        "length", config, config.episodes, LENGTH_BANDS, out_dir, options, console=console
     )

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 
-from rte._validation import check_positive_int
+from rte._params import at_least, names, param
 from rte.bench.plots import plot_param_family
 from rte.bench.results import write_results
 from rte.bench.runner import Episode, run_episodes
-from rte.bench.suite import SuiteConfig
+from rte.bench.suite import Options, SuiteConfig
 from rte.bench.table import results_table
-from rte.errors import ValidationError
-from rte.registry import get_method
 from rte.tasks import BANDS, get_family, sample_bank, sample_targets
 from rte.tasks.builtin import DEFAULT_PARAM_FAMILIES
 
@@ -36,21 +34,15 @@ PEER_METHODS = ("maml", "fomaml", "reptile", "cnp", "bilinear", "snake_mlp")
 class ParamSuiteConfig(SuiteConfig):
     """Everything needed to rerun ``rte bench param``; stored in results.json."""
 
-    methods: tuple[str, ...] = field(default=PARAM_METHODS, metadata={"help": "Methods to run."})
-    families: tuple[str, ...] = field(
-        default=DEFAULT_PARAM_FAMILIES, metadata={"help": "Task families to run."}
-    )
-    n_tasks: int = field(default=200, metadata={"help": "Training tasks per bank."})
-    n_targets: int = field(default=30, metadata={"help": "Target tasks per band."})
+    methods: tuple[str, ...] = param(PARAM_METHODS, "Methods to run (any registered name).", names)
+    families: tuple[str, ...] = param(DEFAULT_PARAM_FAMILIES, "Task families to run.", names)
+    n_tasks: int = param(200, "Training tasks per bank.", at_least(2))
+    n_targets: int = param(30, "Target tasks per band.", at_least(1))
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not self.families:
-            raise ValidationError("families must name at least one family.")
         for fam in self.families:
             get_family(fam)
-        check_positive_int(self.n_tasks, "n_tasks", 2)
-        check_positive_int(self.n_targets, "n_targets")
 
     def episodes(self) -> Iterator[Episode]:
         """Banks and targets for every (family, seed), drawn from seed-derived streams."""
@@ -73,34 +65,38 @@ class ParamSuiteConfig(SuiteConfig):
 
 
 def run_param_suite(
-    config: ParamSuiteConfig, out_dir: str | Path, console: Console | None = None
+    config: ParamSuiteConfig,
+    out_dir: str | Path,
+    options: Options | None = None,
+    console: Console | None = None,
 ) -> Path:
-    """Run the suite, print the table, write results.json and one plot per family."""
+    """Run the suite, print the table, write results.json and one plot per family.
+
+    ``options`` maps a method name to hyperparameters overriding its defaults.
+    """
     console = console or Console(width=max(Console().width, 120))
+    resolved = config.resolve_options(options)
     start = time.perf_counter()
     records, outputs = run_episodes(
-        config.episodes, len(config.families) * config.seeds, config.methods
+        config.episodes, len(config.families) * config.seeds, config.builders(resolved)
     )
     seconds = time.perf_counter() - start
-    access = {m: get_method(m).access for m in config.methods}
+    methods = config.method_table(resolved)
     out = Path(out_dir)
     path = write_results(
         out,
         suite="param",
-        config=asdict(config),
+        config=config.to_dict(),
         records=records,
         seconds=seconds,
-        methods={
-            m: {"access": list(a), "description": get_method(m).description}
-            for m, a in access.items()
-        },
+        methods=methods,
     )
     console.print(
         results_table(
             records,
             metric="mse",
             bands=BANDS,
-            access=access,
+            access=methods,
             title=f"rte bench param: MSE, mean ± std over {config.seeds} seeds",
         )
     )

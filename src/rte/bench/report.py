@@ -6,17 +6,18 @@ write, so every figure there can be regenerated from its results file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from rte.bench.results import Record, format_mean_std, load_results, summarize
-from rte.bench.table import ACCESS_CODES
+from rte.base import sees_legend
+from rte.bench.results import Record, format_mean_std, load_results, sees_code, summarize
 
 
 def markdown_table(
     records: Sequence[Record],
     metric: str,
-    access: dict[str, Sequence[str]] | None = None,
+    access: Mapping[str, Mapping[str, Any]] | None = None,
     bands: Sequence[str] | None = None,
 ) -> str:
     """One row per (family, method), one column per band: mean ± std over seeds."""
@@ -37,22 +38,32 @@ def markdown_table(
             ]
             if all(c == "-" for c in cells):
                 continue
-            codes = (
-                []
-                if access is None
-                else ["".join(ACCESS_CODES.get(a, "?") for a in access.get(method, ()))]
-            )
+            codes = [] if access is None else [sees_code(access.get(method, {}))]
             lines.append("| " + " | ".join([fam, method, *cells, *codes]) + " |")
     return "\n".join(lines)
 
 
+def options_table(methods: Mapping[str, Mapping[str, Any]]) -> str:
+    """One line per method: what it sees and every option it ran with."""
+    lines = ["| method | sees | options |", "|---|---|---|"]
+    for name, info in methods.items():
+        opts = ", ".join(f"{k}={v}" for k, v in sorted(info.get("options", {}).items()))
+        lines.append(f"| {name} | {sees_code(info)} | {opts or '-'} |")
+    return "\n".join(lines)
+
+
 def report(path: str | Path, metric: str = "mse") -> str:
-    """The markdown table of ``metric`` in a results file, with its seeds and run time."""
+    """The markdown table of ``metric`` in a results file, with its seeds, run time and
+    every method's access and options."""
     data = load_results(path)
-    access = {m: info.get("access", ()) for m, info in data.get("methods", {}).items()}
+    methods = data.get("methods", {})
     seeds = sorted({r.seed for r in data["records"]})
-    table = markdown_table(data["records"], metric, access or None)
-    return (
+    table = markdown_table(data["records"], metric, methods or None)
+    parts = [
         f"{data['suite']}: {metric}, mean ± std over seeds {seeds}; "
-        f"run time {data['seconds']:.0f} s (rte {data['version']})\n\n{table}"
-    )
+        f"run time {data['seconds']:.0f} s (rte {data['version']})",
+        table,
+    ]
+    if methods:
+        parts += [f"sees: {sees_legend()}", options_table(methods)]
+    return "\n\n".join(parts)

@@ -7,9 +7,9 @@
      "records": [{"family": "quadratic", "method": "rte", "band": "F2",
                   "seed": 0, "metric": "mse", "value": 1.23}, ...]}
 
-``methods`` is an addition to the original sketch: it states what each method
-may see (training bank, target context, true parameters), so that oracles and
-context-fitted methods are never read as equals.
+``methods`` states, per method, the codes of what it may see (``access``, the codes
+of :data:`rte.base.SEES`), what it is and the options it ran with, so that oracles
+and context-fitted methods are never read as equals and every row can be rerun.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from rte import __version__
+from rte._version import __version__
+from rte.base import SEES
 from rte._io import atomic_write_json
 from rte.errors import ValidationError
 
@@ -106,3 +107,18 @@ def summarize(
 def format_mean_std(mean: float, std: float) -> str:
     """Compact 'mean ± std' with three significant digits."""
     return f"{mean:.3g} ± {std:.2g}"
+
+
+# Access as written by rte 0.1 (long names) -> today's codes.
+_LEGACY_ACCESS = {
+    "training bank": "B",
+    "target context": "C",
+    "true parameters": "P",
+    "true decomposition": "D",
+}
+
+
+def sees_code(info: Mapping[str, Any]) -> str:
+    """The access codes of one ``methods`` entry, e.g. ``"BC"`` ("?" for unknown ones)."""
+    codes = [_LEGACY_ACCESS.get(a, a) for a in info.get("access", ())]
+    return "".join(c if c in SEES else "?" for c in codes)

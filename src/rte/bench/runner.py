@@ -4,9 +4,9 @@ The runner is suite-agnostic: a suite supplies, per (family, seed), one bank and
 target sets; every method is fitted on that bank and predicts those targets, so all
 methods see the same tasks, contexts, queries and seeds by construction.
 
-Two optional hooks keep it generic: a suite may record a registered method under
-another name (``aliases``: the discrete suites' ``rte`` is the registry's
-``rte_discrete``), and a method may report extra per-band metrics through
+Methods come as builders: a suite resolves each method's options once (so a bad
+option fails before any work) and the runner builds a fresh estimator per episode
+with the episode's seed. A method may report extra per-band metrics through
 ``target_metrics(targets) -> {metric: value}``, called right after it predicted
 those targets (decomposition accuracy, decomposition seconds per target).
 """
@@ -20,10 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from rte.base import Estimator
 from rte.bench.results import Record
 from rte.errors import ValidationError
-from rte.registry import build_method
+from rte.models.shared import fit_shared
 from rte.tasks.bank import TargetSet, TaskBank
+
+# Builds a method's estimator for an episode's seed.
+Builder = Callable[[int], Estimator]
 
 
 @dataclass(frozen=True)
@@ -52,15 +56,13 @@ def mse_per_target(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
 def run_episodes(
     episodes: Callable[[], Iterator[Episode]],
     n_episodes: int,
-    methods: Sequence[str],
+    methods: Mapping[str, Builder],
     progress: bool = True,
-    aliases: Mapping[str, str] | None = None,
 ) -> tuple[list[Record], list[EpisodeOutput]]:
     """Fit and evaluate every method on every episode; MSE and seconds per method.
 
-    ``aliases`` maps a method name as recorded to the registry name it is built from.
+    ``methods`` maps the name a method is recorded under to its builder.
     """
-    aliases = aliases or {}
     records: list[Record] = []
     outputs: list[EpisodeOutput] = []
     with Progress(
@@ -73,10 +75,10 @@ def run_episodes(
         task = bar.add_task("bench", total=n_episodes * len(methods))
         for ep in episodes():
             out = EpisodeOutput(ep, {})
-            for name in methods:
+            for name, build in methods.items():
                 bar.update(task, description=f"{ep.family} seed {ep.seed}: {name}")
                 start = time.perf_counter()
-                method = build_method(aliases.get(name, name), seed=ep.seed).fit(ep.bank)
+                method = fit_shared(build(ep.seed), ep.bank)
                 extra = getattr(method, "target_metrics", None)
                 for targets in ep.targets:
                     pred = np.asarray(method.predict_targets(targets), dtype=np.float64)

@@ -10,45 +10,47 @@ and ``predict_per_target_p90`` in ``DIR/results.json``.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
-import typer
 from rich.console import Console
 
-from rte._validation import check_choice, check_positive_int
+from rte._params import Settings, at_least, one_of, param
 from rte.bench.results import Record, write_results
-from rte.extrapolator import RelationalTaskExtrapolator, RTEConfig
-from rte.registry import BANK, CONTEXT
+from rte.bench.suite import Options
+from rte.errors import ValidationError
+from rte.registry import get_method
 from rte.tasks import BANDS, get_family, sample_bank, sample_targets
 
 
 @dataclass(frozen=True)
-class ScaleConfig:
+class ScaleConfig(Settings):
     """Everything needed to rerun ``rte bench scale``; stored in results.json."""
 
-    family: str = field(default="quadratic", metadata={"help": "Task family of the bank."})
-    n_tasks: int = field(default=1000, metadata={"help": "Training tasks in the bank."})
-    n_points: int = field(default=50, metadata={"help": "Observations per training task."})
-    n_targets: int = field(default=1000, metadata={"help": "Targets predicted one by one."})
-    band: str = field(default="F2", metadata={"help": "Parameter band of the targets."})
-    context_size: int = field(default=10, metadata={"help": "Context points per target."})
-    n_query: int = field(default=100, metadata={"help": "Query points per target."})
-    steps: int = field(default=RTEConfig.steps, metadata={"help": "Adam steps training Psi."})
-    seed: int = field(default=0, metadata={"help": "Seed of the bank, targets and fit."})
+    family: str = param("quadratic", "Task family of the bank.")
+    n_tasks: int = param(1000, "Training tasks in the bank.", at_least(2))
+    n_points: int = param(50, "Observations per training task.", at_least(3))
+    n_targets: int = param(1000, "Targets predicted one by one.", at_least(1))
+    band: str = param("F2", "Parameter band of the targets.", one_of(*BANDS))
+    context_size: int = param(10, "Context points per target.", at_least(2))
+    n_query: int = param(100, "Query points per target.", at_least(1))
+    seed: int = param(0, "Seed of the bank, targets and fit.", at_least(0))
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         get_family(self.family)
-        check_choice(self.band, BANDS, "band")
-        check_positive_int(self.n_tasks, "n_tasks", 2)
-        check_positive_int(self.n_points, "n_points", 3)
-        for name in ("n_targets", "context_size", "n_query", "steps"):
-            check_positive_int(getattr(self, name), name)
-        check_positive_int(self.seed, "seed", 0)
 
 
-def run_scale(config: ScaleConfig) -> tuple[list[Record], np.ndarray, float]:
-    """Fit once, predict every target alone; returns records, latencies (s) and fit seconds."""
+def run_scale(config: ScaleConfig, options: Options | None = None) -> tuple[list[Record], dict]:
+    """Fit rte once, predict every target alone; returns records and rte's resolved options."""
+    options = dict(options or {})
+    if set(options) - {"rte"}:
+        raise ValidationError(
+            f"rte bench scale runs only rte. Got options for {sorted(set(options) - {'rte'})}."
+        )
+    spec = get_method("rte")
+    resolved = spec.resolve(options.get("rte"))
     family = get_family(config.family)
     rng = np.random.default_rng(config.seed)
     bank = sample_bank(family, config.n_tasks, config.n_points, rng)
@@ -61,7 +63,7 @@ def run_scale(config: ScaleConfig) -> tuple[list[Record], np.ndarray, float]:
         n_query=config.n_query,
     )
     start = time.perf_counter()
-    model = RelationalTaskExtrapolator(steps=config.steps, seed=config.seed).fit(bank)
+    model = spec.build(config.seed, resolved).fit(bank)
     fit_seconds = time.perf_counter() - start
     latencies = np.empty(targets.n_targets)
     for i in range(targets.n_targets):
@@ -74,39 +76,35 @@ def run_scale(config: ScaleConfig) -> tuple[list[Record], np.ndarray, float]:
         Record(fam, "rte", "predict_per_target_median", seed, "seconds", np.median(latencies)),
         Record(fam, "rte", "predict_per_target_p90", seed, "seconds", np.quantile(latencies, 0.9)),
     ]
-    return records, latencies, fit_seconds
+    return records, resolved
 
 
-def scale_command(
-    out: str = typer.Option("runs/scale", help="Directory for results.json."),
-    n_tasks: int = typer.Option(ScaleConfig.n_tasks, help="Training tasks in the bank."),
-    n_points: int = typer.Option(ScaleConfig.n_points, help="Observations per training task."),
-    n_targets: int = typer.Option(ScaleConfig.n_targets, help="Targets predicted one by one."),
-    band: str = typer.Option(ScaleConfig.band, help="Parameter band of the targets."),
-    steps: int = typer.Option(ScaleConfig.steps, help="Adam steps training Psi."),
-    seed: int = typer.Option(ScaleConfig.seed, help="Seed of the bank, targets and fit."),
-    threads: int = typer.Option(1, help="Torch CPU threads (small nets run fastest on one)."),
-) -> None:
+def run_scale_suite(
+    config: ScaleConfig,
+    out_dir: str | Path,
+    options: Options | None = None,
+    console: Console | None = None,
+) -> Path:
     """Fit time on a large bank and per-target predict latency (median, p90)."""
-    from rte.cli import set_threads
-
-    set_threads(threads)
-    config = ScaleConfig(
-        n_tasks=n_tasks, n_points=n_points, n_targets=n_targets, band=band, steps=steps, seed=seed
-    )
+    console = console or Console(soft_wrap=True)
     start = time.perf_counter()
-    records, latencies, fit_seconds = run_scale(config)
+    records, resolved = run_scale(config, options)
+    spec = get_method("rte")
     path = write_results(
-        out,
+        out_dir,
         suite="scale",
-        config={**asdict(config), "threads": threads},
+        config=config.to_dict(),
         records=records,
         seconds=time.perf_counter() - start,
-        methods={"rte": {"access": [BANK, CONTEXT]}},
+        methods={"rte": spec.describe(resolved)},
     )
-    Console(soft_wrap=True).print(
-        f"fit {fit_seconds:.1f} s on {n_tasks} tasks x {n_points} points; predict per {band} "
-        f"target (n={len(latencies)}): median {1e3 * np.median(latencies):.1f} ms, "
-        f"p90 {1e3 * np.quantile(latencies, 0.9):.1f} ms; wrote {path}",
+    value = {r.band: r.value for r in records}
+    console.print(
+        f"fit {value['fit']:.1f} s on {config.n_tasks} tasks x {config.n_points} points; "
+        f"predict per {config.band} target (n={config.n_targets}): median "
+        f"{1e3 * value['predict_per_target_median']:.1f} ms, p90 "
+        f"{1e3 * value['predict_per_target_p90']:.1f} ms; wrote {path}",
         highlight=False,
+        markup=False,
     )
+    return path

@@ -1,18 +1,23 @@
-"""Settings every function-prediction suite (param, length, comp) shares."""
+"""Settings every function-prediction suite (param, length, comp) shares, and how a
+suite turns method names and user options into the estimators it runs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, ClassVar
 
-from rte._validation import check_nonnegative, check_positive_int
+from rte._params import Settings, at_least, names, nonnegative, param
+from rte.bench.runner import Builder
 from rte.errors import ValidationError
-from rte.registry import get_method
+from rte.registry import MethodSpec, get_method
+
+Options = Mapping[str, Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
-class SuiteConfig:
+class SuiteConfig(Settings):
     """Methods, seeds and target settings of a suite; stored in results.json.
 
     ``ALIASES`` maps a method name as recorded to the registry name it is built
@@ -21,30 +26,47 @@ class SuiteConfig:
 
     ALIASES: ClassVar[Mapping[str, str]] = {}
 
-    methods: tuple[str, ...] = field(
-        default=(), metadata={"help": "Methods to run (any registered name)."}
+    methods: tuple[str, ...] = param((), "Methods to run (any registered name).", names)
+    seeds: int = param(3, "Number of seeds; each draws new tasks.", at_least(1))
+    first_seed: int = param(
+        0, "First seed. Benchmarks report 0..; choices are made on 100.. only.", at_least(0)
     )
-    seeds: int = field(default=3, metadata={"help": "Number of seeds; each draws new tasks."})
-    first_seed: int = field(
-        default=0,
-        metadata={"help": "First seed. Benchmarks report 0..; choices are made on 100.. only."},
-    )
-    n_points: int = field(default=64, metadata={"help": "Observations per training task."})
-    context_size: int = field(default=10, metadata={"help": "Context points per target (k)."})
-    noise: float = field(default=0.05, metadata={"help": "Std of the context noise."})
-    n_query: int = field(default=100, metadata={"help": "Query points per target."})
+    n_points: int = param(64, "Observations per training task.", at_least(3))
+    context_size: int = param(10, "Context points per target (k).", at_least(2))
+    noise: float = param(0.05, "Std of the context noise.", nonnegative)
+    n_query: int = param(100, "Query points per target.", at_least(1))
 
     def __post_init__(self) -> None:
-        if not self.methods:
-            raise ValidationError("methods must name at least one method.")
+        super().__post_init__()
         for method in self.methods:
-            get_method(self.ALIASES.get(method, method))
-        check_positive_int(self.seeds, "seeds")
-        check_positive_int(self.first_seed, "first_seed", 0)
-        check_positive_int(self.n_points, "n_points", 3)
-        check_positive_int(self.context_size, "context_size", 2)
-        check_positive_int(self.n_query, "n_query")
-        check_nonnegative(self.noise, "noise")
+            self.spec(method)
+
+    def spec(self, method: str) -> MethodSpec:
+        """The registered method a suite name stands for."""
+        return get_method(self.ALIASES.get(method, method))
+
+    def resolve_options(self, options: Options | None = None) -> dict[str, dict[str, Any]]:
+        """Every method's resolved hyperparameters (defaults, then ``options[method]``).
+
+        Options for a method the suite does not run are refused: a typo in
+        ``--set rtee.steps=10`` must not pass silently.
+        """
+        options = dict(options or {})
+        stray = sorted(set(options) - set(self.methods))
+        if stray:
+            raise ValidationError(
+                f"Options given for {stray}, which this run does not include. Methods of the "
+                f"run: {', '.join(self.methods)}."
+            )
+        return {m: self.spec(m).resolve(options.get(m)) for m in self.methods}
+
+    def method_table(self, resolved: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+        """results.json's ``methods``: what each method sees, is, and ran with."""
+        return {name: self.spec(name).describe(opts) for name, opts in resolved.items()}
+
+    def builders(self, resolved: Mapping[str, Mapping[str, Any]]) -> dict[str, Builder]:
+        """Per method, a function of the episode's seed that builds its estimator."""
+        return {m: partial(self.spec(m).build, options=opts) for m, opts in resolved.items()}
 
     @property
     def target_options(self) -> dict[str, float | int]:
@@ -54,13 +76,3 @@ class SuiteConfig:
     def seed_range(self) -> range:
         """The seeds this run covers."""
         return range(self.first_seed, self.first_seed + self.seeds)
-
-
-def parse_list(value: str | None, default: Sequence[str]) -> tuple[str, ...]:
-    """Split a comma-separated CLI list; None gives the default."""
-    if value is None:
-        return tuple(default)
-    items = tuple(v.strip() for v in value.split(",") if v.strip())
-    if not items:
-        raise ValidationError(f"Expected a comma-separated list of names. Got {value!r}.")
-    return items

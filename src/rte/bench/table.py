@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rich.table import Table
 
-from rte.bench.results import Record, format_mean_std, summarize
-from rte.registry import BANK, CONTEXT, TRUE_DECOMPOSITION, TRUE_PARAMS
-
-ACCESS_CODES = {BANK: "B", CONTEXT: "C", TRUE_PARAMS: "P", TRUE_DECOMPOSITION: "D"}
+from rte.base import sees_legend
+from rte.bench.results import Record, format_mean_std, sees_code, summarize
 
 
 def results_table(
@@ -17,17 +16,16 @@ def results_table(
     *,
     metric: str,
     bands: Sequence[str],
-    access: Mapping[str, Sequence[str]],
+    access: Mapping[str, Mapping[str, Any]],
     title: str,
 ) -> Table:
     """One row per (family, method): the metric per band and what the method may see.
 
-    Access is abbreviated (B bank, C context, P true parameters, D true decomposition)
-    with a caption legend.
+    ``access`` is results.json's ``methods`` table; what a method sees is shown by its
+    codes (B bank, C context, ...) with a caption legend.
     """
     stats = summarize(records)
-    legend = ", ".join(f"{ACCESS_CODES[a]} = {a}" for a in ACCESS_CODES)
-    table = Table(title=title, caption=f"sees: {legend}", show_lines=False)
+    table = Table(title=title, caption=f"sees: {sees_legend()}", show_lines=False)
     for col in ("family", "method", *bands, "sees"):
         table.add_column(col, justify="right" if col in bands else "left", no_wrap=True)
     families = list(dict.fromkeys(r.family for r in records))
@@ -38,7 +36,6 @@ def results_table(
             for band in bands:
                 s = stats.get((fam, method, band, metric))
                 cells.append("-" if s is None else format_mean_std(s[0], s[1]))
-            codes = "".join(ACCESS_CODES.get(a, "?") for a in access.get(method, ()))
-            table.add_row(fam, method, *cells, codes)
+            table.add_row(fam, method, *cells, sees_code(access.get(method, {})))
         table.add_section()
     return table

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
+from rte._state import State, as_tensor
+
 
 class TransformationRange:
     """The set of phi seen in training, for admissibility checks."""
@@ -51,6 +53,15 @@ class TransformationRange:
         distinct = np.where(dist[:, 0] > 1e-9, dist[:, 0], dist[:, 1])
         fitted.threshold = float(np.quantile(distinct, quantile))
         return fitted
+
+    def state(self) -> State:
+        """The stored training differences and the admissibility threshold (model files)."""
+        return State({"threshold": self.threshold}, {"differences": as_tensor(self.differences)})
+
+    @classmethod
+    def from_state(cls, state: State) -> TransformationRange:
+        """Inverse of :meth:`state`."""
+        return cls(state.array("differences"), float(state.value("threshold")))
 
     def distance(self, phi: np.ndarray) -> np.ndarray:
         """Distance from each phi (..., r) to the nearest seen training difference."""

@@ -22,15 +22,27 @@ Every step is a batched tensor operation over tasks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 
+from rte._state import State, as_tensor
 from rte.scaling import Scaling
 from rte.tasks.bank import TaskBank
 
 _DTYPE = torch.float64
+# The fitted tensors, saved and restored by name.
+_FITTED = (
+    "w_in_",
+    "b_in_",
+    "head_mean_",
+    "head_basis_",
+    "subspace_penalty_",
+    "fisher_scale_",
+    "center_",
+    "axes_",
+)
 
 
 def _masked_ridge(
@@ -110,6 +122,25 @@ class FisherEmbedding:
             mask = np.ones(y.shape, dtype=bool)
         return self._project(self._signed_root_fisher(*self._tensors(x, y, mask))).numpy()
 
+    def state(self) -> State:
+        """Settings, scalars and fitted tensors (model files); the scaling is its own part."""
+        tensors = {name: as_tensor(getattr(self, name)) for name in _FITTED}
+        tensors["bank_embeddings_"] = as_tensor(self.bank_embeddings_)
+        return State({**asdict(self), "axis_scale_": self.axis_scale_}, tensors)
+
+    @classmethod
+    def from_state(cls, state: State, scaling: Scaling) -> FisherEmbedding:
+        """Inverse of :meth:`state`, using the model's ``scaling``."""
+        config = dict(state.config)
+        axis_scale = float(config.pop("axis_scale_"))
+        embedding = cls(**config)
+        for name in _FITTED:
+            setattr(embedding, name, state.tensor(name).to(_DTYPE))
+        embedding.axis_scale_ = axis_scale
+        embedding.scaling_ = scaling
+        embedding.bank_embeddings_ = state.array("bank_embeddings_")
+        return embedding
+
     def _tensors(
         self, x: np.ndarray, y: np.ndarray, mask: np.ndarray
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -133,3 +164,29 @@ class FisherEmbedding:
 
     def _project(self, root: torch.Tensor) -> torch.Tensor:
         return (root - self.center_) @ self.axes_.T / self.axis_scale_
+
+
+def simulated_context_embeddings(
+    bank: TaskBank,
+    embedding: FisherEmbedding,
+    rng: np.random.Generator,
+    size: int,
+    noise: float,
+    n_draws: int = 8,
+) -> np.ndarray | None:
+    """Embeddings of random small noisy contexts of each bank task, (M, n_draws, r).
+
+    ``size`` points per context (0: none, returns None), Gaussian noise of std
+    ``noise``. Training on them teaches a model the embedding noise it meets at test
+    time, when a target is known only by a small noisy context.
+    """
+    if size == 0:
+        return None
+    counts = bank.mask.sum(1)
+    m = bank.n_tasks
+    picks = np.floor(rng.random((m, n_draws, size)) * counts[:, None, None]).astype(int)
+    rows = np.arange(m)[:, None, None]
+    x = bank.x[rows, picks].reshape(m * n_draws, size, bank.dim)
+    y = bank.y[rows, picks].reshape(m * n_draws, size)
+    y = y + noise * rng.standard_normal(y.shape)
+    return embedding.transform(x, y).reshape(m, n_draws, -1)

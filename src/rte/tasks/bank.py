@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from rte._state import State, as_tensor
 from rte._validation import check_context, check_nonnegative, check_positive_int
 from rte.errors import ValidationError
 from rte.tasks.family import TaskFamily
@@ -134,6 +135,39 @@ class TaskBank:
         """Min and max of every observed output."""
         flat = self.y[self.mask]
         return float(flat.min()), float(flat.max())
+
+    def state(self) -> State:
+        """The bank's observations and names (model files)."""
+        tensors = {"x": as_tensor(self.x), "y": as_tensor(self.y), "mask": as_tensor(self.mask)}
+        if self.params is not None:
+            tensors["params"] = as_tensor(self.params)
+        config = {"task_ids": list(self.task_ids), "param_names": list(self.param_names)}
+        if self.labels is not None:
+            config["labels"] = [asdict(label) for label in self.labels]
+        return State(config, tensors)
+
+    @classmethod
+    def from_state(cls, state: State) -> TaskBank:
+        """Inverse of :meth:`state`; shapes are checked against each other."""
+        x, y, mask = state.array("x"), state.array("y"), state.array("mask")
+        ids = tuple(str(t) for t in state.value("task_ids"))
+        params = state.array("params") if "params" in state.tensors else None
+        labels = state.config.get("labels")
+        m = x.shape[0] if x.ndim == 3 else -1
+        if x.ndim != 3 or y.shape != x.shape[:2] or mask.shape != y.shape or len(ids) != m:
+            raise ValidationError(
+                f"saved bank arrays disagree: x {x.shape}, y {y.shape}, mask {mask.shape}, "
+                f"{len(ids)} task ids."
+            )
+        return cls(
+            x,
+            y,
+            mask.astype(bool),
+            ids,
+            params,
+            tuple(str(p) for p in state.value("param_names")),
+            None if labels is None else tuple(RelationLabel(**lb) for lb in labels),
+        )
 
     def fingerprint(self) -> str:
         """A SHA-256 of the bank's contents: equal banks give equal fingerprints."""

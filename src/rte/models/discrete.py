@@ -1,41 +1,28 @@
-"""RTE for the discrete regimes (length, composition) and its transductive oracle.
+"""RTE for the discrete regimes (length, composition): phi is a relation label.
 
 :class:`DiscreteRTE` learns Psi on the bank's labelled relations and decomposes a
 target either with strategy B (amortized top-k proposal, then search) or by
-exhaustive search over every (anchor, phi) candidate. Three registered methods
-share one fitted model per (bank, seed):
-
-- ``rte_discrete``: strategy B. The length and composition suites record it as
-  ``rte`` (their ``rte`` *is* this method; the registry's ``rte`` is the
-  parameter regime's strategy-A extrapolator, which needs no labels).
-- ``rte_exhaustive``: the same Psi with exhaustive search, for accuracy and time.
-- ``transductive_oracle_discrete``: the same Psi with the true (anchor, phi); the
-  suites record it as ``transductive_oracle``.
+exhaustive search over every (anchor, phi) candidate. The length and composition
+suites run it as ``rte`` (strategy B) and as ``rte_exhaustive``; both share one fit
+(:func:`rte.models.shared.fit_shared`), as does its oracle
+(``rte.baselines.oracles.DiscreteOracle``).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
 
-from rte._validation import (
-    check_batch,
-    check_choice,
-    check_context,
-    check_inputs,
-    check_positive,
-    check_positive_int,
-)
-from rte.base import check_is_fitted
-from rte.baselines._shared import SharedFits
+from rte._params import at_least, one_of, param, positive
+from rte._validation import check_batch, check_choice, check_context, check_inputs
+from rte.base import Estimator, check_is_fitted
 from rte.decompose.amortized import propose, search
 from rte.errors import ValidationError
 from rte.operator.discrete import LabelledOperator, bank_relations, fit_labelled_operator
-from rte.registry import BANK, CONTEXT, TRUE_PARAMS, register_method
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.interpolate import AnchorInterpolator
@@ -44,28 +31,24 @@ Strategy = Literal["amortized", "exhaustive"]
 STRATEGIES = ("amortized", "exhaustive")
 
 
-@dataclass(frozen=True)
-class DiscreteRTEConfig:
+@dataclass(kw_only=True, repr=False, eq=False)
+class DiscreteParams(Estimator):
     """Hyperparameters of :class:`DiscreteRTE` (chosen on validation seeds 100..)."""
 
-    dim_phi: int = field(default=8, metadata={"help": "Size of the learned label embedding."})
-    width: int = field(default=128, metadata={"help": "Hidden units per layer of Psi."})
-    depth: int = field(default=3, metadata={"help": "Hidden layers of Psi."})
-    steps: int = field(default=2000, metadata={"help": "Adam steps training Psi."})
-    batch_size: int = field(default=256, metadata={"help": "Relation points per Psi step."})
-    lr: float = field(default=2e-3, metadata={"help": "Adam learning rate of Psi."})
-    probe_points: int = field(
-        default=64, metadata={"help": "Inputs at which candidate curves are stored (B)."}
-    )
-    top_k: int = field(default=8, metadata={"help": "Candidates strategy B scores with Psi."})
-    seed: int = field(default=0, metadata={"help": "Seed of every random choice in fit."})
+    sees: ClassVar[str] = "BCL"
+    predict_params: ClassVar[frozenset[str]] = frozenset({"strategy", "top_k"})
 
-    def __post_init__(self) -> None:
-        for name in ("dim_phi", "width", "depth", "steps", "batch_size", "probe_points"):
-            check_positive_int(getattr(self, name), name)
-        check_positive_int(self.top_k, "top_k")
-        check_positive_int(self.seed, "seed", 0)
-        check_positive(self.lr, "lr")
+    dim_phi: int = param(8, "Size of the learned label embedding.", at_least(1))
+    width: int = param(128, "Hidden units per layer of Psi.", at_least(1))
+    depth: int = param(3, "Hidden layers of Psi.", at_least(1))
+    steps: int = param(2000, "Adam steps training Psi.", at_least(1))
+    batch_size: int = param(256, "Relation points per Psi step.", at_least(1))
+    lr: float = param(2e-3, "Adam learning rate of Psi.", positive)
+    probe_points: int = param(64, "Inputs at which candidate curves are stored (B).", at_least(1))
+    top_k: int = param(8, "Candidates strategy B scores with Psi.", at_least(1))
+    strategy: str = param(
+        "amortized", "Decomposition: amortized (strategy B) or exhaustive.", one_of(*STRATEGIES)
+    )
 
 
 @dataclass(frozen=True)
@@ -83,7 +66,8 @@ class DiscreteDecomposition:
     seconds_per_target: float
 
 
-class DiscreteRTE:
+@dataclass(kw_only=True, repr=False, eq=False)
+class DiscreteRTE(DiscreteParams):
     """Relational extrapolation with relation labels: f_target = Psi(x, f_anchor, phi).
 
     Example:
@@ -96,25 +80,20 @@ class DiscreteRTE:
         (2, 100)
     """
 
-    def __init__(self, **params: Any) -> None:
-        known = {f.name for f in fields(DiscreteRTEConfig)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise ValidationError(
-                f"Unknown setting(s) {unknown}. Expected some of: {', '.join(sorted(known))}."
-            )
-        self.config = DiscreteRTEConfig(**params)
+    share_fit: ClassVar[bool] = True
+    description: ClassVar[str] = "Psi on relation labels; strategy-B (amortized) decomposition"
 
     def fit(self, bank: TaskBank) -> DiscreteRTE:
         """Train Psi on the labelled relations; store every candidate's Psi curve (strategy B)."""
-        cfg = self.config
+        self.validate_params()
+
         relations, vocab = bank_relations(bank)
         scaling = Scaling.fit(bank)
         z, yt = scaling.x(bank.x), scaling.y(bank.y)
         interpolator = AnchorInterpolator(z, yt, bank.mask)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(cfg.seed)
-            psi = LabelledOperator(bank.dim, len(vocab), cfg.dim_phi, cfg.width, cfg.depth)
+            torch.manual_seed(self.seed)
+            psi = LabelledOperator(bank.dim, len(vocab), self.dim_phi, self.width, self.depth)
         fit_labelled_operator(
             psi,
             relations,
@@ -122,10 +101,10 @@ class DiscreteRTE:
             yt,
             bank.mask,
             interpolator,
-            steps=cfg.steps,
-            batch_size=cfg.batch_size,
-            lr=cfg.lr,
-            seed=cfg.seed,
+            steps=self.steps,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            seed=self.seed,
         )
         assert bank.labels is not None  # bank_relations checked it
         # Tasks with identical observations are one task: one candidate, and either id is a
@@ -144,7 +123,7 @@ class DiscreteRTE:
         self.psi_, self.interpolator_ = psi, interpolator
         self.candidates_ = torch.as_tensor(np.stack([cand_anchor, cand_label], 1))
         inputs = np.unique(z[bank.mask], axis=0)
-        pick = np.random.default_rng(cfg.seed).permutation(len(inputs))[: cfg.probe_points]
+        pick = np.random.default_rng(self.seed).permutation(len(inputs))[: self.probe_points]
         probe = torch.as_tensor(inputs[np.sort(pick)], dtype=torch.float32)
         self.curves_ = self._candidate_curves(probe)
         return self
@@ -175,17 +154,17 @@ class DiscreteRTE:
         return ((pred - y[:, None]) ** 2).mean(-1)
 
     def decompose(
-        self, context_x: np.ndarray, context_y: np.ndarray, strategy: Strategy = "amortized"
+        self, context_x: np.ndarray, context_y: np.ndarray, strategy: Strategy | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """Best (anchor index, label index) per target, its scaled context MSE, and the
         seconds per target the decomposition took. Inputs as checked by :meth:`predict_batch`."""
         check_is_fitted(self, "curves_")
-        check_choice(strategy, STRATEGIES, "strategy")
+        strategy = check_choice(strategy or self.strategy, STRATEGIES, "strategy")
         start = time.perf_counter()
         x = torch.as_tensor(self.scaling_.x(context_x), dtype=torch.float32)
         y = torch.as_tensor(self.scaling_.y(context_y), dtype=torch.float32)
         if strategy == "amortized":
-            top = propose(self.curves_, self.n_candidates, x, y, self.config.top_k)
+            top = propose(self.curves_, self.n_candidates, x, y, self.top_k)
             cand = self.candidates_[top]
         else:
             cand = self.candidates_[None].expand(len(x), -1, -1)
@@ -206,7 +185,7 @@ class DiscreteRTE:
         return self.scaling_.y_inverse(out)
 
     def predict(
-        self, context_x: Any, context_y: Any, query_x: Any, strategy: Strategy = "amortized"
+        self, context_x: Any, context_y: Any, query_x: Any, strategy: Strategy | None = None
     ) -> DiscreteDecomposition:
         """Predict one target at ``query_x`` from its context; inputs (k,) or (k, d)."""
         check_is_fitted(self, "curves_")
@@ -220,7 +199,7 @@ class DiscreteRTE:
         context_x: np.ndarray,
         context_y: np.ndarray,
         query_x: np.ndarray,
-        strategy: Strategy = "amortized",
+        strategy: Strategy | None = None,
     ) -> DiscreteDecomposition:
         """Decompose T targets (context_x (T, k, d), context_y (T, k)) and predict query_x."""
         check_is_fitted(self, "curves_")
@@ -253,33 +232,10 @@ class DiscreteRTE:
         )
 
 
-fitted_discrete: SharedFits[DiscreteRTE] = SharedFits(
-    lambda bank, seed: DiscreteRTE(seed=seed).fit(bank)
-)
-"""The :class:`DiscreteRTE` fitted on a bank with a seed, shared by the methods below."""
-
-
-class _SharedFit:
-    """Methods built on the shared :func:`fitted_discrete` model."""
-
-    def __init__(self, *, seed: int) -> None:
-        self.seed = seed
-
-    def fit(self, bank: TaskBank) -> _SharedFit:
-        self.model_ = fitted_discrete(bank, self.seed)
-        return self
-
-
-class _DiscreteMethod(_SharedFit):
-    """Benchmark face of :class:`DiscreteRTE`: one decomposition strategy, with metrics."""
-
-    strategy: Strategy = "amortized"
-
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
-        check_is_fitted(self, "model_")
-        out = self.model_.predict_batch(
-            targets.context_x, targets.context_y, targets.query_x, self.strategy
-        )
+        """Predictions at a target set's queries (the benchmark interface); the
+        decomposition is kept for :meth:`target_metrics`."""
+        out = self.predict_batch(targets.context_x, targets.context_y, targets.query_x)
         self.last_ = (targets, out)
         return out.y
 
@@ -293,37 +249,7 @@ class _DiscreteMethod(_SharedFit):
         seen, out = self.last_
         if seen is not targets:
             raise ValidationError("target_metrics must follow predict_targets on the same targets.")
-        anchors, labels = self.model_.true_decomposition(targets)
-        group = self.model_.task_group_
+        anchors, labels = self.true_decomposition(targets)
+        group = self.task_group_
         correct = (group[out.anchor_index] == group[anchors]) & (out.phi_index == labels)
         return {"decomposition_accuracy": float(correct.mean()), "seconds": out.seconds_per_target}
-
-
-@register_method(
-    "rte_discrete", (BANK, CONTEXT), "Psi on relation labels; strategy-B (amortized) decomposition"
-)
-class AmortizedRTE(_DiscreteMethod):
-    """Strategy B: the set encoder proposes the top-k candidates, Psi's context loss picks."""
-
-
-@register_method(
-    "rte_exhaustive", (BANK, CONTEXT), "Psi on relation labels; exhaustive decomposition search"
-)
-class ExhaustiveRTE(_DiscreteMethod):
-    """Every (anchor, phi) candidate scored by Psi's context loss."""
-
-    strategy: Strategy = "exhaustive"
-
-
-@register_method(
-    "transductive_oracle_discrete",
-    (BANK, TRUE_PARAMS),
-    "Psi on relation labels with the true (anchor, phi) of each target",
-)
-class DiscreteOracle(_SharedFit):
-    """Upper reference for decomposition: the same Psi, the true decomposition given."""
-
-    def predict_targets(self, targets: TargetSet) -> np.ndarray:
-        check_is_fitted(self, "model_")
-        anchors, labels = self.model_.true_decomposition(targets)
-        return self.model_.evaluate_psi(anchors, labels, targets.query_x)

@@ -5,29 +5,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
-from rte._validation import (
-    check_batch,
-    check_context,
-    check_inputs,
-    check_nonnegative,
-    check_positive,
-    check_positive_int,
-)
+from rte._params import at_least, param
+from rte._state import State, as_tensor
+from rte._validation import check_batch, check_context, check_inputs
 from rte.base import check_is_fitted
 from rte.decompose import TransformationRange, admissible_anchors, rank_anchors
-from rte.embedding import FisherEmbedding
+from rte.embedding import EmbeddingParams, FisherEmbedding
 from rte.errors import RTEError, ValidationError
-from rte.nn import train_regressor
+from rte.nn import NetParams, train_regressor
 from rte.operator import RelationalOperator
+from rte.persistence import load_states, save_states
 from rte.scaling import Scaling
-from rte.tasks.bank import TaskBank
+from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.interpolate import AnchorInterpolator
 
 # Inputs further than this many bank spreads from the bank are refused (float32 range).
@@ -37,77 +33,7 @@ _SCORE_CHUNK_ROWS = 200_000
 
 
 @dataclass(frozen=True)
-class RTEConfig:
-    """Hyperparameters of :class:`RelationalTaskExtrapolator`; saved with every model."""
-
-    embedding_dim: int = field(default=6, metadata={"help": "Largest task-embedding size."})
-    probe_width: int = field(default=128, metadata={"help": "Hidden units of the Fisher probe."})
-    prior_noise: float = field(
-        default=1e-3, metadata={"help": "Prior noise of the probe's subspace adaptation."}
-    )
-    width: int = field(default=128, metadata={"help": "Hidden units per layer of Psi."})
-    depth: int = field(default=3, metadata={"help": "Hidden layers of Psi."})
-    steps: int = field(default=3000, metadata={"help": "Adam steps training Psi."})
-    batch_size: int = field(default=512, metadata={"help": "Task pairs per training step."})
-    lr: float = field(default=2e-3, metadata={"help": "Adam learning rate."})
-    train_context_size: int = field(
-        default=10,
-        metadata={"help": "Context size simulated when training phi (0: dense tasks only)."},
-    )
-    train_context_noise: float = field(
-        default=0.05, metadata={"help": "Noise added to simulated training contexts."}
-    )
-    n_anchors: int = field(
-        default=1,
-        metadata={
-            "help": "Admissible anchors (best context fit first) whose predictions are averaged."
-        },
-    )
-    fallback_anchors: int = field(
-        default=8,
-        metadata={
-            "help": "With no anchor whose phi was seen in training, how many anchors nearest "
-            "to the seen transformations compete on context fit."
-        },
-    )
-    seed: int = field(default=0, metadata={"help": "Seed of every random choice in fit."})
-
-    def __post_init__(self) -> None:
-        for name in (
-            "embedding_dim",
-            "probe_width",
-            "width",
-            "depth",
-            "steps",
-            "batch_size",
-            "n_anchors",
-            "fallback_anchors",
-        ):
-            check_positive_int(getattr(self, name), name)
-        check_positive_int(self.train_context_size, "train_context_size", 0)
-        check_positive_int(self.seed, "seed", 0)
-        for name in ("prior_noise", "train_context_noise"):
-            check_nonnegative(getattr(self, name), name)
-        check_positive(self.lr, "lr")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RTEConfig:
-        """Inverse of :meth:`to_dict`; unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValidationError(
-                f"Unknown RTE setting(s) {unknown}. Expected some of: {', '.join(sorted(known))}."
-            )
-        return cls(**data)
-
-
-@dataclass(frozen=True)
-class Decomposition:
+class Prediction:
     """Predictions for a batch of targets and the decomposition behind each.
 
     ``y`` (T, Q) predictions; ``anchor_index`` (T,) and ``anchor_id`` the chosen
@@ -123,7 +49,27 @@ class Decomposition:
     phi_in_range: np.ndarray
 
 
-class RelationalTaskExtrapolator:
+@dataclass(kw_only=True, repr=False, eq=False)
+class RTEParams(EmbeddingParams, NetParams):
+    """Hyperparameters of :class:`RelationalTaskExtrapolator` (and of its oracle)."""
+
+    predict_params: ClassVar[frozenset[str]] = frozenset({"n_anchors", "fallback_anchors"})
+
+    n_anchors: int = param(
+        1,
+        "Admissible anchors (best context fit first) whose predictions are averaged.",
+        at_least(1),
+    )
+    fallback_anchors: int = param(
+        8,
+        "With no anchor whose phi was seen in training, how many anchors nearest to the seen "
+        "transformations compete on context fit.",
+        at_least(1),
+    )
+
+
+@dataclass(kw_only=True, repr=False, eq=False)
+class RelationalTaskExtrapolator(RTEParams):
     """Predict unseen tasks as a seen anchor task plus a seen transformation.
 
     Example:
@@ -138,8 +84,9 @@ class RelationalTaskExtrapolator:
         ((5,), True)
     """
 
-    def __init__(self, **params: Any) -> None:
-        self.config = RTEConfig.from_dict(params)
+    sees: ClassVar[str] = "BC"
+    share_fit: ClassVar[bool] = True
+    description: ClassVar[str] = "Psi with strategy-A decomposition of the context"
 
     def fit(
         self, bank: TaskBank, progress: Callable[[int, float], None] | None = None
@@ -148,34 +95,28 @@ class RelationalTaskExtrapolator:
 
         ``progress(step, loss)`` is called after each training step of Psi (progress bars).
         """
+        self.validate_params()
         if not isinstance(bank, TaskBank):
             raise ValidationError(f"fit expects a TaskBank. Got {type(bank).__name__}.")
-        cfg = self.config
-        rng = np.random.default_rng(cfg.seed)
-        scaling = Scaling.fit(bank)
-        embedding = FisherEmbedding(
-            max_dim=cfg.embedding_dim,
-            probe_width=cfg.probe_width,
-            prior_noise=cfg.prior_noise,
-            seed=cfg.seed,
-        ).fit(bank, scaling)
+        rng = np.random.default_rng(self.seed)
+        scaling, embedding = self.fit_embedding(bank)
         bank_emb = embedding.bank_embeddings_
-        context_emb = self.simulated_context_embeddings(bank, embedding, rng)
+        context_emb = self.context_embeddings(bank, embedding, rng)
         z = scaling.x(bank.x)
         yt = scaling.y(bank.y)
         interpolator = AnchorInterpolator(z, yt, bank.mask)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(cfg.seed)
-            psi = RelationalOperator(bank.dim, embedding.dim, cfg.width, cfg.depth)
+            torch.manual_seed(self.seed)
+            psi = RelationalOperator(bank.dim, embedding.dim, self.width, self.depth)
         sampler = _PairSampler(
-            z, yt, bank.mask, bank_emb, context_emb, interpolator, cfg.batch_size
+            z, yt, bank.mask, bank_emb, context_emb, interpolator, self.batch_size
         )
         self.losses_ = train_regressor(
             psi,
             sampler,
-            steps=cfg.steps,
-            lr=cfg.lr,
-            seed=cfg.seed,
+            steps=self.steps,
+            lr=self.lr,
+            seed=self.seed,
             loss_fn=_psi_loss,
             progress=progress,
         )
@@ -193,61 +134,75 @@ class RelationalTaskExtrapolator:
         ``metadata`` (JSON-ready, e.g. table column names) is stored alongside; see
         :mod:`rte.persistence` for the format and its safety checks.
         """
-        from rte.persistence import save_model  # persistence imports this module
-
         check_is_fitted(self, "psi_")
-        return save_model(self, path, metadata)
+        states = {
+            "bank": self.bank_.state(),
+            "scaling": self.scaling_.state(),
+            "embedding": self.embedding_.state(),
+            "operator": self.psi_.state(),
+            "decomposer": self.range_.state(),
+            "training": State({}, {"losses": as_tensor(np.asarray(self.losses_))}),
+        }
+        return save_states(path, type(self).__name__, self.get_params(), states, metadata)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RelationalTaskExtrapolator:
         """Read a model saved by :meth:`save`; a damaged or newer file raises ModelFileError."""
-        from rte.persistence import load_model
+        saved = load_states(path, cls.__name__)
+        with saved.checking():
+            model = cls(**saved.params)
+            states = saved.states
+            model.bank_ = TaskBank.from_state(states["bank"])
+            model.scaling_ = Scaling.from_state(states["scaling"])
+            model.embedding_ = FisherEmbedding.from_state(states["embedding"], model.scaling_)
+            model.psi_ = RelationalOperator.from_state(states["operator"])
+            model.range_ = TransformationRange.from_state(states["decomposer"])
+            model.losses_ = states["training"].array("losses").tolist()
+            model.interpolator_ = AnchorInterpolator(
+                model.scaling_.x(model.bank_.x), model.scaling_.y(model.bank_.y), model.bank_.mask
+            )
+            model._check_consistent()
+        return model
 
-        return load_model(path)
+    def _check_consistent(self) -> None:
+        """Embed two bank tasks and run Psi once, so mismatched parts fail now, not at predict."""
+        bank, emb = self.bank_, self.embedding_
+        if emb.bank_embeddings_.shape != (bank.n_tasks, emb.dim):
+            raise ValueError(f"bank embeddings of shape {emb.bank_embeddings_.shape}")
+        if self.range_.differences.shape[1:] != (emb.dim,):
+            raise ValueError(f"transformations of shape {self.range_.differences.shape}")
+        phi = emb.transform(bank.x[:2], bank.y[:2], bank.mask[:2]) - emb.bank_embeddings_[:2]
+        y = self.evaluate_psi(np.arange(2), phi, bank.x[:2])
+        if not (np.all(np.isfinite(phi)) and np.all(np.isfinite(y))):
+            raise ValueError("the restored model computes non-finite values")
 
-    def simulated_context_embeddings(
-        self, bank: TaskBank, embedding: FisherEmbedding, rng: np.random.Generator, n_draws: int = 8
-    ) -> np.ndarray | None:
-        """Embeddings of random small noisy contexts of each bank task, (M, n_draws, r).
-
-        Training phi from them teaches Psi the embedding noise it meets at test time.
-        """
-        k = self.config.train_context_size
-        if k == 0:
-            return None
-        counts = bank.mask.sum(1)
-        m = bank.n_tasks
-        picks = np.floor(rng.random((m, n_draws, k)) * counts[:, None, None]).astype(int)
-        rows = np.arange(m)[:, None, None]
-        x = bank.x[rows, picks].reshape(m * n_draws, k, bank.dim)
-        y = bank.y[rows, picks].reshape(m * n_draws, k)
-        y = y + self.config.train_context_noise * rng.standard_normal(y.shape)
-        return embedding.transform(x, y).reshape(m, n_draws, -1)
-
-    def predict(self, context_x: Any, context_y: Any, query_x: Any) -> Decomposition:
+    def predict(self, context_x: Any, context_y: Any, query_x: Any) -> Prediction:
         """Predict one target at ``query_x`` from its context; inputs (k,) or (k, d)."""
         check_is_fitted(self, "psi_")
         cx, cy = check_context(context_x, context_y, self.bank_.dim)
         qx = check_inputs(query_x, "query_x", self.bank_.dim)
         out = self.predict_batch(cx[None], cy[None], qx[None])
-        return Decomposition(
+        return Prediction(
             out.y[0], out.anchor_index, out.anchor_id, out.phi, out.context_mse, out.phi_in_range
         )
 
+    def predict_targets(self, targets: TargetSet) -> np.ndarray:
+        """Predictions at a target set's queries, (T, Q): the benchmark interface."""
+        return self.predict_batch(targets.context_x, targets.context_y, targets.query_x).y
+
     def predict_batch(
         self, context_x: np.ndarray, context_y: np.ndarray, query_x: np.ndarray
-    ) -> Decomposition:
+    ) -> Prediction:
         """Predict T targets at once: context_x (T, k, d), context_y (T, k), query_x (T, Q, d)."""
         check_is_fitted(self, "psi_")
         cx, cy, qx = check_batch(context_x, context_y, query_x, self.bank_.dim)
         self._check_scale(cx, cy, qx)
         phi_all = self.embedding_.transform(cx, cy)[:, None, :] - self.embedding_.bank_embeddings_
         distance = self.range_.distance(phi_all)
-        cfg = self.config
-        needed = admissible_anchors(distance, self.range_.threshold, cfg.fallback_anchors)
+        needed = admissible_anchors(distance, self.range_.threshold, self.fallback_anchors)
         loss = self._context_losses(cx, cy, phi_all, needed)
         ranked, weights = rank_anchors(
-            loss, distance, self.range_.threshold, cfg.n_anchors, cfg.fallback_anchors
+            loss, distance, self.range_.threshold, self.n_anchors, self.fallback_anchors
         )
         t, n = ranked.shape
         rows = np.arange(t)
@@ -262,7 +217,7 @@ class RelationalTaskExtrapolator:
                 "Psi produced non-finite predictions; the context is too far from anything "
                 "seen in training. Check its units against the bank's."
             )
-        return Decomposition(
+        return Prediction(
             y=y,
             anchor_index=anchors,
             anchor_id=tuple(self.bank_.task_ids[a] for a in anchors),

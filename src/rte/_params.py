@@ -1,0 +1,228 @@
+"""One configuration pattern for every estimator and every settings class.
+
+A configurable thing is a dataclass whose fields are declared with :func:`param`:
+a default, a help text (shown by the CLI and ``rte report``) and a check. The same
+declaration gives
+
+- explicit keyword arguments with defaults (the dataclass ``__init__``),
+- validation with one message style (:func:`validate`),
+- command-line options and ``--set NAME.KEY=VALUE`` parsing (:func:`coerce`),
+- a JSON round trip (:func:`to_dict`, :func:`from_dict`).
+
+Estimators validate in ``fit`` (scikit-learn's rule: ``__init__`` only stores);
+settings classes validate when built (:class:`Settings`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any, TypeVar
+
+from rte._validation import (
+    check_choice,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+)
+from rte.errors import ValidationError
+
+Check = Callable[[Any, str], Any]
+T = TypeVar("T")
+
+
+def param(default: Any, help: str, check: Check | None = None) -> Any:
+    """Declare a field: its default, one line of help and an optional check."""
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("param defaults must be immutable; use a tuple.")
+    return dataclasses.field(default=default, metadata={"help": help, "check": check})
+
+
+def at_least(minimum: int) -> Check:
+    """Check: an integer >= ``minimum`` (bools refused)."""
+    return lambda value, name: check_positive_int(value, name, minimum)
+
+
+def positive(value: Any, name: str) -> float:
+    """Check: a finite number > 0."""
+    return check_positive(value, name)
+
+
+def nonnegative(value: Any, name: str) -> float:
+    """Check: a finite number >= 0."""
+    return check_nonnegative(value, name)
+
+
+def one_of(*choices: str) -> Check:
+    """Check: one of ``choices``."""
+    return lambda value, name: check_choice(value, choices, name)
+
+
+def names(value: Any, name: str) -> tuple[str, ...]:
+    """Check: a non-empty tuple of non-empty strings."""
+    if (
+        not isinstance(value, tuple)
+        or not value
+        or not all(isinstance(v, str) and v for v in value)
+    ):
+        raise ValidationError(
+            f"{name} must be a non-empty list of names. Got {value!r}; write e.g. a,b."
+        )
+    return value
+
+
+def fields(obj_or_cls: Any) -> tuple[dataclasses.Field, ...]:
+    """The declared fields (dataclass fields that are ``__init__`` arguments)."""
+    return tuple(f for f in dataclasses.fields(obj_or_cls) if f.init)
+
+
+def help_text(f: dataclasses.Field) -> str:
+    """A field's help line ("" when undeclared)."""
+    return str(f.metadata.get("help", ""))
+
+
+def validate(obj: Any, prefix: str = "") -> None:
+    """Run every field's type check and declared check; raise ValidationError on the first."""
+    hints = _hints(type(obj))
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        name = f"{prefix}{f.name}"
+        _check_type(value, hints[f.name], name)
+        check = f.metadata.get("check")
+        if check is not None:
+            check(value, name)
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """JSON-ready values of the declared fields (tuples become lists)."""
+    return {f.name: _jsonable(getattr(obj, f.name)) for f in fields(obj)}
+
+
+def from_dict(cls: type[T], data: Mapping[str, Any], what: str | None = None) -> T:
+    """Build ``cls`` from a mapping such as :func:`to_dict` wrote; unknown keys are refused."""
+    known = {f.name: f for f in fields(cls)}
+    check_known(data, known, what or cls.__name__)
+    hints = _hints(cls)
+    return cls(**{k: _from_json(v, hints[k]) for k, v in data.items()})
+
+
+def check_known(data: Mapping[str, Any], known: Mapping[str, Any], what: str) -> None:
+    """Refuse keys of ``data`` that are not in ``known``, listing the valid ones."""
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ValidationError(
+            f"Unknown option(s) {unknown} for {what}. Expected some of: {', '.join(sorted(known))}."
+        )
+
+
+def coerce(cls: type, name: str, text: str, what: str) -> Any:
+    """Parse command-line ``text`` into the type of field ``name`` of ``cls``."""
+    known = {f.name: f for f in fields(cls)}
+    check_known({name: text}, known, what)
+    kind = _hints(cls)[name]
+    try:
+        return _parse(text, kind)
+    except ValueError:
+        raise ValidationError(
+            f"{what}.{name} must be {_describe(kind)}. Got {text!r}; "
+            f"e.g. --set {what}.{name}={_example(kind)}."
+        ) from None
+
+
+def field_type(cls: type, name: str) -> Any:
+    """The resolved type annotation of field ``name``."""
+    return _hints(cls)[name]
+
+
+class Settings:
+    """Mixin for frozen settings dataclasses: validated when built, JSON round trip."""
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (results.json, model files)."""
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
+        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        return from_dict(cls, data)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _optional(kind: Any) -> tuple[Any, bool]:
+    """(inner type, allows None) for ``X | None``."""
+    args = typing.get_args(kind)
+    if typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return rest[0], True
+    return kind, False
+
+
+def _check_type(value: Any, kind: Any, name: str) -> None:
+    inner, nullable = _optional(kind)
+    if value is None and nullable:
+        return
+    ok = {
+        bool: lambda v: isinstance(v, bool),
+        int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+        float: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        str: lambda v: isinstance(v, str),
+    }.get(inner)
+    if typing.get_origin(inner) is tuple:
+        ok = lambda v: isinstance(v, tuple)  # noqa: E731
+    if ok is not None and not ok(value):
+        raise ValidationError(f"{name} must be {_describe(kind)}. Got {value!r}.")
+
+
+def _describe(kind: Any) -> str:
+    inner, nullable = _optional(kind)
+    base = {bool: "true or false", int: "an integer", float: "a number", str: "text"}.get(
+        inner, "a comma-separated list" if typing.get_origin(inner) is tuple else str(inner)
+    )
+    return f"{base} (or none)" if nullable else base
+
+
+def _example(kind: Any) -> str:
+    inner, _ = _optional(kind)
+    return {bool: "true", int: "10", float: "0.5", str: "name"}.get(inner, "a,b")
+
+
+def _parse(text: str, kind: Any) -> Any:
+    inner, nullable = _optional(kind)
+    if nullable and text.strip().lower() in ("none", "null", ""):
+        return None
+    if inner is bool:
+        lowered = text.strip().lower()
+        if lowered not in ("true", "false", "1", "0", "yes", "no"):
+            raise ValueError(text)
+        return lowered in ("true", "1", "yes")
+    if inner is int:
+        return int(text)
+    if inner is float:
+        return float(text)
+    if typing.get_origin(inner) is tuple:
+        items = tuple(v.strip() for v in text.split(",") if v.strip())
+        if not items:
+            raise ValueError(text)
+        return items
+    return text
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _from_json(value: Any, kind: Any) -> Any:
+    inner, _ = _optional(kind)
+    if typing.get_origin(inner) is tuple and isinstance(value, list):
+        return tuple(value)
+    return value

@@ -1,0 +1,14 @@
+"""The RTE estimators side by side: continuous (parameter regime), discrete (length and
+composition, relation labels) and sequence (a causal LM tuned with LoRA)."""
+
+from rte.models.continuous import Prediction, RelationalTaskExtrapolator, RTEParams
+from rte.models.discrete import DiscreteDecomposition, DiscreteParams, DiscreteRTE
+
+__all__ = [
+    "DiscreteDecomposition",
+    "DiscreteParams",
+    "DiscreteRTE",
+    "Prediction",
+    "RTEParams",
+    "RelationalTaskExtrapolator",
+]
