@@ -1,7 +1,7 @@
 """Ablations of RTE's design choices on *validation* seeds (100 and up, never the
 reported seeds 0-2): `.venv/bin/python benchmarks/ablate_param.py [--seeds N]`.
 
-Each variant overrides RTEConfig fields, fits RTE on the parameter suite's banks
+Each variant overrides RTE hyperparameters, fits RTE on the parameter suite's banks
 (same tasks for every variant) and prints its MSE per family and band.
 """
 

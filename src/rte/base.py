@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from rte._params import at_least, param, validate
+from rte._params import at_least, check_known, fields, param, validate
 from rte.errors import NotFittedError, ValidationError
 from rte.tasks.bank import TargetSet, TaskBank
 
@@ -76,6 +76,12 @@ class Estimator(BaseEstimator):
     share_fit: ClassVar[bool] = False
 
     seed: int = param(0, "Seed of every random choice.", at_least(0))
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Estimator:
+        # Refuse unknown hyperparameters with the valid names listed, before __init__'s
+        # bare TypeError (scikit-learn's clone and copy call this with known names only).
+        check_known(kwargs, {f.name for f in fields(cls)}, cls.__name__)
+        return super().__new__(cls)
 
     def validate_params(self) -> None:
         """Check every hyperparameter against its declaration; called first in ``fit``."""

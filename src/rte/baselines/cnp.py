@@ -94,7 +94,9 @@ class CNP(Estimator):
             mean, std = net(x[:, : int(k)], y[:, : int(k)], x)
             return -torch.distributions.Normal(mean, std).log_prob(y).mean()
 
-        train_regressor(self.net_, sample, steps=self.steps, lr=self.lr, seed=self.seed, loss_fn=nll)
+        train_regressor(
+            self.net_, sample, steps=self.steps, lr=self.lr, seed=self.seed, loss_fn=nll
+        )
         return self
 
     def predict_distribution(self, targets: TargetSet) -> tuple[np.ndarray, np.ndarray]:

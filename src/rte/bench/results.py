@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from rte._io import atomic_write_json
 from rte._version import __version__
 from rte.base import SEES
-from rte._io import atomic_write_json
 from rte.errors import ValidationError
 
 METRICS = ("mse", "accuracy", "exact_match", "decomposition_accuracy", "seconds")

@@ -41,6 +41,13 @@ class ScaleConfig(Settings):
         super().__post_init__()
         get_family(self.family)
 
+    @classmethod
+    def method_class(cls, method: str) -> type:
+        """The estimator class behind a method name: this suite runs rte only."""
+        if method != "rte":
+            raise ValidationError(f"rte bench scale runs only rte. Got options for {method!r}.")
+        return get_method("rte").cls
+
 
 def run_scale(config: ScaleConfig, options: Options | None = None) -> tuple[list[Record], dict]:
     """Fit rte once, predict every target alone; returns records and rte's resolved options."""

@@ -41,9 +41,15 @@ class SuiteConfig(Settings):
         for method in self.methods:
             self.spec(method)
 
-    def spec(self, method: str) -> MethodSpec:
+    @classmethod
+    def spec(cls, method: str) -> MethodSpec:
         """The registered method a suite name stands for."""
-        return get_method(self.ALIASES.get(method, method))
+        return get_method(cls.ALIASES.get(method, method))
+
+    @classmethod
+    def method_class(cls, method: str) -> type:
+        """The estimator class behind a method name (types ``--set`` values)."""
+        return cls.spec(method).cls
 
     def resolve_options(self, options: Options | None = None) -> dict[str, dict[str, Any]]:
         """Every method's resolved hyperparameters (defaults, then ``options[method]``).

@@ -162,6 +162,7 @@ class RelationalTaskExtrapolator(RTEParams):
                 model.scaling_.x(model.bank_.x), model.scaling_.y(model.bank_.y), model.bank_.mask
             )
             model._check_consistent()
+        model.metadata_ = dict(saved.metadata)
         return model
 
     def _check_consistent(self) -> None:

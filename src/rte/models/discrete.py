@@ -231,7 +231,6 @@ class DiscreteRTE(DiscreteParams):
             np.array([self.vocab_.index(lb.phi) for lb in targets.labels]),
         )
 
-
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
         """Predictions at a target set's queries (the benchmark interface); the
         decomposition is kept for :meth:`target_metrics`."""

@@ -22,9 +22,7 @@ _fits: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
 
 def fit_key(estimator: Any, bank: TaskBank) -> tuple[str, str, str]:
     """(class, hyperparameters that shape the fit, bank contents)."""
-    params = {
-        k: v for k, v in estimator.get_params().items() if k not in estimator.predict_params
-    }
+    params = {k: v for k, v in estimator.get_params().items() if k not in estimator.predict_params}
     return type(estimator).__qualname__, json.dumps(params, sort_keys=True), bank.fingerprint()
 
 

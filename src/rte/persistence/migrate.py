@@ -33,6 +33,11 @@ def load_format_1(directory: Path) -> SavedModel:
     """Verify a format-1 directory and return its parts as format-2 component states."""
     info_path = directory / INFO_FILE
     info = parse_json(read_regular(info_path, MAX_JSON_BYTES), info_path)
+    if isinstance(info, dict) and "kind" in info and "format_version" not in info:
+        raise ModelFileError(
+            f"{directory}: the model directory is missing its part 'manifest.json'. Copy the "
+            "whole directory or save the model again."
+        )
     if not isinstance(info, dict) or type(info.get("format_version")) is not int:
         raise ModelFileError(
             f"{info_path}: expected a JSON object with an integer 'format_version'. Got "

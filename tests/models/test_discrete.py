@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rte.baselines.discrete import DiscreteRTE
+from rte.models import DiscreteRTE
 from rte.errors import NotFittedError, ValidationError
 from rte.tasks import sample_bank
 from rte.tasks.composition import CompositionTasks
@@ -71,10 +71,11 @@ def test_oracle_uses_the_true_decomposition(comp) -> None:
 
 
 def test_bad_input_gets_clear_errors(comp) -> None:
-    with pytest.raises(ValidationError, match="Unknown setting"):
+    with pytest.raises(ValidationError, match="Unknown option"):
         DiscreteRTE(stepz=3)
+    tasks, _ = comp
     with pytest.raises(ValidationError, match="top_k"):
-        DiscreteRTE(top_k=0)
+        DiscreteRTE(top_k=0).fit(tasks.bank(16))  # checked before any work
     with pytest.raises(NotFittedError):
         DiscreteRTE().decompose(np.zeros((1, 3, 1)), np.zeros((1, 3)))
     from rte.tasks import get_family

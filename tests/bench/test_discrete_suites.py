@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
+from rte.base import Estimator
 from rte.bench.comp import COMP_BANDS, CompSuiteConfig, run_comp_suite
 from rte.bench.discrete import ALIASES, DISCRETE_METHODS
 from rte.bench.length import LENGTH_BANDS, LengthSuiteConfig, run_length_suite
 from rte.bench.runner import run_episodes
 from rte.errors import ValidationError
-from rte.registry import CONTEXT, get_method, register_method
+from rte.registry import get_method
 from rte.tasks.bank import TargetSet, TaskBank
 
 
-@register_method("_test_mean", (CONTEXT,), "test only: predicts the context mean")
-class _MeanWithMetrics:
-    def __init__(self, *, seed: int) -> None:
-        self.seed = seed
+@dataclass(kw_only=True, repr=False, eq=False)
+class _MeanWithMetrics(Estimator):
+    """Test only: predicts the context mean and reports a decomposition metric."""
+
+    sees: ClassVar[str] = "C"
 
     def fit(self, bank: TaskBank) -> _MeanWithMetrics:
         return self
@@ -37,10 +41,10 @@ def test_required_method_names_resolve_in_the_registry() -> None:
         get_method(ALIASES.get(name, name))
 
 
-def test_runner_records_aliases_and_method_metrics() -> None:
+def test_runner_records_names_and_method_metrics() -> None:
     cfg = LengthSuiteConfig(seeds=1, n_chains=2, n_targets=3, n_points=16, methods=("naive",))
     records, outputs = run_episodes(
-        cfg.episodes, 1, ["mean"], progress=False, aliases={"mean": "_test_mean"}
+        cfg.episodes, 1, {"mean": lambda seed: _MeanWithMetrics(seed=seed)}, progress=False
     )
     bands = {(r.band, r.metric) for r in records if r.method == "mean"}
     assert {(b, m) for b in LENGTH_BANDS for m in ("mse", "decomposition_accuracy")} <= bands
@@ -54,7 +58,8 @@ def test_length_suite_runs_any_registered_method(tmp_path) -> None:
     run_length_suite(config, tmp_path)
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["suite"] == "length" and data["config"]["first_seed"] == 100
-    assert data["methods"]["context_mlp"]["access"] == ["target context"]
+    assert data["methods"]["context_mlp"]["access"] == ["C"]
+    assert data["methods"]["context_mlp"]["options"]["steps"] == 500
     assert {r["band"] for r in data["records"] if r["metric"] == "mse"} == set(LENGTH_BANDS)
     assert (tmp_path / "length_far_target.png").stat().st_size > 0
 
@@ -82,7 +87,7 @@ def test_comp_suite_reports_each_held_out_composition(tmp_path) -> None:
     ("kwargs", "match"),
     [
         ({"methods": ("nope",)}, "Unknown method 'nope'"),
-        ({"methods": ()}, "at least one method"),
+        ({"methods": ()}, "non-empty list of names"),
         ({"seeds": 0}, "seeds"),
         ({"n_chains": 0}, "n_chains"),
     ],
@@ -99,3 +104,14 @@ def test_default_methods_run_on_a_small_length_suite(tmp_path) -> None:
     records = json.loads((tmp_path / "results.json").read_text())["records"]
     acc = [r for r in records if r["metric"] == "decomposition_accuracy"]
     assert {r["method"] for r in acc} == {"rte", "rte_exhaustive"}
+
+
+def test_options_reach_the_discrete_rte_through_the_suite_name(tmp_path) -> None:
+    config = LengthSuiteConfig(
+        seeds=1, first_seed=100, n_chains=2, n_targets=3, n_points=16, methods=("rte",)
+    )
+    run_length_suite(config, tmp_path, {"rte": {"steps": 7, "top_k": 2}})
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["methods"]["rte"]["registry"] == "rte_discrete"
+    assert data["methods"]["rte"]["options"]["steps"] == 7
+    assert data["methods"]["rte"]["access"] == ["B", "C", "L"]

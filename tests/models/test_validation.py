@@ -58,7 +58,7 @@ def test_predict_before_fit_is_rejected():
 
 
 def test_unknown_setting_is_rejected():
-    with pytest.raises(ValidationError, match="Unknown RTE setting"):
+    with pytest.raises(ValidationError, match="Unknown option"):
         RelationalTaskExtrapolator(stepz=10)
 
 

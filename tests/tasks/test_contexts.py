@@ -52,9 +52,9 @@ def _predict_or_refuse(
 @settings(SETTINGS, max_examples=CONTEXT_CASES)
 @given(cx=junk, cy=junk, q=junk)
 def test_any_context_is_refused_or_predicted_finitely(
-    fitted: RelationalTaskExtrapolator, cx: object, cy: object, q: object
+    table_model: RelationalTaskExtrapolator, cx: object, cy: object, q: object
 ) -> None:
-    _predict_or_refuse(fitted, cx, cy, q)
+    _predict_or_refuse(table_model, cx, cy, q)
 
 
 @settings(SETTINGS, max_examples=CONTEXT_CASES // 2)
@@ -64,9 +64,9 @@ def test_any_context_is_refused_or_predicted_finitely(
     ys=st.lists(values, min_size=8, max_size=8),
 )
 def test_well_shaped_contexts_with_extreme_values(
-    fitted: RelationalTaskExtrapolator, k: int, xs: list[float], ys: list[float]
+    table_model: RelationalTaskExtrapolator, k: int, xs: list[float], ys: list[float]
 ) -> None:
-    _predict_or_refuse(fitted, np.array(xs[:k]), np.array(ys[:k]), np.array(xs))
+    _predict_or_refuse(table_model, np.array(xs[:k]), np.array(ys[:k]), np.array(xs))
 
 
 @settings(SETTINGS, max_examples=TABLE_CASES)
@@ -76,7 +76,7 @@ def test_well_shaped_contexts_with_extreme_values(
     x_name=st.sampled_from(["x", "x1", "z"]),
 )
 def test_any_context_table_is_refused_or_predicted_finitely(
-    fitted: RelationalTaskExtrapolator,
+    table_model: RelationalTaskExtrapolator,
     ctx: list[tuple[str, float, float]],
     qry: list[tuple[str, float]],
     x_name: str,
@@ -90,9 +90,9 @@ def test_any_context_table_is_refused_or_predicted_finitely(
         except ValidationError:
             return
     for (cx, cy), qx in zip(targets.contexts, targets.queries, strict=True):
-        _predict_or_refuse(fitted, cx, cy, qx)
+        _predict_or_refuse(table_model, cx, cy, qx)
 
 
-def test_context_of_wrong_dimension_is_refused(fitted: RelationalTaskExtrapolator) -> None:
+def test_context_of_wrong_dimension_is_refused(table_model: RelationalTaskExtrapolator) -> None:
     with pytest.raises(ValidationError, match="1 input column"):
-        fitted.predict(np.zeros((4, 2)), np.zeros(4), np.zeros((3, 2)))
+        table_model.predict(np.zeros((4, 2)), np.zeros(4), np.zeros((3, 2)))

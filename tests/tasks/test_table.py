@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import bank_frame, context_frames
+from helpers import bank_frame, context_frames
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

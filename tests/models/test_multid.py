@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from conftest import TINY, bank_frame, context_frames
+from helpers import TINY, bank_frame, context_frames
 from typer.testing import CliRunner
 
 from rte import RelationalTaskExtrapolator

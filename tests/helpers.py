@@ -1,14 +1,9 @@
-"""Shared pieces of the bring-your-own-tasks tests: tiny tables and one cached tiny model."""
+"""Helpers several test folders share: tiny task tables and tiny model settings."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-import pytest
-
-from rte import RelationalTaskExtrapolator
 
 # Small enough that a fit takes well under a second on one busy core.
 TINY = {
@@ -49,31 +44,3 @@ def _inputs(x: np.ndarray) -> dict[str, float]:
     if len(x) == 1:
         return {"x": float(x[0])}
     return {f"x{i + 1}": float(v) for i, v in enumerate(x)}
-
-
-@pytest.fixture(scope="session")
-def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Valid bank, context and query CSVs (1-D inputs)."""
-    root = tmp_path_factory.mktemp("tables")
-    ctx, qry = context_frames()
-    paths = {"bank": root / "bank.csv", "context": root / "ctx.csv", "query": root / "q.csv"}
-    bank_frame().to_csv(paths["bank"], index=False)
-    ctx.to_csv(paths["context"], index=False)
-    qry.to_csv(paths["query"], index=False)
-    return paths
-
-
-@pytest.fixture(scope="session")
-def fitted(tables: dict[str, Path]) -> RelationalTaskExtrapolator:
-    """One tiny model fitted on the 1-D bank, shared by every test that only reads it."""
-    from rte.tasks.table import load_bank
-
-    return RelationalTaskExtrapolator(**TINY).fit(load_bank(tables["bank"]))
-
-
-@pytest.fixture(scope="session")
-def model_dir(fitted: RelationalTaskExtrapolator, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny model saved once; tests copy it before damaging it."""
-    path = tmp_path_factory.mktemp("saved") / "model"
-    fitted.save(path, {"columns": {"task": "task", "x": ["x"], "y": "y", "params": []}})
-    return path

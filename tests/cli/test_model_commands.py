@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TINY
+from helpers import TINY
 from typer.testing import CliRunner
 
 from rte import RelationalTaskExtrapolator
@@ -33,14 +33,17 @@ def cli_model(tables: dict[str, Path], tmp_path_factory: pytest.TempPathFactory)
     return out
 
 
-def test_cli_fit_matches_the_api(cli_model: Path, fitted: RelationalTaskExtrapolator) -> None:
+def test_cli_fit_matches_the_api(cli_model: Path, table_model: RelationalTaskExtrapolator) -> None:
     loaded = RelationalTaskExtrapolator.load(cli_model)
-    assert loaded.config == fitted.config
-    np.testing.assert_array_equal(loaded.losses_, fitted.losses_)
+    assert loaded.config == table_model.config
+    np.testing.assert_array_equal(loaded.losses_, table_model.losses_)
 
 
 def test_cli_predict_round_trip(
-    cli_model: Path, tables: dict[str, Path], fitted: RelationalTaskExtrapolator, tmp_path: Path
+    cli_model: Path,
+    tables: dict[str, Path],
+    table_model: RelationalTaskExtrapolator,
+    tmp_path: Path,
 ) -> None:
     out = tmp_path / "pred.csv"
     args = ["predict", str(cli_model), "--context", str(tables["context"])]
@@ -49,10 +52,10 @@ def test_cli_predict_round_trip(
     pred = pd.read_csv(out)
     assert list(pred.columns[:4]) == ["task", "x", "y", "anchor"]
     assert {"phi_1", "phi_in_range", "context_mse"} <= set(pred.columns)
-    # The same predictions as the API on an identically fitted model that was never saved.
+    # The same predictions as the API on an identically table_model model that was never saved.
     targets = load_targets(tables["context"], tables["query"])
     (cx, cy), qx = targets.contexts[0], targets.queries[0]
-    api = fitted.predict(cx, cy, qx)
+    api = table_model.predict(cx, cy, qx)
     np.testing.assert_allclose(pred["y"], api.y, rtol=0, atol=1e-6)
     assert (pred["anchor"] == api.anchor_id[0]).all()
     np.testing.assert_allclose(pred.filter(like="phi_").iloc[0, :-1], api.phi[0], atol=1e-6)

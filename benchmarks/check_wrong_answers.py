@@ -1,0 +1,54 @@
+"""Prove the default tests catch wrong answers: for every registered method, replace its
+predictions by zeros, by the context mean and (relational methods) by the anchor's own
+curve, run its default accuracy test, and require that it fails.
+
+    .venv/bin/python benchmarks/check_wrong_answers.py
+
+Prints one line per (method, wrong answer) and exits 1 if any wrong answer passed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rte import method_names
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from test_contract import RELATIONAL  # noqa: E402
+
+
+def caught(method: str, kind: str) -> bool:
+    """Whether the method's default accuracy test fails under the mutation."""
+    test = f"tests/test_contract.py::test_accurate_on_a_tiny_problem[{method}]"
+    env = {**os.environ, "RTE_MUTATE": f"{method}:{kind}"}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if run.returncode not in (0, 1):
+        raise SystemExit(f"pytest could not run {test}:\n{run.stdout}\n{run.stderr}")
+    return run.returncode == 1
+
+
+def main() -> int:
+    missed = []
+    for method in method_names():
+        kinds = ("zeros", "mean", "anchor") if method in RELATIONAL else ("zeros", "mean")
+        for kind in kinds:
+            ok = caught(method, kind)
+            print(f"{method:30s} {kind:7s} {'caught' if ok else 'MISSED'}", flush=True)
+            if not ok:
+                missed.append((method, kind))
+    print(f"{len(missed)} wrong answer(s) passed the tests" if missed else "every one caught")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""``rte bench SUITE``: one command per suite of :data:`rte.bench.catalog.SUITES`.
+
+Every command is declared the same way, from its suite's settings class: one
+option per setting, plus ``--out``, ``--set METHOD.KEY=VALUE`` (repeatable),
+``--config FILE.toml`` and ``--threads``. Precedence, lowest first: declared
+defaults, the ``--config`` file, the command's options, ``--set``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from rte._params import from_dict
+from rte.bench.catalog import SUITES, Suite
+from rte.bench.options import parse_set, read_config_file, set_threads
+from rte.cli._common import ThreadsOpt, with_fields
+
+bench_app = typer.Typer(
+    no_args_is_help=True,
+    help="Run a benchmark suite: every method on the same tasks, contexts, queries and seeds.",
+)
+
+SetOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--set",
+        help="A method's option, METHOD.KEY=VALUE (repeatable), e.g. --set rte.steps=5000.",
+        rich_help_panel="Methods",
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="TOML file: [METHOD] tables of options and an optional [suite] table.",
+        rich_help_panel="Methods",
+    ),
+]
+
+
+def bench_command(suite: Suite) -> None:
+    """Declare ``rte bench <suite.name>`` from the suite's settings class."""
+
+    @with_fields(suite.config, "settings", "Suite")
+    def command(
+        out: Annotated[
+            Path | None, typer.Option(help=f"Output directory [default: runs/{suite.name}].")
+        ] = None,
+        set_: SetOpt = [],  # noqa: B006 (Typer reads the default, never mutates it)
+        config: ConfigOpt = None,
+        threads: ThreadsOpt = 1,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        set_threads(threads)
+        file_settings, file_options = read_config_file(config) if config else ({}, {})
+        chosen = from_dict(suite.config, {**file_settings, **(settings or {})}, what=suite.name)
+        options = parse_set(set_, suite.config.method_class, into=file_options)
+        suite.run(chosen, out or Path("runs") / suite.name, options, None)
+
+    command.__doc__ = suite.help
+    bench_app.command(suite.name, help=suite.help)(command)
+
+
+for _suite in SUITES.values():
+    bench_command(_suite)

@@ -1,0 +1,165 @@
+"""``rte fit``, ``rte predict``, ``rte inspect``: your own task tables and model directories."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from rte.cli._common import ThreadsOpt, err_console, say, with_fields
+from rte.models.continuous import RelationalTaskExtrapolator
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from rte.tasks.table import TableColumns, TargetTables
+
+
+def _names(text: str | None) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split(",") if n.strip()) if text else ()
+
+
+@with_fields(RelationalTaskExtrapolator, "hyper", "Model")
+def fit_command(
+    bank: str = typer.Argument(..., help="Task table (.csv, .parquet): task id, inputs, output."),
+    out: str = typer.Option(..., "--out", help="Model directory to write (replaced if a model)."),
+    task: str = typer.Option("task", help="Task id column."),
+    x: str = typer.Option(None, help="Comma-separated input columns (default: x, or x1, x2, ...)."),
+    y: str = typer.Option("y", help="Output column."),
+    params: str = typer.Option(None, help="Comma-separated task-parameter columns (optional)."),
+    threads: ThreadsOpt = 1,
+    progress: bool = typer.Option(True, help="Show a progress bar while training."),
+    hyper: dict[str, Any] | None = None,
+) -> None:
+    """Fit RTE on a task table and save the model directory."""
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from rte.bench.options import set_threads
+    from rte.persistence import check_replaceable
+    from rte.tasks.table import TableColumns, bank_from_frame, read_table
+
+    set_threads(threads)
+    model = RelationalTaskExtrapolator(**(hyper or {}))
+    model.validate_params()  # before the work, not after
+    check_replaceable(Path(out))
+    frame = read_table(bank)
+    columns = TableColumns(task, _names(x), y, _names(params)).resolve(frame, bank)
+    task_bank = bank_from_frame(frame, columns, bank)
+    start = time.perf_counter()
+    with Progress(
+        TextColumn("training Psi"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]:.3g}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=not progress,
+    ) as bar:
+        job = bar.add_task("fit", total=model.steps, loss=float("nan"))
+        model.fit(task_bank, progress=lambda step, loss: bar.update(job, completed=step, loss=loss))
+    columns_meta = {"task": task, "x": list(columns.x), "y": y, "params": list(columns.params)}
+    model.save(out, {"columns": columns_meta, "source": str(bank)})
+    say(
+        f"Fitted on {task_bank.n_tasks} tasks ({int(task_bank.mask.sum())} points, "
+        f"{task_bank.dim} input(s)) in {time.perf_counter() - start:.1f} s; wrote {out}"
+    )
+
+
+def predict_command(
+    model_dir: str = typer.Argument(..., help="Model directory written by `rte fit`."),
+    context: str = typer.Option(..., help="Context table: task id, inputs, output."),
+    query: str = typer.Option(..., help="Query table: task id, inputs."),
+    out: str = typer.Option(None, help="CSV to write (default: print CSV to stdout)."),
+    threads: ThreadsOpt = 1,
+) -> None:
+    """Predict new tasks from their contexts; writes predictions, anchor task and phi."""
+    from rte._io import atomic_write_text
+    from rte.bench.options import set_threads
+    from rte.tasks.table import load_targets
+
+    set_threads(threads)
+    model = RelationalTaskExtrapolator.load(model_dir)
+    columns = model_columns(model, model_dir)
+    targets = load_targets(context, query, columns)
+    table = _prediction_frame(model, targets, columns).to_csv(index=False)
+    if out is None:
+        sys.stdout.write(table)
+    else:
+        atomic_write_text(out, table)
+        say(f"Predicted {len(targets.task_ids)} target(s); wrote {out}")
+
+
+def _prediction_frame(
+    model: RelationalTaskExtrapolator, targets: TargetTables, columns: TableColumns
+) -> pd.DataFrame:
+    """One row per query: task, inputs, prediction, anchor task id, phi, diagnostics."""
+    import pandas as pd
+
+    frames = []
+    for tid, (cx, cy), qx in zip(targets.task_ids, targets.contexts, targets.queries, strict=True):
+        out = model.predict(cx, cy, qx)
+        frame = pd.DataFrame(qx, columns=list(targets.inputs))
+        frame.insert(0, columns.task, tid)
+        frame[columns.y] = out.y
+        frame["anchor"] = out.anchor_id[0]
+        for i, value in enumerate(out.phi[0]):
+            frame[f"phi_{i + 1}"] = value
+        frame["phi_in_range"] = bool(out.phi_in_range[0])
+        frame["context_mse"] = out.context_mse[0]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def inspect_command(
+    model_dir: str = typer.Argument(..., help="Model directory written by `rte fit`."),
+) -> None:
+    """Show what a model was fitted on: tasks, ranges, settings, versions."""
+    from rte.persistence import read_info
+
+    info = read_info(model_dir)
+    model = RelationalTaskExtrapolator.load(model_dir)  # verifies the weights: report from them
+    bank, columns = model.bank_, model_columns(model, model_dir)
+    ids, counts = bank.task_ids, bank.mask.sum(1)
+    (x_lo, x_hi), (y_lo, y_hi) = bank.input_range(), bank.output_range()
+    p_lo, p_hi = (bank.params.min(0), bank.params.max(0)) if bank.params is not None else ((), ())
+    lines = [
+        f"model {model_dir}: format {info['format_version']}, rte {info.get('package_version')}, "
+        f"created {info.get('created')}",
+        f"source: {info['metadata'].get('source', 'Python API')}",
+        f"tasks: {len(ids)} ({', '.join(ids[:5])}{', ...' if len(ids) > 5 else ''}), "
+        f"{counts.sum()} points, {counts.min()}-{counts.max()} per task",
+        *(
+            f"input {n}: [{lo:.4g}, {hi:.4g}]"
+            for n, lo, hi in zip(columns.x, x_lo, x_hi, strict=True)
+        ),
+        f"output {columns.y}: [{y_lo:.4g}, {y_hi:.4g}]",
+        *(
+            f"parameter {n}: [{lo:.4g}, {hi:.4g}]"
+            for n, lo, hi in zip(bank.param_names, p_lo, p_hi, strict=False)
+        ),
+        f"embedding dim: {model.embedding_.dim}; final training loss: {model.losses_[-1]:.4g}",
+        "settings: " + ", ".join(f"{k}={v}" for k, v in model.get_params().items()),
+    ]
+    say("\n".join(lines))
+
+
+def model_columns(model: RelationalTaskExtrapolator, model_dir: str) -> TableColumns:
+    """The table column names a model was fitted with (defaults for API-saved models)."""
+    from rte.errors import ModelFileError
+    from rte.tasks.table import TableColumns
+
+    dim = model.bank_.dim
+    cols = model.metadata_.get("columns", {})
+    default_x = ["x"] if dim == 1 else [f"x{i + 1}" for i in range(dim)]
+    task, x, y = cols.get("task", "task"), cols.get("x") or default_x, cols.get("y", "y")
+    names = [task, y, *x] if isinstance(x, list) else [x]
+    if not all(isinstance(n, str) for n in names) or len(x) != dim:
+        raise ModelFileError(
+            f"{model_dir}: metadata.columns must name a task, {dim} input(s) and an output "
+            f"column. Got {cols!r}; fit the model again."
+        )
+    return TableColumns(task, tuple(x), y)

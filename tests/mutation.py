@@ -1,0 +1,62 @@
+"""Wrong answers substituted for one method's predictions, to prove the tests catch them.
+
+``RTE_MUTATE=METHOD:KIND`` (set by ``benchmarks/check_wrong_answers.py``) makes the
+test session replace the predictions of METHOD's estimator class with
+
+- ``zeros``: zeros;
+- ``mean``: each target's context mean;
+- ``anchor``: the anchor's own curve (Psi returns the anchor's value unchanged;
+  relational methods only).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from rte import get_method
+from rte.operator.discrete import LabelledOperator
+from rte.operator.psi import RelationalOperator
+
+KINDS = ("zeros", "mean", "anchor")
+
+
+def _fill(kind: str, context_y: Any, like: np.ndarray) -> np.ndarray:
+    if kind == "zeros":
+        return np.zeros_like(like)
+    mean = np.asarray(context_y, dtype=float).mean(-1, keepdims=True)
+    return np.broadcast_to(mean, like.shape).copy()
+
+
+def _wrap_targets(kind: str, original: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    def predict_targets(self: Any, targets: Any) -> np.ndarray:
+        return _fill(kind, targets.context_y, original(self, targets))
+
+    return predict_targets
+
+
+def _wrap_prediction(kind: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    def predict(self: Any, context_x: Any, context_y: Any, query_x: Any, *rest: Any) -> Any:
+        out = original(self, context_x, context_y, query_x, *rest)
+        return dataclasses.replace(out, y=_fill(kind, context_y, out.y))
+
+    return predict
+
+
+def apply(spec: str) -> None:
+    """Install the mutation ``METHOD:KIND`` for this process."""
+    name, _, kind = spec.partition(":")
+    if kind not in KINDS:
+        raise ValueError(f"RTE_MUTATE kind must be one of {KINDS}. Got {kind!r}.")
+    if kind == "anchor":
+        RelationalOperator.forward = lambda self, x, anchor_y, phi: anchor_y  # type: ignore[method-assign]
+        LabelledOperator.forward = lambda self, x, anchor_y, label: anchor_y  # type: ignore[method-assign]
+        return
+    cls = get_method(name).cls
+    cls.predict_targets = _wrap_targets(kind, cls.predict_targets)  # type: ignore[method-assign]
+    for attr in ("predict", "predict_batch"):
+        if hasattr(cls, attr):
+            setattr(cls, attr, _wrap_prediction(kind, getattr(cls, attr)))
