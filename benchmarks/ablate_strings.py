@@ -2,8 +2,9 @@
 up, never the reported seeds 0-2):
 `.venv/bin/python benchmarks/ablate_strings.py [--seeds N] [--variants a,b] [--sft]`.
 
-Each variant overrides LoraSettings fields of the default strings run
-(``rte.sequence.suite.build``). Per seed it trains Psi, then reports
+Each variant overrides LoRA options of the default strings run (the options
+``StringsConfig().resolve_options()`` gives rte and sft). Per seed it trains Psi,
+then reports
 - ``psi``: exact match of Psi given the true decomposition on every held-out
   composition of the seed (4 queries each, 400 prompts: a low-noise measure of
   Psi itself),
@@ -17,22 +18,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
-from dataclasses import replace
-from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch
 
-from rte.sequence.backends import load_language_model
-from rte.sequence.lora import detach_lora, load_adapter
-from rte.sequence.methods import psi_predict, run_rte_and_oracle, run_sft
-from rte.sequence.prompts import Encoder
-from rte.sequence.suite import BenchSettings, build, records_from
-from rte.sequence.tasks import make_target
+from rte.baselines.lm import SFT
+from rte.models.sequence import SequenceRTE
+from rte.sequence.backends import LanguageModel, load_language_model
+from rte.sequence.strings import StringSuite
+from rte.sequence.suite import StringsConfig, evaluate_few_shot, evaluate_rte, records_from
+from rte.sequence.tasks import SequenceBank, make_target
 
-VARIANTS: dict[str, dict] = {
+VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
     "steps 120": {"steps": 120},
     "steps 150": {"steps": 150},
@@ -42,15 +42,14 @@ VARIANTS: dict[str, dict] = {
 }
 
 
-def psi_accuracy(model, encoder, suite, seed: int, batch_size: int) -> dict[str, float]:
+def psi_accuracy(rte: SequenceRTE, suite: StringSuite, seed: int) -> dict[str, float]:
     """Exact match of Psi with the true decomposition on every held-out composition."""
     rng = np.random.default_rng([seed, 7])
     held_out = suite.held_out(np.random.default_rng(seed))
     per_phi: dict[str, list[bool]] = {}
     for d in held_out:
         t = make_target(suite, d, "unseen", rng, n_context=0, n_queries=4)
-        xs = [x for x, _ in t.queries]
-        preds = psi_predict(model, encoder, suite, d, xs, batch_size)
+        preds = rte.predict_with(d, [x for x, _ in t.queries])
         per_phi.setdefault(d.phi, []).extend(
             p == y for p, (_, y) in zip(preds, t.queries, strict=True)
         )
@@ -68,54 +67,39 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    suite, default_lora, scoring = build(BenchSettings(family="strings"))
-    lm = load_language_model(None)
-    encoder = Encoder(lm.tokenizer)
-    model = lm.model
-    with tempfile.TemporaryDirectory(prefix="ablate-strings-") as tmp:
-        for name in args.variants.split(","):
-            lora = replace(default_lora, **VARIANTS[name])
-            for seed in range(args.first_seed, args.first_seed + args.seeds):
-                model = run_seed(
-                    model, encoder, suite, lora, scoring, seed, name, Path(tmp), args.sft
-                )
+    config = StringsConfig()
+    suite = config.task_suite()
+    lm = load_language_model(config.model, device=config.device, dtype=config.dtype)
+    for name in args.variants.split(","):
+        # Validated like the benchmark's own options: a bad variant fails before training.
+        options = config.resolve_options({"rte": VARIANTS[name], "sft": VARIANTS[name]})
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            run_seed(lm, suite, options, seed, name, args.sft)
 
 
-def run_seed(model, encoder, suite, lora, scoring, seed: int, name: str, tmp: Path, sft: bool):
-    """Train and score one variant on one validation seed; print its row; return the base model."""
+def run_seed(
+    lm: LanguageModel,
+    suite: StringSuite,
+    options: Mapping[str, Mapping[str, Any]],
+    seed: int,
+    name: str,
+    sft: bool,
+) -> None:
+    """Train and score one variant on one validation seed; print its row."""
     split = suite.split(np.random.default_rng(seed))
-    adapter_dir = tmp / name / str(seed)
+    bank = SequenceBank.from_split(suite, split)
     stamps: list[float] = [time.perf_counter()]
-    model, results = run_rte_and_oracle(
-        model,
-        encoder,
-        suite,
-        split,
-        lora=lora,
-        scoring=scoring,
-        seed=seed,
-        adapter_dir=adapter_dir,
-        on_step=lambda *_: stamps.append(time.perf_counter()),
-        tick=lambda: None,
+    rte = SequenceRTE(**options["rte"], seed=seed).fit(
+        bank, lm, on_step=lambda *_: stamps.append(time.perf_counter())
     )
-    psi_model = load_adapter(model, adapter_dir)
-    psi = psi_accuracy(psi_model, encoder, suite, seed, scoring.batch_size)
-    model = detach_lora(psi_model)
+    results = evaluate_rte(rte, split.targets)
+    psi = psi_accuracy(rte, suite, seed)
+    rte.release()
     if sft:
-        model, sft_results = run_sft(
-            model,
-            encoder,
-            suite,
-            split,
-            lora=lora,
-            n_context=suite.n_context,
-            batch_size=scoring.batch_size,
-            seed=seed,
-            on_step=lambda *_: None,
-            tick=lambda: None,
-        )
-        results += sft_results
-    row = {
+        tuned = SFT(**options["sft"], seed=seed).fit(bank, lm)
+        results += evaluate_few_shot(tuned, "sft", split.targets)
+        tuned.release()
+    row: dict[str, Any] = {
         "variant": name,
         "seed": seed,
         "train_s": round(stamps[-1] - stamps[0]),
@@ -128,7 +112,6 @@ def run_seed(model, encoder, suite, lora, scoring, seed: int, name: str, tmp: Pa
             row["decomposition"] = round(record.value, 3)
     row["psi_by_phi"] = {k: round(v, 2) for k, v in psi.items()}
     print(json.dumps(row), flush=True)
-    return model
 
 
 if __name__ == "__main__":

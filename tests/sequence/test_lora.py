@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from rte.errors import ModelFileError, ValidationError
-from rte.sequence.lora import LoraSettings, detach_lora, load_adapter, save_adapter, train_lora
+from rte.sequence.lora import LoraParams, detach_lora, load_adapter, save_adapter, train_lora
 from rte.sequence.prompts import Encoder, Example
 
 EXAMPLES = [Example("ab ->", " ba\n"), Example("cd ->", " dc\n")]
@@ -17,13 +17,12 @@ EXAMPLES = [Example("ab ->", " ba\n"), Example("cd ->", " dc\n")]
 
 def _train(model: Any, tokenizer: Any, steps: int = 20) -> tuple[Any, list[float]]:
     losses: list[float] = []
-    settings = LoraSettings(steps=steps, batch_size=2, learning_rate=1e-2, warmup=1)
+    lora = LoraParams(steps=steps, batch_size=2, learning_rate=1e-2, warmup=1, seed=0)
     peft_model = train_lora(
         model,
         Encoder(tokenizer),
         lambda _s: EXAMPLES,
-        settings,
-        seed=0,
+        lora,
         on_step=lambda _s, loss: losses.append(loss),
     )
     return peft_model, losses
@@ -60,10 +59,21 @@ def test_detach_restores_the_base_model(model: Any, tokenizer: Any) -> None:
         torch.testing.assert_close(base(input_ids=batch.input_ids).logits, before)
 
 
-def test_missing_adapter_and_bad_settings(model: Any, tmp_path: Any) -> None:
+def test_a_second_adapter_on_the_same_model_is_refused(model: Any, tokenizer: Any) -> None:
+    _train(model, tokenizer, steps=1)
+    with pytest.raises(ValidationError, match="already carries a LoRA adapter"):
+        _train(model, tokenizer, steps=1)
+
+
+def test_missing_adapter_and_bad_settings(model: Any, tokenizer: Any, tmp_path: Any) -> None:
     with pytest.raises(ModelFileError, match=r"adapter_model\.safetensors"):
         load_adapter(model, tmp_path)
-    with pytest.raises(ValidationError, match="steps must be an integer >= 1"):
-        LoraSettings(steps=0)
-    with pytest.raises(ValidationError, match="learning_rate must be > 0"):
-        LoraSettings(learning_rate=0.0)
+    encoder = Encoder(tokenizer)
+    for bad, message in (
+        ({"steps": 0}, "steps must be an integer >= 1"),
+        ({"learning_rate": 0.0}, "learning_rate must be a finite number > 0"),
+        ({"target_modules": ()}, "target_modules must be a non-empty list"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            train_lora(model, encoder, lambda _s: EXAMPLES, LoraParams(**bad))
+    assert not any("lora_" in name for name, _ in model.named_parameters())

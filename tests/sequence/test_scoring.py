@@ -11,14 +11,13 @@ from conftest import tiny_model, tiny_tokenizer
 
 from rte.sequence.prompts import Encoder, Example
 from rte.sequence.scoring import (
-    ScoringSettings,
     answer_nll,
     best_decomposition,
     context_scores,
     generate_answers,
     prefix_groups,
 )
-from rte.sequence.tasks import Decomposition, Split, make_target
+from rte.sequence.tasks import SequenceDecomposition, Split, make_target
 
 ANCHORS = {"id": str, "up": str.upper}
 PHIS = {"dup": lambda s: s + s, "same": lambda s: s}
@@ -61,7 +60,7 @@ class ToySuite:
         raise NotImplementedError
 
 
-CANDIDATES = [Decomposition(a, p) for a in ANCHORS for p in PHIS]
+CANDIDATES = [SequenceDecomposition(a, p) for a in ANCHORS for p in PHIS]
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +94,9 @@ def fitted() -> tuple[Any, Encoder]:
 
 
 @pytest.mark.parametrize("truth", CANDIDATES)
-def test_true_decomposition_ranks_first(fitted: tuple[Any, Encoder], truth: Decomposition) -> None:
+def test_true_decomposition_ranks_first(
+    fitted: tuple[Any, Encoder], truth: SequenceDecomposition
+) -> None:
     model, encoder = fitted
     suite = ToySuite()
     target = make_target(suite, truth, "toy", np.random.default_rng(1), n_context=3, n_queries=1)
@@ -103,8 +104,9 @@ def test_true_decomposition_ranks_first(fitted: tuple[Any, Encoder], truth: Deco
     # Candidates that are the same function on the context (e.g. up∘same on
     # 'a' vs id∘same only if the letter is its own capital) never occur here.
     assert CANDIDATES[int(np.argmin(scores))] == truth
-    pruned = ScoringSettings(batch_size=2, probe=1, keep=2)
-    found = best_decomposition(model, encoder, suite, CANDIDATES, target.context, pruned)
+    found = best_decomposition(
+        model, encoder, suite, CANDIDATES, target.context, batch_size=2, probe=1, keep=2
+    )
     assert found == truth
     x = target.queries[0][0]
     prompt = suite.psi_prompt(x, suite.anchor_output(truth.anchor, x), truth.phi)

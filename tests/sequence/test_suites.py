@@ -10,7 +10,7 @@ import pytest
 from rte.errors import ValidationError
 from rte.sequence.parity import ParitySuite, parse_subset, subset_name
 from rte.sequence.strings import PRIMITIVES, StringSuite, apply_primitive
-from rte.sequence.tasks import Decomposition, equivalent, task_output
+from rte.sequence.tasks import SequenceDecomposition, equivalent, task_output
 
 
 def test_parity_target_is_anchor_plus_index() -> None:
@@ -46,9 +46,9 @@ def test_parity_candidates_are_one_step_beyond_the_bank() -> None:
 def test_parity_equivalence_counts_same_subset() -> None:
     suite = ParitySuite()
     inputs = [suite.sample_input(np.random.default_rng(i)) for i in range(20)]
-    a, b = Decomposition("a,b", "c"), Decomposition("a,c", "b")
+    a, b = SequenceDecomposition("a,b", "c"), SequenceDecomposition("a,c", "b")
     assert equivalent(suite, a, b, inputs)
-    assert not equivalent(suite, a, Decomposition("a,b", "d"), inputs)
+    assert not equivalent(suite, a, SequenceDecomposition("a,b", "d"), inputs)
 
 
 def test_parity_bad_input() -> None:
@@ -68,7 +68,7 @@ def test_strings_has_twelve_primitives_and_known_outputs() -> None:
     assert apply_primitive("swap_pairs", "abcde") == "badce"
     assert apply_primitive("drop_vowels", "aei") == ""
     suite = StringSuite()
-    assert task_output(suite, Decomposition("reverse", "upper"), "abc") == "CBA"
+    assert task_output(suite, SequenceDecomposition("reverse", "upper"), "abc") == "CBA"
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -3,6 +3,7 @@ composition, relation labels) and sequence (a causal LM tuned with LoRA)."""
 
 from rte.models.continuous import Prediction, RelationalTaskExtrapolator, RTEParams
 from rte.models.discrete import DiscreteDecomposition, DiscreteParams, DiscreteRTE
+from rte.models.sequence import SequenceRTE
 
 __all__ = [
     "DiscreteDecomposition",
@@ -11,4 +12,5 @@ __all__ = [
     "Prediction",
     "RTEParams",
     "RelationalTaskExtrapolator",
+    "SequenceRTE",
 ]

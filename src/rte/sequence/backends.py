@@ -13,12 +13,14 @@ import importlib.util
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from rte.errors import BackendImportError, ValidationError
 from rte.sequence.device import Placement, select_placement
+from rte.sequence.prompts import Encoder
 
 INSTALL_HINT = "pip install 'relational-task-extrapolator[lm]'"
 DEFAULT_MODEL = "smollm2"
@@ -110,12 +112,21 @@ def check_model_dir(path: str | os.PathLike[str]) -> Path:
 
 @dataclass
 class LanguageModel:
-    """A loaded causal LM, its tokenizer and where it runs."""
+    """A loaded causal LM, its tokenizer and where it runs.
+
+    The estimators of the regime take it in ``fit``: the model is loaded once per
+    run and shared, and a LoRA method wraps ``model`` in place until it is released.
+    """
 
     model: Any
     tokenizer: Any
     placement: Placement
     source: str
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        """The tokenisation cache every method using this model shares."""
+        return Encoder(self.tokenizer)
 
 
 def prepare_tokenizer(tokenizer: Any) -> Any:

@@ -7,17 +7,15 @@ bfloat16 matmuls on CPU are slow and lose precision in LoRA updates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 
 from rte._validation import check_choice
 from rte.errors import ValidationError
 
-DeviceName = Literal["auto", "cpu", "cuda"]
-DtypeName = Literal["auto", "float32", "bfloat16", "float16"]
-
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+DEVICES = ("auto", "cpu", "cuda")
+DTYPES = ("auto", *_DTYPES)
 
 
 @dataclass(frozen=True)
@@ -33,8 +31,8 @@ def select_placement(device: str = "auto", dtype: str = "auto") -> Placement:
 
     Either half can be forced, e.g. ``select_placement("cpu")`` on a GPU machine.
     """
-    check_choice(device, ("auto", "cpu", "cuda"), "device")
-    check_choice(dtype, ("auto", *_DTYPES), "dtype")
+    check_choice(device, DEVICES, "device")
+    check_choice(dtype, DTYPES, "dtype")
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():

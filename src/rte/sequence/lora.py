@@ -1,20 +1,23 @@
 """LoRA fine-tuning of the causal LM (peft) and safetensors adapter save / load.
 
 One training loop serves RTE (Psi prompts) and the SFT baseline (few-shot
-prompts), so both get the same LoRA budget: rank, steps, batch size and
-learning rate come from one :class:`LoraSettings`.
+prompts), and one declaration of the budget, :class:`LoraParams`, is inherited by
+both estimators (``rte.models.sequence.SequenceRTE``, ``rte.baselines.lm.SFT``), so
+they are tuned with the same rank, steps, batch size and learning rate unless a
+user overrides one of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from rte._validation import check_nonnegative, check_positive_int
+from rte._params import at_least, names, param, positive
+from rte.base import Estimator
 from rte.errors import ModelFileError, ValidationError
 from rte.sequence.backends import require
 from rte.sequence.prompts import Encoder, Example
@@ -22,50 +25,36 @@ from rte.sequence.prompts import Encoder, Example
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
-@dataclass
-class LoraSettings:
-    """LoRA budget shared by every tuned method of a benchmark."""
+@dataclass(kw_only=True, repr=False, eq=False)
+class LoraParams(Estimator):
+    """The LoRA budget of a tuned language-model method (declared once, inherited)."""
 
-    rank: int = field(default=8, metadata={"help": "LoRA rank r."})
-    alpha: int = field(default=16, metadata={"help": "LoRA scaling alpha (alpha / r scales)."})
-    steps: int = field(default=60, metadata={"help": "Optimiser steps."})
-    batch_size: int = field(default=8, metadata={"help": "Sequences per step."})
-    learning_rate: float = field(default=2e-3, metadata={"help": "AdamW peak learning rate."})
-    warmup: int = field(default=5, metadata={"help": "Linear warm-up steps, then linear decay."})
-    target_modules: tuple[str, ...] = field(
-        default=DEFAULT_TARGETS, metadata={"help": "Linear layers that get adapters."}
+    rank: int = param(8, "LoRA rank r.", at_least(1))
+    alpha: int = param(16, "LoRA scaling alpha (updates are scaled by alpha / r).", at_least(1))
+    steps: int = param(60, "AdamW steps.", at_least(1))
+    batch_size: int = param(8, "Sequences per training step.", at_least(1))
+    learning_rate: float = param(2e-3, "AdamW peak learning rate.", positive)
+    warmup: int = param(5, "Linear warm-up steps, then linear decay to 0.", at_least(0))
+    target_modules: tuple[str, ...] = param(
+        DEFAULT_TARGETS, "Linear layers that get adapters.", names
     )
 
-    def __post_init__(self) -> None:
-        check_positive_int(self.rank, "rank")
-        check_positive_int(self.alpha, "alpha")
-        check_positive_int(self.steps, "steps")
-        check_positive_int(self.batch_size, "batch_size")
-        check_positive_int(self.warmup, "warmup", minimum=0)
-        if check_nonnegative(self.learning_rate, "learning_rate") == 0:
-            raise ValidationError("learning_rate must be > 0. Got 0; try 1e-3.")
-        if not self.target_modules:
-            raise ValidationError(
-                "target_modules must name at least one layer. Got none; e.g. ('q_proj',)."
-            )
-        self.target_modules = tuple(self.target_modules)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready copy for results.json."""
-        out = asdict(self)
-        out["target_modules"] = list(self.target_modules)
-        return out
-
-
-def attach_lora(model: Any, settings: LoraSettings, seed: int) -> Any:
-    """Wrap ``model`` with a fresh, seeded LoRA adapter (modifies ``model`` in place)."""
+def attach_lora(model: Any, lora: LoraParams) -> Any:
+    """Wrap ``model`` with a fresh LoRA adapter seeded by ``lora.seed`` (modifies ``model``
+    in place until :func:`detach_lora`); a model that already carries one is refused."""
+    if any("lora_" in name for name, _ in model.named_parameters()):
+        raise ValidationError(
+            "The language model already carries a LoRA adapter. Release it first (release() "
+            "on the estimator that fitted it) so the next method starts from the base model."
+        )
     peft = require("peft")
-    torch.manual_seed(seed)
+    torch.manual_seed(lora.seed)
     config = peft.LoraConfig(
-        r=settings.rank,
-        lora_alpha=settings.alpha,
+        r=lora.rank,
+        lora_alpha=lora.alpha,
         lora_dropout=0.0,
-        target_modules=list(settings.target_modules),
+        target_modules=list(lora.target_modules),
         task_type="CAUSAL_LM",
     )
     return peft.get_peft_model(model, config)
@@ -75,28 +64,28 @@ def train_lora(
     model: Any,
     encoder: Encoder,
     sample_batch: Callable[[int], Sequence[Example]],
-    settings: LoraSettings,
-    *,
-    seed: int,
+    lora: LoraParams,
     on_step: Callable[[int, float], None] | None = None,
 ) -> Any:
-    """Fine-tune a fresh LoRA adapter; returns the peft model (in eval mode).
+    """Fine-tune a fresh LoRA adapter with ``lora``'s budget; returns the peft model (in
+    eval mode).
 
     ``sample_batch(step)`` returns the step's examples; the loss is token cross
-    entropy on answer tokens only.
+    entropy on answer tokens only. ``on_step(step, loss)`` follows progress.
     """
-    peft_model = attach_lora(model, settings, seed)
+    lora.validate_params()
+    peft_model = attach_lora(model, lora)
     device = next(peft_model.parameters()).device
     params = [p for p in peft_model.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(params, lr=settings.learning_rate, weight_decay=0.0)
+    optimiser = torch.optim.AdamW(params, lr=lora.learning_rate, weight_decay=0.0)
 
     def schedule(step: int) -> float:
-        warm = min(1.0, (step + 1) / max(1, settings.warmup))
-        return warm * max(0.0, 1.0 - step / settings.steps)
+        warm = min(1.0, (step + 1) / max(1, lora.warmup))
+        return warm * max(0.0, 1.0 - step / lora.steps)
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, schedule)
     peft_model.train()
-    for step in range(settings.steps):
+    for step in range(lora.steps):
         batch = encoder.encode(sample_batch(step))
         loss = peft_model(
             input_ids=batch.input_ids.to(device),

@@ -34,7 +34,7 @@ import numpy as np
 
 from rte._validation import check_positive_int
 from rte.errors import ValidationError
-from rte.sequence.tasks import Decomposition, Split, make_target
+from rte.sequence.tasks import SequenceDecomposition, Split, make_target
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -152,14 +152,14 @@ class ParitySuite:
         """Generated text stripped of spaces."""
         return text.strip()
 
-    def relations(self, sizes: range) -> list[Decomposition]:
+    def relations(self, sizes: range) -> list[SequenceDecomposition]:
         """All (S', i) with |S' + i| in ``sizes``, i not in S'."""
         out = []
         for size in sizes:
             for subset in combinations(range(self.n_bits), size - 1):
                 for i in range(self.n_bits):
                     if i not in subset:
-                        out.append(Decomposition(subset_name(subset), LETTERS[i]))
+                        out.append(SequenceDecomposition(subset_name(subset), LETTERS[i]))
         return out
 
     def split(self, rng: np.random.Generator) -> Split:
@@ -171,7 +171,9 @@ class ParitySuite:
         for _ in range(self.n_targets):
             subset = tuple(sorted(rng.choice(self.n_bits, top + 1, replace=False).tolist()))
             i = int(rng.choice(subset))
-            truth = Decomposition(subset_name(tuple(j for j in subset if j != i)), LETTERS[i])
+            truth = SequenceDecomposition(
+                subset_name(tuple(j for j in subset if j != i)), LETTERS[i]
+            )
             targets.append(
                 make_target(
                     self,

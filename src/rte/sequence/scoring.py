@@ -1,42 +1,37 @@
-"""Batched likelihood scoring, candidate ranking and greedy answers.
+"""Batched likelihood scoring, candidate ranking and answers to prompts.
 
 Scoring is where the sequence regime spends its time, so it (1) scores each
 distinct (prompt, answer) once, however many candidates share it, (2) runs a
 token prefix shared by many prompts once and reuses its KV cache, (3) left-pads
 so the answer sits at the end and only its logits are computed
 (``logits_to_keep``), and (4) optionally prunes: all candidates on the first
-context pairs, then only the best few on the whole context.
+context pairs, then only the best few on the whole context. :class:`ScoringParams`
+declares the batch size every language-model method scores and generates with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
-from rte._validation import check_positive_int
+from rte._params import at_least, param
+from rte.base import Estimator
 from rte.errors import ValidationError
 from rte.sequence.prompts import Encoder, Example
-from rte.sequence.tasks import Decomposition, SequenceSuite
+from rte.sequence.tasks import SequenceDecomposition, SequenceSuite
 
 
-@dataclass
-class ScoringSettings:
-    """How candidates are scored."""
+@dataclass(kw_only=True, repr=False, eq=False)
+class ScoringParams(Estimator):
+    """The batch size of a language-model method's scoring and generation passes."""
 
-    batch_size: int = field(default=64, metadata={"help": "Sequences per forward pass."})
-    probe: int = field(
-        default=0, metadata={"help": "Context pairs of the pruning pass (0: no pruning)."}
+    score_batch_size: int = param(
+        64, "Sequences per forward pass when scoring or generating answers.", at_least(1)
     )
-    keep: int = field(default=16, metadata={"help": "Candidates kept after the pruning pass."})
-
-    def __post_init__(self) -> None:
-        check_positive_int(self.batch_size, "batch_size")
-        check_positive_int(self.probe, "probe", minimum=0)
-        check_positive_int(self.keep, "keep")
 
 
 def _positions(mask: torch.Tensor) -> torch.Tensor:
@@ -170,7 +165,7 @@ def answer_nll(
 
 
 def psi_examples(
-    suite: SequenceSuite, d: Decomposition, pairs: Sequence[tuple[str, str]]
+    suite: SequenceSuite, d: SequenceDecomposition, pairs: Sequence[tuple[str, str]]
 ) -> list[Example]:
     """Psi prompts for candidate ``d`` on (x, y) pairs, answers being the observed y."""
     return [
@@ -186,7 +181,7 @@ def context_scores(
     model: Any,
     encoder: Encoder,
     suite: SequenceSuite,
-    candidates: Sequence[Decomposition],
+    candidates: Sequence[SequenceDecomposition],
     pairs: Sequence[tuple[str, str]],
     *,
     batch_size: int,
@@ -204,25 +199,25 @@ def best_decomposition(
     model: Any,
     encoder: Encoder,
     suite: SequenceSuite,
-    candidates: Sequence[Decomposition],
+    candidates: Sequence[SequenceDecomposition],
     context: Sequence[tuple[str, str]],
-    settings: ScoringSettings,
-) -> Decomposition:
-    """The candidate whose Psi prompts give the context outputs the lowest NLL."""
+    *,
+    batch_size: int,
+    probe: int = 0,
+    keep: int = 16,
+) -> SequenceDecomposition:
+    """The candidate whose Psi prompts give the context outputs the lowest NLL.
+
+    With ``0 < probe < len(context)``, all candidates are first scored on the first
+    ``probe`` context pairs and only the best ``keep`` on the whole context.
+    """
     if not candidates:
         raise ValidationError("best_decomposition needs at least one candidate. Got none.")
     pool = list(candidates)
-    if 0 < settings.probe < len(context) and settings.keep < len(pool):
-        probe = context_scores(
-            model,
-            encoder,
-            suite,
-            pool,
-            context[: settings.probe],
-            batch_size=settings.batch_size,
-        )
-        pool = [pool[i] for i in np.argsort(probe, kind="stable")[: settings.keep]]
-    scores = context_scores(model, encoder, suite, pool, context, batch_size=settings.batch_size)
+    if 0 < probe < len(context) and keep < len(pool):
+        first = context_scores(model, encoder, suite, pool, context[:probe], batch_size=batch_size)
+        pool = [pool[i] for i in np.argsort(first, kind="stable")[:keep]]
+    scores = context_scores(model, encoder, suite, pool, context, batch_size=batch_size)
     return pool[int(np.argmin(scores))]
 
 
@@ -256,3 +251,27 @@ def generate_answers(
         for row in out[:, ids.shape[1] :]:
             texts.append(tokenizer.decode(row.tolist(), skip_special_tokens=True).split(stop)[0])
     return texts
+
+
+def answer_prompts(
+    model: Any,
+    encoder: Encoder,
+    suite: SequenceSuite,
+    prompts: Sequence[str],
+    answers: Callable[[int, str], str],
+    batch_size: int,
+) -> list[str]:
+    """Predicted outputs: lowest-NLL choice for closed answers, else greedy text.
+
+    ``answers(row, y)`` formats candidate output ``y`` as the answer text of
+    prompt ``row``, so Psi's answer format (which may spell out a step) is reused.
+    """
+    if suite.choices is not None:
+        flat = [Example(p, answers(r, c)) for r, p in enumerate(prompts) for c in suite.choices]
+        nll = answer_nll(model, encoder, flat, batch_size=batch_size).reshape(len(prompts), -1)
+        return [suite.choices[int(i)] for i in nll.argmin(axis=1)]
+    longest = max(len(encoder.ids(answers(0, "x" * suite.max_answer_chars))), 1)
+    texts = generate_answers(
+        model, encoder, prompts, max_new_tokens=longest + 1, batch_size=batch_size
+    )
+    return [suite.parse(t) for t in texts]

@@ -27,7 +27,7 @@ import numpy as np
 
 from rte._validation import check_choice, check_positive_int
 from rte.errors import ValidationError
-from rte.sequence.tasks import Decomposition, Split, make_target
+from rte.sequence.tasks import SequenceDecomposition, Split, make_target
 
 VOWELS = frozenset("aeiouAEIOU")
 IDENTITY = "identity"
@@ -106,9 +106,9 @@ def unrender(text: str) -> str:
     return "" if text == EMPTY else text.replace(" ", "")
 
 
-def all_compositions() -> list[Decomposition]:
+def all_compositions() -> list[SequenceDecomposition]:
     """Every ordered pair (h, g) of primitives, g applied after h."""
-    return [Decomposition(h, g) for h in PRIMITIVES for g in PRIMITIVES]
+    return [SequenceDecomposition(h, g) for h in PRIMITIVES for g in PRIMITIVES]
 
 
 @dataclass
@@ -188,7 +188,7 @@ class StringSuite:
         """Generated text back to a plain string."""
         return unrender(text)
 
-    def held_out(self, rng: np.random.Generator) -> list[Decomposition]:
+    def held_out(self, rng: np.random.Generator) -> list[SequenceDecomposition]:
         """The seed's unseen compositions."""
         pairs = all_compositions()
         pick = rng.choice(len(pairs), self.n_held_out, replace=False)
@@ -198,9 +198,11 @@ class StringSuite:
         """Bank = identity->primitive and training compositions; targets = unseen ones."""
         unseen = self.held_out(rng)
         hidden = set(unseen)
-        train = [Decomposition(IDENTITY, g) for g in PRIMITIVES]
+        train = [SequenceDecomposition(IDENTITY, g) for g in PRIMITIVES]
         train += [d for d in all_compositions() if d not in hidden]
-        candidates = [Decomposition(h, g) for h in (IDENTITY, *PRIMITIVES) for g in PRIMITIVES]
+        candidates = [
+            SequenceDecomposition(h, g) for h in (IDENTITY, *PRIMITIVES) for g in PRIMITIVES
+        ]
         chosen = rng.choice(len(unseen), self.n_targets, replace=False)
         targets = [
             make_target(

@@ -1,9 +1,13 @@
-"""What both sequence suites share: decompositions, targets, splits and the suite contract.
+"""What both sequence suites share: decompositions, targets, splits, the bank the
+methods fit on and the suite contract.
 
 Inputs and outputs are strings. A task is named by its decomposition
 ``(anchor, phi)``: its output on ``x`` is ``apply_phi(phi, anchor_output(anchor, x), x)``.
 The suite modules (parity, strings) implement :class:`SequenceSuite`; the methods
 and the runner only talk to this contract.
+
+:class:`SequenceDecomposition` is this regime's (anchor, phi) named by strings, not
+to be confused with ``rte.models.DiscreteDecomposition`` (a batch of predictions).
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from typing import Protocol
 
 import numpy as np
 
+from rte.errors import ValidationError
+
 
 @dataclass(frozen=True)
-class Decomposition:
-    """A task written as a seen anchor plus a seen transformation phi."""
+class SequenceDecomposition:
+    """A task written as a seen anchor plus a seen transformation phi, both by name."""
 
     anchor: str
     phi: str
@@ -27,7 +33,7 @@ class Target:
     """A test task: its true decomposition, a small context and held-out queries."""
 
     band: str
-    truth: Decomposition
+    truth: SequenceDecomposition
     context: tuple[tuple[str, str], ...]
     queries: tuple[tuple[str, str], ...]
 
@@ -46,8 +52,8 @@ class Split:
     the (anchor, phi) pairs likelihood scoring searches over.
     """
 
-    train: tuple[Decomposition, ...]
-    candidates: tuple[Decomposition, ...]
+    train: tuple[SequenceDecomposition, ...]
+    candidates: tuple[SequenceDecomposition, ...]
     targets: tuple[Target, ...]
 
 
@@ -97,14 +103,43 @@ class SequenceSuite(Protocol):
         ...
 
 
-def task_output(suite: SequenceSuite, task: Decomposition, x: str) -> str:
+@dataclass(frozen=True)
+class SequenceBank:
+    """What the sequence methods fit on: one seed's training bank and search space.
+
+    ``suite`` supplies the prompt formats and the bank tasks' outputs (an anchor's
+    output on a new input is known, since anchors are training tasks);
+    ``relations`` are the bank's labelled (anchor, phi) pairs, the relation labels
+    RTE trains Psi on and whose tasks SFT sees as few-shot prompts; ``candidates``
+    are the (anchor, phi) pairs decomposition searches over.
+    """
+
+    suite: SequenceSuite
+    relations: tuple[SequenceDecomposition, ...]
+    candidates: tuple[SequenceDecomposition, ...]
+
+    def __post_init__(self) -> None:
+        for name in ("relations", "candidates"):
+            if not getattr(self, name):
+                raise ValidationError(
+                    f"A SequenceBank needs at least one of its {name}. Got none; build it "
+                    "with SequenceBank.from_split(suite, suite.split(rng))."
+                )
+
+    @classmethod
+    def from_split(cls, suite: SequenceSuite, split: Split) -> SequenceBank:
+        """The bank of one seed's split (its targets stay with the caller)."""
+        return cls(suite, split.train, split.candidates)
+
+
+def task_output(suite: SequenceSuite, task: SequenceDecomposition, x: str) -> str:
     """Output of the task ``task`` on input ``x``."""
     return suite.apply_phi(task.phi, suite.anchor_output(task.anchor, x), x)
 
 
 def make_target(
     suite: SequenceSuite,
-    truth: Decomposition,
+    truth: SequenceDecomposition,
     band: str,
     rng: np.random.Generator,
     *,
@@ -129,7 +164,9 @@ def make_target(
     )
 
 
-def equivalent(suite: SequenceSuite, a: Decomposition, b: Decomposition, inputs: list[str]) -> bool:
+def equivalent(
+    suite: SequenceSuite, a: SequenceDecomposition, b: SequenceDecomposition, inputs: list[str]
+) -> bool:
     """Whether two decompositions give the same task on ``inputs``.
 
     Several decompositions can name one task (S' + i and S'' + j with the same

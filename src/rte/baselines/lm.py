@@ -1,0 +1,119 @@
+"""The language-model baselines of the sequence suites: ``few_shot`` and ``sft``.
+
+Both answer a target's queries from few-shot prompts (its context pairs as
+demonstrations, then the query). ``few_shot`` uses the untouched base model;
+``sft`` first tunes a LoRA adapter on few-shot prompts of the bank's tasks, with
+the LoRA budget RTE gets (:class:`rte.sequence.lora.LoraParams`). Like
+:class:`rte.models.sequence.SequenceRTE` they take the loaded language model in
+``fit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from rte.base import check_is_fitted
+from rte.models.sequence import Context, check_fit_inputs
+from rte.sequence.backends import LanguageModel
+from rte.sequence.lora import LoraParams, detach_lora, train_lora
+from rte.sequence.prompts import Example
+from rte.sequence.scoring import ScoringParams, answer_prompts
+from rte.sequence.tasks import SequenceBank, make_target
+
+
+def sft_training_batch(bank: SequenceBank, rng: np.random.Generator, size: int) -> list[Example]:
+    """Few-shot prompts of random bank tasks, the query's answer as label.
+
+    Each step draws one number of demonstrations between 1 and the suite's
+    ``n_context`` (uniformly) for the whole batch: the model learns to answer from
+    contexts of every length, and since a batch is as long as its longest prompt,
+    one length per batch makes the average step about half as long as full
+    contexts would.
+    """
+    suite = bank.suite
+    k = int(rng.integers(1, suite.n_context + 1))
+    batch = []
+    for _ in range(size):
+        d = bank.relations[int(rng.integers(len(bank.relations)))]
+        t = make_target(suite, d, "train", rng, n_context=k, n_queries=1)
+        ((x, y),) = t.queries
+        batch.append(Example(suite.fewshot_prompt(t.context, x), suite.answer(y)))
+    return batch
+
+
+@dataclass(kw_only=True, repr=False, eq=False)
+class FewShot(ScoringParams):
+    """The base model reads the target's context as demonstrations.
+
+    ``fit`` keeps only the suite's prompt format from the bank (not its tasks) and
+    the model.
+    """
+
+    sees: ClassVar[str] = "C"
+    description: ClassVar[str] = "the base LM prompted with the target's context as demonstrations"
+
+    def fit(self, bank: SequenceBank, language_model: LanguageModel) -> FewShot:
+        """Keep the prompt format and the (untuned) model."""
+        self.validate_params()
+        check_fit_inputs(bank, language_model, type(self).__name__)
+        self.suite_ = bank.suite
+        self.model_ = language_model.model
+        self.encoder_ = language_model.encoder
+        return self
+
+    def predict(self, context: Context, inputs: Sequence[str]) -> list[str]:
+        """Outputs for ``inputs`` from few-shot prompts of ``context``."""
+        check_is_fitted(self, "model_")
+        suite = self.suite_
+        prompts = [suite.fewshot_prompt(tuple(context), x) for x in inputs]
+        return answer_prompts(
+            self.model_,
+            self.encoder_,
+            suite,
+            prompts,
+            lambda _r, y: suite.answer(y),
+            self.score_batch_size,
+        )
+
+
+@dataclass(kw_only=True, repr=False, eq=False)
+class SFT(LoraParams, FewShot):
+    """LoRA-tuned on few-shot prompts of the bank's tasks, then prompted like few_shot."""
+
+    sees: ClassVar[str] = "BC"
+    description: ClassVar[str] = (
+        "LM LoRA-tuned on few-shot prompts of the bank's tasks, prompted with the context"
+    )
+
+    def fit(
+        self,
+        bank: SequenceBank,
+        language_model: LanguageModel,
+        on_step: Callable[[int, float], None] | None = None,
+    ) -> SFT:
+        """Tune the adapter (batches from ``[seed, 2]``); ``language_model.model`` carries it
+        until :meth:`release`. ``on_step(step, loss)`` follows training."""
+        self.validate_params()
+        check_fit_inputs(bank, language_model, type(self).__name__)
+        rng = np.random.default_rng([self.seed, 2])
+        self.model_ = train_lora(
+            language_model.model,
+            language_model.encoder,
+            lambda _step: sft_training_batch(bank, rng, self.batch_size),
+            self,
+            on_step=on_step,
+        )
+        self.suite_ = bank.suite
+        self.encoder_ = language_model.encoder
+        return self
+
+    def release(self) -> Any:
+        """Remove the adapter; returns the base model. The estimator is unfitted afterwards."""
+        check_is_fitted(self, "model_")
+        base = detach_lora(self.model_)
+        del self.suite_, self.model_, self.encoder_
+        return base

@@ -1,0 +1,120 @@
+"""The estimators of the sequence regime: SequenceRTE, SFT and FewShot on the tiny model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+
+from rte.baselines.lm import SFT, FewShot
+from rte.errors import NotFittedError, ValidationError
+from rte.models import SequenceRTE
+from rte.sequence.backends import LanguageModel
+from rte.sequence.device import select_placement
+from rte.sequence.parity import ParitySuite
+from rte.sequence.prompts import Encoder, Example
+from rte.sequence.strings import StringSuite
+from rte.sequence.tasks import SequenceBank, Split, Target
+
+
+@pytest.fixture
+def lm(model: Any, tokenizer: Any) -> LanguageModel:
+    return LanguageModel(model, tokenizer, select_placement("cpu"), "tiny")
+
+
+def _bank(suite: ParitySuite | StringSuite) -> tuple[SequenceBank, Split]:
+    split = suite.split(np.random.default_rng(0))
+    return SequenceBank.from_split(suite, split), split
+
+
+def _logits(lm: LanguageModel) -> torch.Tensor:
+    batch = Encoder(lm.tokenizer).encode([Example("ab ->", " ba\n")])
+    with torch.inference_mode():
+        return lm.model(input_ids=batch.input_ids).logits
+
+
+def _inputs(target: Target) -> list[str]:
+    return [x for x, _ in target.queries]
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [SequenceRTE(steps=3), SequenceRTE(probe=1, keep=4, seed=2), SFT(steps=2, rank=4), FewShot()],
+)
+def test_clone_round_trips_the_params(estimator: Any) -> None:
+    copy = clone(estimator)
+    assert copy is not estimator
+    assert copy.get_params() == estimator.get_params()
+
+
+def test_declared_params_and_access() -> None:
+    params = SequenceRTE().get_params()
+    assert {k: params[k] for k in ("rank", "alpha", "steps", "batch_size", "warmup")} == {
+        "rank": 8,
+        "alpha": 16,
+        "steps": 60,
+        "batch_size": 8,
+        "warmup": 5,
+    }
+    assert (params["learning_rate"], params["score_batch_size"], params["probe"]) == (2e-3, 64, 0)
+    assert params["keep"] == 16 and "q_proj" in params["target_modules"]
+    assert set(SFT().get_params()) == set(params) - {"probe", "keep"}
+    assert set(FewShot().get_params()) == {"score_batch_size", "seed"}
+    assert (SequenceRTE.sees, SFT.sees, FewShot.sees) == ("BCL", "BC", "C")
+
+
+def test_rte_fits_decomposes_predicts_saves_and_releases(lm: LanguageModel, tmp_path: Path) -> None:
+    before = _logits(lm)
+    bank, split = _bank(StringSuite(n_targets=1))
+    steps: list[int] = []
+    rte = SequenceRTE(steps=3, batch_size=2, probe=1, keep=4).fit(
+        bank, lm, on_step=lambda s, _loss: steps.append(s)
+    )
+    assert steps == [0, 1, 2] and len(rte.losses_) == 3
+    target = split.targets[0]
+    found = rte.decompose(target.context)
+    assert found in bank.candidates
+    xs = _inputs(target)
+    predicted = rte.predict(target.context, xs)
+    assert predicted == rte.predict_with(found, xs)
+    assert len(rte.predict_with(target.truth, xs)) == len(xs)
+    assert all(isinstance(y, str) for y in predicted)
+    folder = rte.save_adapter(tmp_path / "adapter")
+    assert (folder / "adapter_model.safetensors").is_file()
+    assert rte.release() is lm.model
+    torch.testing.assert_close(_logits(lm), before)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        rte.decompose(target.context)
+
+
+def test_fit_refuses_bad_inputs_and_params(lm: LanguageModel) -> None:
+    bank, split = _bank(ParitySuite(n_targets=1))
+    with pytest.raises(NotFittedError):
+        SequenceRTE().predict(split.targets[0].context, ["0" * 10])
+    with pytest.raises(ValidationError, match="expects a SequenceBank"):
+        SequenceRTE().fit(split, lm)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="expects a LanguageModel"):
+        SFT().fit(bank, lm.model)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"SequenceRTE\.steps must be an integer >= 1"):
+        SequenceRTE(steps=0).fit(bank, lm)
+    with pytest.raises(ValidationError, match=r"FewShot\.score_batch_size must be"):
+        FewShot(score_batch_size=0).fit(bank, lm)
+    with pytest.raises(ValidationError, match="at least one of its relations"):
+        SequenceBank(ParitySuite(), (), split.candidates)
+
+
+def test_few_shot_and_sft_answer_the_queries(lm: LanguageModel) -> None:
+    before = _logits(lm)
+    bank, split = _bank(ParitySuite(n_targets=1, n_queries=4))
+    target = split.targets[0]
+    base = FewShot(score_batch_size=4).fit(bank, lm).predict(target.context, _inputs(target))
+    assert len(base) == 4 and set(base) <= {"0", "1"}
+    sft = SFT(steps=2, batch_size=2).fit(bank, lm)
+    tuned = sft.predict(target.context, _inputs(target))
+    assert len(tuned) == 4 and set(tuned) <= {"0", "1"}
+    assert sft.release() is lm.model
+    torch.testing.assert_close(_logits(lm), before)
