@@ -46,14 +46,23 @@ def _wrap_prediction(kind: str, original: Callable[..., Any]) -> Callable[..., A
     return predict
 
 
+def _copy_anchor(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Psi that returns the anchor's value once trained (training itself is untouched)."""
+
+    def forward(self: Any, x: Any, anchor_y: Any, phi: Any) -> Any:
+        return original(self, x, anchor_y, phi) if self.training else anchor_y
+
+    return forward
+
+
 def apply(spec: str) -> None:
     """Install the mutation ``METHOD:KIND`` for this process."""
     name, _, kind = spec.partition(":")
     if kind not in KINDS:
         raise ValueError(f"RTE_MUTATE kind must be one of {KINDS}. Got {kind!r}.")
     if kind == "anchor":
-        RelationalOperator.forward = lambda self, x, anchor_y, phi: anchor_y  # type: ignore[method-assign]
-        LabelledOperator.forward = lambda self, x, anchor_y, label: anchor_y  # type: ignore[method-assign]
+        for operator in (RelationalOperator, LabelledOperator):
+            operator.forward = _copy_anchor(operator.forward)  # type: ignore[method-assign]
         return
     cls = get_method(name).cls
     cls.predict_targets = _wrap_targets(kind, cls.predict_targets)  # type: ignore[method-assign]

@@ -132,7 +132,7 @@ def test_accurate_on_a_tiny_problem(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(FUNCTION_OPTIONS) + sorted(DISCRETE_OPTIONS))
 def test_estimator_contract(name: str) -> None:
-    options, bank, targets = problem(name)
+    _, bank, targets = problem(name)
     spec = get_method(name)
     tiny = {k: v for k, v in TINY.items() if k in spec.resolve()}
     model = spec.build(3, tiny)

@@ -35,7 +35,7 @@ def cli_model(tables: dict[str, Path], tmp_path_factory: pytest.TempPathFactory)
 
 def test_cli_fit_matches_the_api(cli_model: Path, table_model: RelationalTaskExtrapolator) -> None:
     loaded = RelationalTaskExtrapolator.load(cli_model)
-    assert loaded.config == table_model.config
+    assert loaded.get_params() == table_model.get_params()
     np.testing.assert_array_equal(loaded.losses_, table_model.losses_)
 
 
@@ -72,7 +72,7 @@ def test_cli_predict_prints_csv_without_out(cli_model: Path, tables: dict[str, P
 def test_cli_inspect(cli_model: Path) -> None:
     result = CliRunner().invoke(app, ["inspect", str(cli_model)])
     assert result.exit_code == 0, result.output
-    for part in ("format 1", "tasks: 8 (t0, t1", "input x: [", "parameter a: [1, 2]", "steps=30"):
+    for part in ("format 2", "tasks: 8 (t0, t1", "input x: [", "parameter a: [1, 2]", "steps=30"):
         assert part in result.output
 
 
@@ -135,9 +135,11 @@ def test_bench_scale_smoke(tmp_path: Path) -> None:
     from rte.bench.results import load_results
 
     args = ["bench", "scale", "--out", str(tmp_path), "--n-tasks", "6", "--n-points", "5"]
-    result = CliRunner().invoke(app, [*args, "--n-targets", "3", "--steps", "2"])
+    result = CliRunner().invoke(app, [*args, "--n-targets", "3", "--set", "rte.steps=2"])
     assert result.exit_code == 0, result.output
-    records = load_results(tmp_path / "results.json")["records"]
+    data = load_results(tmp_path / "results.json")
+    assert data["methods"]["rte"]["options"]["steps"] == 2
+    records = data["records"]
     bands = {r.band for r in records}
     assert bands == {"fit", "predict_per_target_median", "predict_per_target_p90"}
     assert all(r.metric == "seconds" and r.value > 0 for r in records)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rte.models import DiscreteRTE
 from rte.errors import NotFittedError, ValidationError
+from rte.models import DiscreteRTE
 from rte.tasks import sample_bank
 from rte.tasks.composition import CompositionTasks
 from rte.tasks.length import LengthTasks

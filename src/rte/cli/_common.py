@@ -59,8 +59,12 @@ def with_fields(
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         declared = [f for f in fields(cls) if f.name not in skip]
-        hints = typing.get_type_hints(command)
-        own = [p for p in inspect.signature(command).parameters.values() if p.name != into]
+        hints = typing.get_type_hints(command, include_extras=True)
+        own = [
+            p.replace(annotation=hints[p.name])
+            for p in inspect.signature(command).parameters.values()
+            if p.name != into
+        ]
         converters = {}
         options = []
         for f in declared:
@@ -71,7 +75,7 @@ def with_fields(
             option = typer.Option(
                 None,
                 *decls,
-                help=f"{help_text(f)} [default: {_default_text(f.default)}]",
+                help=f"{help_text(f)} (default: {_default_text(f.default)})",
                 rich_help_panel=panel,
                 show_default=False,
             )

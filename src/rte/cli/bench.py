@@ -35,7 +35,7 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option(
         "--config",
-        help="TOML file: [METHOD] tables of options and an optional [suite] table.",
+        help="TOML file: one table of options per method, and an optional suite table.",
         rich_help_panel="Methods",
     ),
 ]
@@ -46,9 +46,9 @@ def bench_command(suite: Suite) -> None:
 
     @with_fields(suite.config, "settings", "Suite")
     def command(
-        out: Annotated[
-            Path | None, typer.Option(help=f"Output directory [default: runs/{suite.name}].")
-        ] = None,
+        out: Path | None = typer.Option(  # noqa: B008 (Typer's way of declaring options)
+            None, help=f"Output directory (default: runs/{suite.name})."
+        ),
         set_: SetOpt = [],  # noqa: B006 (Typer reads the default, never mutates it)
         config: ConfigOpt = None,
         threads: ThreadsOpt = 1,

@@ -11,8 +11,7 @@ def report_command(
     results: Annotated[str, typer.Argument(help="A results.json written by `rte bench`.")],
     metric: Annotated[str, typer.Option(help="Metric to tabulate (mse, accuracy, ...).")] = "mse",
 ) -> None:
-    """Print a results file as markdown tables (mean ± std over seeds per band) and the
-    options every method ran with."""
+    """Print a results file as markdown tables, with every method's options."""
     from rte._validation import check_choice
     from rte.bench.report import report
     from rte.bench.results import METRICS

@@ -27,12 +27,13 @@ Defaults, and why:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import combinations
+from typing import ClassVar
 
 import numpy as np
 
-from rte._validation import check_positive_int
+from rte._params import Settings, at_least, param
 from rte.errors import ValidationError
 from rte.sequence.tasks import SequenceDecomposition, Split, make_target
 
@@ -61,34 +62,30 @@ def subset_name(subset: tuple[int, ...]) -> str:
     return ",".join(LETTERS[i] for i in sorted(subset))
 
 
-@dataclass
-class ParitySuite:
+@dataclass(frozen=True)
+class ParitySuite(Settings):
     """Sparse parity with training sizes 1..max_train_size and one held-out size."""
 
-    n_bits: int = field(default=10, metadata={"help": "Input length n (10 to 16)."})
-    max_train_size: int = field(default=5, metadata={"help": "Largest |S| in the training bank."})
-    n_context: int = field(default=10, metadata={"help": "Context pairs per target."})
-    n_queries: int = field(default=16, metadata={"help": "Held-out query inputs per target."})
-    n_targets: int = field(default=8, metadata={"help": "Test targets per band and seed."})
+    family: ClassVar[str] = "parity"
+    metric: ClassVar[str] = "accuracy"
+    choices: ClassVar[tuple[str, ...] | None] = ("0", "1")
+    max_answer_chars: ClassVar[int] = 1
 
-    family = "parity"
-    metric = "accuracy"
-    choices: tuple[str, ...] | None = ("0", "1")
-    max_answer_chars = 1
+    n_bits: int = param(10, "Input length n (10 to 16).", at_least(10))
+    max_train_size: int = param(5, "Largest |S| in the training bank.", at_least(1))
+    n_context: int = param(10, "Context pairs per target.", at_least(1))
+    n_queries: int = param(16, "Held-out query inputs per target.", at_least(1))
+    n_targets: int = param(8, "Test targets per band and seed.", at_least(1))
 
     def __post_init__(self) -> None:
-        check_positive_int(self.n_bits, "n_bits", minimum=10)
+        super().__post_init__()
         if self.n_bits > 16:
             raise ValidationError(f"n_bits must be between 10 and 16. Got {self.n_bits}.")
-        check_positive_int(self.max_train_size, "max_train_size")
         if self.max_train_size + 1 > self.n_bits:
             raise ValidationError(
                 f"max_train_size + 1 must be <= n_bits so the held-out size exists. Got "
                 f"max_train_size={self.max_train_size}, n_bits={self.n_bits}."
             )
-        check_positive_int(self.n_context, "n_context")
-        check_positive_int(self.n_queries, "n_queries")
-        check_positive_int(self.n_targets, "n_targets")
 
     @property
     def held_out_band(self) -> str:

@@ -21,10 +21,12 @@ Defaults, and why:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from rte._params import Settings, at_least, param
 from rte._validation import check_choice, check_positive_int
 from rte.errors import ValidationError
 from rte.sequence.tasks import SequenceDecomposition, Split, make_target
@@ -111,34 +113,30 @@ def all_compositions() -> list[SequenceDecomposition]:
     return [SequenceDecomposition(h, g) for h in PRIMITIVES for g in PRIMITIVES]
 
 
-@dataclass
-class StringSuite:
+@dataclass(frozen=True)
+class StringSuite(Settings):
     """Compositions of string primitives with a held-out set of pairs."""
 
-    n_held_out: int = field(default=100, metadata={"help": "Compositions never trained on."})
-    min_length: int = field(default=4, metadata={"help": "Shortest input string."})
-    max_length: int = field(default=5, metadata={"help": "Longest input string."})
-    n_context: int = field(default=4, metadata={"help": "Context pairs per target."})
-    n_queries: int = field(default=4, metadata={"help": "Held-out query inputs per target."})
-    n_targets: int = field(default=12, metadata={"help": "Unseen targets per seed."})
+    family: ClassVar[str] = "strings"
+    metric: ClassVar[str] = "exact_match"
+    choices: ClassVar[tuple[str, ...] | None] = None
 
-    family = "strings"
-    metric = "exact_match"
-    choices: tuple[str, ...] | None = None
+    n_held_out: int = param(100, "Compositions never trained on.", at_least(1))
+    min_length: int = param(4, "Shortest input string.", at_least(2))
+    max_length: int = param(5, "Longest input string.", at_least(2))
+    n_context: int = param(4, "Context pairs per target.", at_least(1))
+    n_queries: int = param(4, "Held-out query inputs per target.", at_least(1))
+    n_targets: int = param(12, "Unseen targets per seed.", at_least(1))
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         total = len(PRIMITIVES) ** 2
-        check_positive_int(self.n_held_out, "n_held_out")
         if self.n_held_out >= total:
             raise ValidationError(
                 f"n_held_out must leave training compositions: expected < {total}, "
                 f"got {self.n_held_out}."
             )
-        check_positive_int(self.min_length, "min_length", minimum=2)
         check_positive_int(self.max_length, "max_length", minimum=self.min_length)
-        check_positive_int(self.n_context, "n_context")
-        check_positive_int(self.n_queries, "n_queries")
-        check_positive_int(self.n_targets, "n_targets")
         if self.n_targets > self.n_held_out:
             raise ValidationError(
                 f"n_targets must be <= n_held_out ({self.n_held_out}). Got {self.n_targets}."

@@ -21,7 +21,7 @@ import io
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,6 +32,7 @@ from rich.table import Table
 
 from rte._io import atomic_write_bytes, atomic_write_text
 from rte._params import Settings, at_least, one_of, param
+from rte._validation import check_choice
 from rte.base import Estimator
 from rte.baselines.lm import SFT, FewShot
 from rte.bench.results import Record, format_mean_std, summarize, write_results
@@ -104,6 +105,15 @@ class SequenceConfig(Settings, ABC):
         """
         lora = {"steps": 30 if self.quick else self.lora_steps, "learning_rate": 3e-3}
         return {"rte": {**lora, **self.rte_search}, "sft": dict(lora), "few_shot": {}}
+
+    @classmethod
+    def method_class(cls, method: str) -> type:
+        """The estimator class behind a method name (types ``--set`` values)."""
+        if method == ORACLE:
+            raise ValidationError(
+                "oracle has no options of its own: it evaluates rte's fitted Psi; set them on rte."
+            )
+        return METHODS[check_choice(method, METHODS, "method")]
 
     def resolve_options(self, options: Options | None = None) -> dict[str, dict[str, Any]]:
         """Every method's resolved hyperparameters but ``seed``: declared defaults, the
@@ -450,7 +460,7 @@ def run_sequence_suite(
     seconds = time.perf_counter() - started
     run_config = {
         **config.to_dict(),
-        "tasks": asdict(suite),
+        "tasks": suite.to_dict(),
         "model_source": lm.source,
         "model_device": str(lm.placement.device),
         "model_dtype": str(lm.placement.dtype).removeprefix("torch."),
