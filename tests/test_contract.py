@@ -28,6 +28,8 @@ FUNCTION_OPTIONS = {
     "inductive_t2v": {"steps": 800, "width": 64},
     "inductive_oracle": {"steps": 800, "width": 64},
     "context_mlp": {"steps": 300},
+    "context_gp": {"restarts": 0},
+    "nearest_task": {},
     "cnp": {"steps": 400},
     "naive": {"steps": 400},
     "maml": {"meta_steps": 100},
@@ -152,9 +154,9 @@ def test_estimator_contract(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(FUNCTION_OPTIONS) + sorted(DISCRETE_OPTIONS))
 def test_bad_hyperparameters_fail_before_work(name: str) -> None:
     spec = get_method(name)
-    field = next(k for k in ("steps", "meta_steps") if k in spec.resolve())
+    field = next(k for k in ("steps", "meta_steps", "restarts", "chunk") if k in spec.resolve())
     with pytest.raises(ValidationError, match=field):
-        spec.resolve({field: 0})
+        spec.resolve({field: -1})
     with pytest.raises(ValidationError, match="Unknown option"):
         spec.resolve({"no_such_option": 1})
     with pytest.raises(ValidationError, match=field):

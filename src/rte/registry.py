@@ -19,9 +19,11 @@ from rte._validation import check_choice
 from rte.base import Estimator, check_sees
 from rte.baselines.bilinear import BilinearTransduction
 from rte.baselines.cnp import CNP
+from rte.baselines.context_gp import ContextGP
 from rte.baselines.context_mlp import ContextMLP
 from rte.baselines.inductive import InductiveOracle, InductiveT2V
 from rte.baselines.maml import FOMAML, MAML
+from rte.baselines.nearest_task import NearestTask
 from rte.baselines.oracles import DiscreteOracle, TransductiveOracle
 from rte.baselines.reptile import Reptile
 from rte.baselines.snake import SnakeMLP
@@ -119,6 +121,8 @@ def _register_builtin() -> None:
     register_method("inductive_oracle", InductiveOracle)
     register_method("transductive_oracle", TransductiveOracle)
     register_method("context_mlp", ContextMLP)
+    register_method("nearest_task", NearestTask)
+    register_method("context_gp", ContextGP)
     register_method("rte_discrete", DiscreteRTE)
     register_method(
         "rte_exhaustive",

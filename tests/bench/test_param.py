@@ -34,3 +34,34 @@ def test_cli_rejects_unknown_family_with_one_line():
 def test_cli_rejects_bad_option_type():
     result = CliRunner().invoke(app, ["bench", "param", "--seeds", "many"])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def _values(path):
+    data = json.loads(path.read_text())
+    return {
+        (r["family"], r["method"], r["band"], r["seed"], r["metric"]): r["value"]
+        for r in data["records"]
+        if r["metric"] != "seconds"
+    }
+
+
+def test_one_family_run_equals_that_familys_rows_of_a_full_parallel_run(tmp_path):
+    """Streams are keyed by (seed, family, band): a one-family, serial run reproduces
+    exactly the rows of that family in a two-family run on two worker processes."""
+    import rte.bench
+
+    small = {"seeds": 2, "n_tasks": 12, "n_targets": 3, "methods": ["rte", "context_mlp"]}
+    options = {"rte": {"steps": 20}, "context_mlp": {"steps": 20}}
+    full = rte.bench.run(
+        "param",
+        families=["sine_trend", "power"],
+        jobs=2,
+        out=tmp_path / "full",
+        options=options,
+        **small,
+    )
+    alone = rte.bench.run(
+        "param", families=["power"], jobs=1, out=tmp_path / "alone", options=options, **small
+    )
+    mine = {k: v for k, v in _values(full).items() if k[0] == "power"}
+    assert mine and mine == _values(alone)

@@ -18,6 +18,7 @@ from typing import Any
 from rich.console import Console
 
 from rte._params import from_dict
+from rte.bench.execution import Execution
 from rte.bench.options import set_threads
 
 __all__ = ["run", "suite_names"]
@@ -36,6 +37,9 @@ def run(
     out: str | Path | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
     threads: int = 1,
+    jobs: int = 0,
+    backend: str = "local",
+    address: str | None = None,
     console: Console | None = None,
     **settings: Any,
 ) -> Path:
@@ -44,11 +48,15 @@ def run(
     ``settings`` are the suite's settings (e.g. ``families``, ``methods``, ``seeds``;
     lists are accepted where the CLI takes comma-separated names); ``options`` maps a
     method name to hyperparameters overriding its defaults; ``out`` defaults to
-    ``runs/<suite>``. Torch runs on ``threads`` CPU threads, as the CLI sets it.
+    ``runs/<suite>``. Torch runs on ``threads`` CPU threads per process, as the CLI
+    sets it; episodes run in ``jobs`` worker processes (0: one per core) or on Ray
+    (``backend="ray"``, ``address`` of a cluster). Records do not depend on where
+    episodes ran.
     """
     from rte.bench.catalog import get_suite
 
     entry = get_suite(suite)
     config = from_dict(entry.config, settings, what=f"suite {suite!r}")
+    execution = Execution(jobs=jobs, backend=backend, address=address, threads=threads)
     set_threads(threads)
-    return entry.run(config, Path(out or Path("runs") / suite), options, console)
+    return entry.run(config, Path(out or Path("runs") / suite), options, console, execution)

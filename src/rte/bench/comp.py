@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from rich.console import Console
 
 from rte._params import at_least, param
 from rte.bench.discrete import DiscreteSuiteConfig, run_discrete_suite
+from rte.bench.execution import Execution
 from rte.bench.runner import Episode
-from rte.bench.suite import Options
+from rte.bench.suite import Options, stream
 from rte.tasks.composition import CompositionTasks
 
 COMP_BANDS = ("seen", "unseen")
@@ -36,7 +36,7 @@ class CompSuiteConfig(DiscreteSuiteConfig):
         tasks = CompositionTasks()
         bank = tasks.bank(self.n_points)
         for seed in self.seed_range():
-            rng = np.random.default_rng([seed, 2, 0])
+            rng = stream(seed, "comp", "seen")
             seen = [tasks.pairs[i] for i in rng.choice(len(tasks.pairs), self.n_seen)]
             targets = [
                 tasks.targets("seen", seen, 1, rng, **self.target_options),
@@ -44,7 +44,7 @@ class CompSuiteConfig(DiscreteSuiteConfig):
                     "unseen",
                     tasks.held_out,
                     self.per_composition,
-                    np.random.default_rng([seed, 2, 1]),
+                    stream(seed, "comp", "unseen"),
                     **self.target_options,
                 ),
             ]
@@ -56,6 +56,7 @@ def run_comp_suite(
     out_dir: str | Path,
     options: Options | None = None,
     console: Console | None = None,
+    execution: Execution | None = None,
 ) -> Path:
     """Run the suite: tables (aggregate and per composition), results.json, one plot."""
     return run_discrete_suite(
@@ -67,4 +68,5 @@ def run_comp_suite(
         options,
         per_structure_band="unseen",
         console=console,
+        execution=execution,
     )

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 from rich.console import Console
 
 from rte._params import names, param
+from rte.bench.execution import Execution
 from rte.bench.plots import save_figure
 from rte.bench.results import Record, write_results
 from rte.bench.runner import Episode, EpisodeOutput, mse_per_target, run_episodes
@@ -98,13 +99,16 @@ def run_discrete_suite(
     *,
     per_structure_band: str | None = None,
     console: Console | None = None,
+    execution: Execution | None = None,
 ) -> Path:
     """Run every method, print the tables, write results.json and the far-target plot
     (last band, first seed). With ``per_structure_band``, also MSE per target structure."""
     console = console or Console(width=max(Console().width, 120))
     resolved = config.resolve_options(options)
     start = time.perf_counter()
-    records, outputs = run_episodes(episodes, config.seeds, config.builders(resolved))
+    records, outputs = run_episodes(
+        episodes, config.seeds, config.builders(resolved), execution=execution
+    )
     if per_structure_band is not None:
         records += per_structure_records(outputs, per_structure_band)
     seconds = time.perf_counter() - start

@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from rich.console import Console
 
 from rte._params import at_least, param
 from rte.bench.discrete import DiscreteSuiteConfig, run_discrete_suite
+from rte.bench.execution import Execution
 from rte.bench.runner import Episode
-from rte.bench.suite import Options
+from rte.bench.suite import Options, stream
 from rte.tasks.length import MAX_TRAIN_DEPTH, LengthTasks
 
 LENGTH_BANDS = ("L<=8", "L9")
@@ -34,16 +34,16 @@ class LengthSuiteConfig(DiscreteSuiteConfig):
         """The bank and the targets of each seed, drawn from seed-derived streams."""
         depths = {"L<=8": range(2, MAX_TRAIN_DEPTH + 1), "L9": [MAX_TRAIN_DEPTH + 1]}
         for seed in self.seed_range():
-            tasks = LengthTasks.sample(self.n_chains, np.random.default_rng([seed, 1, 0]))
+            tasks = LengthTasks.sample(self.n_chains, stream(seed, "length", "bank"))
             targets = [
                 tasks.targets(
                     band,
                     list(depths[band]),
                     self.n_targets,
-                    np.random.default_rng([seed, 1, 1 + b]),
+                    stream(seed, "length", band),
                     **self.target_options,
                 )
-                for b, band in enumerate(LENGTH_BANDS)
+                for band in LENGTH_BANDS
             ]
             yield Episode("length", seed, tasks.bank(self.n_points), targets)
 
@@ -53,8 +53,16 @@ def run_length_suite(
     out_dir: str | Path,
     options: Options | None = None,
     console: Console | None = None,
+    execution: Execution | None = None,
 ) -> Path:
     """Run the suite: tables, results.json and the plot of one depth-9 target."""
     return run_discrete_suite(
-        "length", config, config.episodes, LENGTH_BANDS, out_dir, options, console=console
+        "length",
+        config,
+        config.episodes,
+        LENGTH_BANDS,
+        out_dir,
+        options,
+        console=console,
+        execution=execution,
     )

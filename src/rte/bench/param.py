@@ -12,14 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from rich.console import Console
 
 from rte._params import at_least, names, param
+from rte.bench.execution import Execution
 from rte.bench.plots import plot_param_family
 from rte.bench.results import write_results
 from rte.bench.runner import Episode, run_episodes
-from rte.bench.suite import Options, SuiteConfig
+from rte.bench.suite import Options, SuiteConfig, stream
 from rte.bench.table import results_table
 from rte.tasks import BANDS, get_family, sample_bank, sample_targets
 from rte.tasks.builtin import DEFAULT_PARAM_FAMILIES
@@ -46,20 +46,19 @@ class ParamSuiteConfig(SuiteConfig):
 
     def episodes(self) -> Iterator[Episode]:
         """Banks and targets for every (family, seed), drawn from seed-derived streams."""
-        for fam_index, name in enumerate(self.families):
+        for name in self.families:
             family = get_family(name)
             for seed in self.seed_range():
-                rng = np.random.default_rng([seed, fam_index, 0])
-                bank = sample_bank(family, self.n_tasks, self.n_points, rng)
+                bank = sample_bank(family, self.n_tasks, self.n_points, stream(seed, name, "bank"))
                 targets = [
                     sample_targets(
                         family,
                         band,
                         self.n_targets,
-                        np.random.default_rng([seed, fam_index, 1 + b]),
+                        stream(seed, name, band),
                         **self.target_options,
                     )
-                    for b, band in enumerate(BANDS)
+                    for band in BANDS
                 ]
                 yield Episode(name, seed, bank, targets)
 
@@ -69,16 +68,21 @@ def run_param_suite(
     out_dir: str | Path,
     options: Options | None = None,
     console: Console | None = None,
+    execution: Execution | None = None,
 ) -> Path:
     """Run the suite, print the table, write results.json and one plot per family.
 
-    ``options`` maps a method name to hyperparameters overriding its defaults.
+    ``options`` maps a method name to hyperparameters overriding its defaults;
+    ``execution`` says where episodes run (default: one process per core).
     """
     console = console or Console(width=max(Console().width, 120))
     resolved = config.resolve_options(options)
     start = time.perf_counter()
     records, outputs = run_episodes(
-        config.episodes, len(config.families) * config.seeds, config.builders(resolved)
+        config.episodes,
+        len(config.families) * config.seeds,
+        config.builders(resolved),
+        execution=execution,
     )
     seconds = time.perf_counter() - start
     methods = config.method_table(resolved)

@@ -16,11 +16,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rte.base import Estimator
+from rte.bench.execution import Execution, map_ordered
 from rte.bench.results import Record
 from rte.errors import ValidationError
 from rte.models.shared import fit_shared
@@ -48,9 +50,40 @@ class EpisodeOutput:
     predictions: dict[tuple[str, str], np.ndarray]
 
 
+EpisodeRun = tuple[list[Record], EpisodeOutput]
+
+
 def mse_per_target(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
     """Mean squared error per target over its query points."""
     return ((pred - truth) ** 2).mean(axis=1)
+
+
+def run_episode(episode: Episode, methods: Mapping[str, Builder]) -> EpisodeRun:
+    """Fit every method on the episode's bank and score it on every target set."""
+    records: list[Record] = []
+    out = EpisodeOutput(episode, {})
+    for name, build in methods.items():
+        start = time.perf_counter()
+        method = fit_shared(build(episode.seed), episode.bank)
+        extra = getattr(method, "target_metrics", None)
+        for targets in episode.targets:
+            pred = np.asarray(method.predict_targets(targets), dtype=np.float64)
+            if pred.shape != targets.query_y.shape or not np.all(np.isfinite(pred)):
+                raise ValidationError(
+                    f"Method {name!r} returned predictions of shape {pred.shape} with "
+                    f"non-finite values={not np.all(np.isfinite(pred))} on "
+                    f"{episode.family}/{targets.band}; expected finite {targets.query_y.shape}."
+                )
+            out.predictions[(name, targets.band)] = pred
+            value = float(mse_per_target(pred, targets.query_y).mean())
+            records.append(Record(episode.family, name, targets.band, episode.seed, "mse", value))
+            for metric, number in (extra(targets) if extra else {}).items():
+                records.append(
+                    Record(episode.family, name, targets.band, episode.seed, metric, float(number))
+                )
+        seconds = time.perf_counter() - start
+        records.append(Record(episode.family, name, "all", episode.seed, "seconds", seconds))
+    return records, out
 
 
 def run_episodes(
@@ -58,10 +91,13 @@ def run_episodes(
     n_episodes: int,
     methods: Mapping[str, Builder],
     progress: bool = True,
+    execution: Execution | None = None,
 ) -> tuple[list[Record], list[EpisodeOutput]]:
     """Fit and evaluate every method on every episode; MSE and seconds per method.
 
-    ``methods`` maps the name a method is recorded under to its builder.
+    ``methods`` maps the name a method is recorded under to its builder. Episodes run
+    where ``execution`` says (default: one worker process per core); records come
+    back in episode order whatever ran where.
     """
     records: list[Record] = []
     outputs: list[EpisodeOutput] = []
@@ -72,31 +108,14 @@ def run_episodes(
         TimeElapsedColumn(),
         disable=not progress,
     ) as bar:
-        task = bar.add_task("bench", total=n_episodes * len(methods))
-        for ep in episodes():
-            out = EpisodeOutput(ep, {})
-            for name, build in methods.items():
-                bar.update(task, description=f"{ep.family} seed {ep.seed}: {name}")
-                start = time.perf_counter()
-                method = fit_shared(build(ep.seed), ep.bank)
-                extra = getattr(method, "target_metrics", None)
-                for targets in ep.targets:
-                    pred = np.asarray(method.predict_targets(targets), dtype=np.float64)
-                    if pred.shape != targets.query_y.shape or not np.all(np.isfinite(pred)):
-                        raise ValidationError(
-                            f"Method {name!r} returned predictions of shape {pred.shape} with "
-                            f"non-finite values={not np.all(np.isfinite(pred))} on "
-                            f"{ep.family}/{targets.band}; expected finite {targets.query_y.shape}."
-                        )
-                    out.predictions[(name, targets.band)] = pred
-                    value = float(mse_per_target(pred, targets.query_y).mean())
-                    records.append(Record(ep.family, name, targets.band, ep.seed, "mse", value))
-                    for metric, number in (extra(targets) if extra else {}).items():
-                        records.append(
-                            Record(ep.family, name, targets.band, ep.seed, metric, float(number))
-                        )
-                seconds = time.perf_counter() - start
-                records.append(Record(ep.family, name, "all", ep.seed, "seconds", seconds))
-                bar.advance(task)
+        task = bar.add_task(f"{len(methods)} method(s), episodes", total=n_episodes)
+        for episode_records, out in map_ordered(
+            partial(run_episode, methods=methods),
+            episodes(),
+            n_episodes,
+            execution,
+            on_done=lambda: bar.advance(task),
+        ):
+            records += episode_records
             outputs.append(out)
     return records, outputs

@@ -17,6 +17,7 @@ import numpy as np
 from rich.console import Console
 
 from rte._params import Settings, at_least, one_of, param
+from rte.bench.execution import Execution
 from rte.bench.results import Record, write_results
 from rte.bench.suite import Options
 from rte.errors import ValidationError
@@ -91,8 +92,12 @@ def run_scale_suite(
     out_dir: str | Path,
     options: Options | None = None,
     console: Console | None = None,
+    execution: Execution | None = None,
 ) -> Path:
-    """Fit time on a large bank and per-target predict latency (median, p90)."""
+    """Fit time on a large bank and per-target predict latency (median, p90).
+
+    One fit and one target at a time, in this process: ``execution`` is accepted
+    for a uniform suite interface and not used (latency is measured serially)."""
     console = console or Console(soft_wrap=True)
     start = time.perf_counter()
     records, resolved = run_scale(config, options)

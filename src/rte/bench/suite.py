@@ -3,10 +3,13 @@ suite turns method names and user options into the estimators it runs."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
+
+import numpy as np
 
 from rte._params import Settings, at_least, names, nonnegative, param
 from rte.bench.runner import Builder
@@ -14,6 +17,13 @@ from rte.errors import ValidationError
 from rte.registry import MethodSpec, get_method
 
 Options = Mapping[str, Mapping[str, Any]]
+
+
+def stream(seed: int, *names: str) -> np.random.Generator:
+    """A random stream keyed by the seed and names (family, band, ...), not by positions:
+    a one-family run draws exactly the tasks of that family in the full run, and adding
+    a band or a family leaves every other stream unchanged."""
+    return np.random.default_rng([seed, *(zlib.crc32(n.encode()) for n in names)])
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import typer
 
 from rte._params import from_dict
 from rte.bench.catalog import SUITES, Suite
+from rte.bench.execution import Execution
 from rte.bench.options import parse_set, read_config_file, set_threads
 from rte.cli._common import ThreadsOpt, with_fields
 
@@ -41,6 +42,28 @@ ConfigOpt = Annotated[
 ]
 
 
+JobsOpt = Annotated[
+    int,
+    typer.Option(
+        help="Worker processes for episodes (0: one per CPU core); records do not change.",
+        rich_help_panel="Execution",
+    ),
+]
+BackendOpt = Annotated[
+    str,
+    typer.Option(
+        help="local (worker processes) or ray (needs rte[ray]).", rich_help_panel="Execution"
+    ),
+]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Ray cluster address, e.g. ray://head:10001 (default: start Ray locally).",
+        rich_help_panel="Execution",
+    ),
+]
+
+
 def bench_command(suite: Suite) -> None:
     """Declare ``rte bench <suite.name>`` from the suite's settings class."""
 
@@ -52,13 +75,17 @@ def bench_command(suite: Suite) -> None:
         set_: SetOpt = [],  # noqa: B006 (Typer reads the default, never mutates it)
         config: ConfigOpt = None,
         threads: ThreadsOpt = 1,
+        jobs: JobsOpt = 0,
+        backend: BackendOpt = "local",
+        address: AddressOpt = None,
         settings: dict[str, Any] | None = None,
     ) -> None:
+        execution = Execution(jobs=jobs, backend=backend, address=address, threads=threads)
         set_threads(threads)
         file_settings, file_options = read_config_file(config) if config else ({}, {})
         chosen = from_dict(suite.config, {**file_settings, **(settings or {})}, what=suite.name)
         options = parse_set(set_, suite.config.method_class, into=file_options)
-        suite.run(chosen, out or Path("runs") / suite.name, options, None)
+        suite.run(chosen, out or Path("runs") / suite.name, options, None, execution)
 
     command.__doc__ = suite.help
     bench_app.command(suite.name, help=suite.help)(command)

@@ -35,6 +35,7 @@ from rte._params import Settings, at_least, one_of, param
 from rte._validation import check_choice
 from rte.base import Estimator
 from rte.baselines.lm import SFT, FewShot
+from rte.bench.execution import Execution
 from rte.bench.results import Record, format_mean_std, summarize, write_results
 from rte.bench.suite import Options
 from rte.errors import ValidationError
@@ -425,12 +426,14 @@ def run_sequence_suite(
     out_dir: str | Path,
     options: Options | None = None,
     console: Console | None = None,
+    execution: Execution | None = None,
 ) -> Path:
     """Run a sequence suite end to end and write its outputs into ``out_dir``.
 
     ``options`` maps a method name to hyperparameters overriding the suite's
     defaults; they are checked before the model loads. Torch's thread count is
-    the caller's to set. Example::
+    the caller's to set. Seeds run one after another in this process, sharing one
+    loaded model (``execution`` is accepted for a uniform suite interface). Example::
 
         run_sequence_suite(StringsConfig(quick=True), "runs/strings-quick",
                            options={"rte": {"steps": 60}})

@@ -1,0 +1,67 @@
+"""``nearest_task``: the bank task whose curve best fits the target's context.
+
+No learning: every bank task is evaluated at the context inputs (interpolated from
+its observations, as RTE evaluates anchors), the one with the lowest squared error
+on the context wins and its curve is the prediction. It is what a practitioner
+tries first with a bank of curves, and the floor any bank-based method must clear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import torch
+
+from rte._params import at_least, param
+from rte.base import Estimator, check_is_fitted
+from rte.scaling import Scaling
+from rte.tasks.bank import TargetSet, TaskBank
+from rte.tasks.interpolate import AnchorInterpolator
+
+
+@dataclass(kw_only=True, repr=False, eq=False)
+class NearestTask(Estimator):
+    """Predicts the curve of the bank task closest to each context."""
+
+    sees: ClassVar[str] = "BC"
+    description: ClassVar[str] = "the bank task whose curve best fits the context (no learning)"
+
+    chunk: int = param(256, "Bank tasks compared per batch (memory bound).", at_least(1))
+
+    def fit(self, bank: TaskBank) -> NearestTask:
+        """Keep the bank's observations as interpolation tables."""
+        self.validate_params()
+        self.scaling_ = Scaling.fit(bank)
+        self.curves_ = AnchorInterpolator(
+            self.scaling_.x(bank.x), self.scaling_.y(bank.y), bank.mask
+        )
+        self.n_tasks_ = bank.n_tasks
+        return self
+
+    def nearest(self, targets: TargetSet) -> np.ndarray:
+        """Index of the closest bank task per target, (T,)."""
+        check_is_fitted(self, "curves_")
+        x = torch.as_tensor(self.scaling_.x(targets.context_x), dtype=torch.float32)
+        y = torch.as_tensor(self.scaling_.y(targets.context_y), dtype=torch.float32)
+        t = len(x)
+        best = torch.full((t,), float("inf"))
+        index = torch.zeros(t, dtype=torch.long)
+        for start in range(0, self.n_tasks_, self.chunk):
+            tasks = torch.arange(start, min(start + self.chunk, self.n_tasks_))
+            values = self.curves_(tasks.repeat(t), x.repeat_interleave(len(tasks), 0))
+            loss = ((values.reshape(t, len(tasks), -1) - y[:, None]) ** 2).mean(-1)
+            low, arg = loss.min(1)
+            better = low < best
+            best = torch.where(better, low, best)
+            index = torch.where(better, tasks[arg], index)
+        return index.numpy()
+
+    def predict_targets(self, targets: TargetSet) -> np.ndarray:
+        """The closest bank task's curve at each target's queries, (T, Q)."""
+        index = torch.as_tensor(self.nearest(targets))
+        q = torch.as_tensor(self.scaling_.x(targets.query_x), dtype=torch.float32)
+        with torch.no_grad():
+            out = self.curves_(index, q).double().numpy()
+        return self.scaling_.y_inverse(out)
