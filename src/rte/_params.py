@@ -56,6 +56,14 @@ def nonnegative(value: Any, name: str) -> float:
     return check_nonnegative(value, name)
 
 
+def fraction(value: Any, name: str) -> float:
+    """Check: a number in (0, 1]."""
+    out = check_positive(value, name)
+    if out > 1:
+        raise ValidationError(f"{name} must be a number in (0, 1]. Got {value!r}.")
+    return out
+
+
 def one_of(*choices: str) -> Check:
     """Check: one of ``choices``."""
     return lambda value, name: check_choice(value, choices, name)

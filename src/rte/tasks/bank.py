@@ -44,7 +44,9 @@ class TaskBank:
 
     Build one with :meth:`from_tasks` (validated) or :func:`sample_bank`.
     ``params`` (M, p) holds true task parameters when known (oracle methods only);
-    ``labels`` one :class:`RelationLabel` per task in the discrete regimes.
+    ``labels`` one :class:`RelationLabel` per task in the discrete regimes; ``family``
+    names the registered :class:`TaskFamily` the bank was sampled from, when it was
+    (references that know the functional form, such as ``family_fit``, need it).
     """
 
     x: np.ndarray
@@ -54,6 +56,7 @@ class TaskBank:
     params: np.ndarray | None = None
     param_names: tuple[str, ...] = ()
     labels: tuple[RelationLabel, ...] | None = None
+    family: str | None = None
 
     @classmethod
     def from_tasks(
@@ -64,6 +67,7 @@ class TaskBank:
         params: np.ndarray | None = None,
         param_names: Sequence[str] = (),
         labels: Sequence[RelationLabel] | None = None,
+        family: str | None = None,
     ) -> TaskBank:
         """Validate per-task arrays and pad them into a bank."""
         if len(xs) != len(ys):
@@ -114,7 +118,7 @@ class TaskBank:
                     f"labels must be {m} RelationLabel objects, one per task. Got {len(labels)} "
                     "items; build them with rte.tasks.RelationLabel."
                 )
-        return cls(x_pad, y_pad, mask, tuple(ids), params, tuple(param_names), labels)
+        return cls(x_pad, y_pad, mask, tuple(ids), params, tuple(param_names), labels, family)
 
     @property
     def n_tasks(self) -> int:
@@ -144,6 +148,8 @@ class TaskBank:
         config = {"task_ids": list(self.task_ids), "param_names": list(self.param_names)}
         if self.labels is not None:
             config["labels"] = [asdict(label) for label in self.labels]
+        if self.family is not None:
+            config["family"] = self.family
         return State(config, tensors)
 
     @classmethod
@@ -167,6 +173,7 @@ class TaskBank:
             params,
             tuple(str(p) for p in state.value("param_names")),
             None if labels is None else tuple(RelationLabel(**lb) for lb in labels),
+            state.config.get("family"),
         )
 
     def fingerprint(self) -> str:
@@ -222,6 +229,7 @@ def sample_bank(
         [f"{family.name}-{i}" for i in range(n_tasks)],
         params,
         family.param_names,
+        family=family.name,
     )
 
 

@@ -2,8 +2,9 @@
 support of theta, and the extrapolation bands beyond it.
 
 Bands (documented in docs/param.md): with support [lo, hi] and width w = hi - lo,
-``in_support`` is [lo, hi], ``F1`` the next half-width (hi, hi + w/2] and ``F2`` the
-half-width after that (hi + w/2, hi + w]. Nuisance parameters (phases, offsets)
+``in_support`` is [lo, hi], and each far band is the next half-width beyond the
+last: ``F1`` (hi, hi + w/2], ``F2`` (hi + w/2, hi + w], ``F3`` (hi + w, hi + 1.5w]
+and ``F4`` (hi + 1.5w, hi + 2w]. Nuisance parameters (phases, offsets)
 vary within fixed ranges in every band, so only theta is ever out of support.
 """
 
@@ -18,7 +19,7 @@ import numpy as np
 from rte._validation import check_choice, check_range
 from rte.errors import ValidationError
 
-BANDS = ("in_support", "F1", "F2")
+BANDS = ("in_support", "F1", "F2", "F3", "F4")
 
 TaskFunction = Callable[..., Any]
 
@@ -63,11 +64,14 @@ class TaskFamily:
         return ("theta", *self.nuisance)
 
     def band(self, name: str) -> tuple[float, float]:
-        """The theta interval of a band: ``in_support``, ``F1`` or ``F2``."""
+        """The theta interval of a band: ``in_support`` or ``F1`` .. ``F4``."""
         check_choice(name, BANDS, "band")
         lo, hi = self.support
+        if name == "in_support":
+            return lo, hi
+        k = int(name[1:])  # F_k spans the k-th half-width above the support
         w = hi - lo
-        return {"in_support": (lo, hi), "F1": (hi, hi + w / 2), "F2": (hi + w / 2, hi + w)}[name]
+        return hi + (k - 1) * w / 2, hi + k * w / 2
 
     def sample_params(
         self, rng: np.random.Generator, n: int, band: str = "in_support"
