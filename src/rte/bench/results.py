@@ -38,6 +38,8 @@ METRICS = (
     "coverage_90",
     "interval_width",
     "crps",
+    "recall_at_8",
+    "peak_memory_gb",
 )
 RECORD_FIELDS = ("family", "method", "band", "seed", "metric", "value")
 
