@@ -9,7 +9,10 @@ practical floor.
 
 Starts are spread over a wide range around the training support, the same for
 every target (theta in [lo - 2w, hi + 2w] for a support [lo, hi] of width w,
-nuisances over their ranges): nothing in them depends on a target's band.
+nuisances over their ranges): nothing in them depends on a target's band. All
+(target, start) pairs are solved at once by a batched Levenberg-Marquardt with
+finite-difference Jacobians when the family's function broadcasts over arrays of
+parameters (the built-in ones do); otherwise scipy solves them one by one.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class FamilyFit(Estimator):
     description: ClassVar[str] = "least-squares fit of the family's functional form to the context"
 
     starts: int = param(12, "Starting points of the least-squares fit per target.", at_least(1))
+    iterations: int = param(60, "Levenberg-Marquardt iterations per start.", at_least(1))
 
     def fit(self, bank: TaskBank) -> FamilyFit:
         """Look the bank's family up: its form, support and nuisance ranges."""
@@ -54,22 +58,30 @@ class FamilyFit(Estimator):
     def fitted_params(self, targets: TargetSet) -> np.ndarray:
         """The best-fitting (theta, *nuisance) row of each target, (T, p)."""
         check_is_fitted(self, "family_")
-        return np.stack(
-            [
-                _best_fit(self.family_, cx[:, 0], cy, self.starts_)
-                for cx, cy in zip(targets.context_x, targets.context_y, strict=True)
+        x, y = targets.context_x[..., 0], targets.context_y
+        t, s = len(x), len(self.starts_)
+        rows = np.tile(self.starts_, (t, 1))  # (T*S, p), target-major
+        xs, ys = np.repeat(x, s, axis=0), np.repeat(y, s, axis=0)
+        try:
+            fitted, cost = _levenberg_marquardt(self.family_, xs, ys, rows, self.iterations)
+        except _NotVectorised:
+            solved = [
+                least_squares(lambda p, a=a, b=b: _values(self.family_, a, p) - b, r, method="lm")
+                for a, b, r in zip(xs, ys, rows, strict=True)
             ]
-        )
+            fitted = np.stack([r.x for r in solved])
+            cost = np.array([2 * r.cost for r in solved])
+        best = cost.reshape(t, s).argmin(1) + np.arange(t) * s
+        return fitted[best]
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
         """The fitted form at each target's queries, (T, Q)."""
         fitted = self.fitted_params(targets)
-        return np.stack(
-            [
-                _values(self.family_, q[:, 0], p)
-                for q, p in zip(targets.query_x, fitted, strict=True)
-            ]
-        )
+        return _batched(self.family_, targets.query_x[..., 0], fitted)
+
+
+class _NotVectorised(Exception):
+    """The family's function does not broadcast over parameter arrays."""
 
 
 def _starting_points(family: TaskFamily, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -82,16 +94,59 @@ def _starting_points(family: TaskFamily, n: int, rng: np.random.Generator) -> np
 
 
 def _values(family: TaskFamily, x: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """One task's values at x (n,), non-finite ones replaced by a large number."""
     kwargs = {key: float(v) for key, v in zip(family.nuisance, params[1:], strict=True)}
     with np.errstate(all="ignore"):
         y = np.asarray(family.fn(x, float(params[0]), **kwargs), dtype=np.float64)
     return np.where(np.isfinite(y), y, _BAD)
 
 
-def _best_fit(family: TaskFamily, x: np.ndarray, y: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    best, best_cost = starts[0], np.inf
-    for start in starts:
-        result = least_squares(lambda p: _values(family, x, p) - y, start, method="lm")
-        if result.cost < best_cost:
-            best, best_cost = result.x, result.cost
-    return best
+def _batched(family: TaskFamily, x: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Values of B tasks at their own inputs x (B, n), params (B, p) -> (B, n)."""
+    kwargs = {key: params[:, 1 + i, None] for i, key in enumerate(family.nuisance)}
+    try:
+        with np.errstate(all="ignore"):
+            y = np.asarray(family.fn(x, params[:, :1], **kwargs), dtype=np.float64)
+    except Exception as exc:  # a function written for scalars only
+        raise _NotVectorised from exc
+    if y.shape != x.shape or not np.allclose(
+        y[0], _values(family, x[0], params[0]), equal_nan=True
+    ):
+        raise _NotVectorised
+    return np.where(np.isfinite(y), y, _BAD)
+
+
+def _levenberg_marquardt(
+    family: TaskFamily, x: np.ndarray, y: np.ndarray, start: np.ndarray, iterations: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minimise each row's sum of squared residuals; returns the parameters and costs."""
+    params = start.copy()
+    residual = _batched(family, x, params) - y
+    cost = (residual**2).sum(1)
+    damping = np.full(len(params), 1e-3)
+    p = params.shape[1]
+    for _ in range(iterations):
+        step = 1e-6 * np.maximum(1.0, np.abs(params))
+        jac = np.stack(
+            [
+                (_batched(family, x, params + np.eye(p)[j] * step[:, j : j + 1]) - y - residual)
+                / step[:, j : j + 1]
+                for j in range(p)
+            ],
+            axis=2,
+        )  # (B, n, p)
+        jtj = np.einsum("bnp,bnq->bpq", jac, jac)
+        grad = np.einsum("bnp,bn->bp", jac, residual)
+        system = jtj + damping[:, None, None] * (
+            np.eye(p) * np.diagonal(jtj, axis1=1, axis2=2)[:, None, :] + 1e-12 * np.eye(p)
+        )
+        delta = np.linalg.solve(system, -grad[..., None])[..., 0]
+        trial = params + delta
+        trial_residual = _batched(family, x, trial) - y
+        trial_cost = (trial_residual**2).sum(1)
+        better = trial_cost < cost
+        params = np.where(better[:, None], trial, params)
+        residual = np.where(better[:, None], trial_residual, residual)
+        cost = np.where(better, trial_cost, cost)
+        damping = np.where(better, damping / 3, damping * 4)
+    return params, cost
