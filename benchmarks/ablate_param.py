@@ -31,9 +31,9 @@ VARIANTS: dict[str, dict] = {
     "paper": {"decomposition": "admissible", "correction": "none"},  # one step, Psi alone
     "one_step_gp": {"decomposition": "admissible"},
     "chain_only": {"correction": "none"},
+    "refine_20": {"refine": 20},
     "step_0.5": {"chain_step": 0.5},
-    "step_0.9": {"chain_step": 0.9},
-    "refine_0": {"refine": 0},
+    "step_0.75": {"chain_step": 0.75},
     "reach_0.25": {"calibration_reach": 0.25},
     "reach_1.0": {"calibration_reach": 1.0},
     "candidates_4": {"candidates": 4},

@@ -41,9 +41,13 @@ class Execution(Settings):
 
 def _run_with_threads(fn: Callable[[T], R], item: T, threads: int) -> R:
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(threads)
-    return fn(item)
+    # numpy's BLAS too: on small matrices, idle threads spinning on a busy core cost more
+    # than they compute (a context GP took 15x longer with two BLAS threads under load).
+    with threadpool_limits(threads):
+        return fn(item)
 
 
 def map_ordered(

@@ -100,7 +100,7 @@ class RTEParams(EmbeddingParams, NetParams):
     )
     candidates: int = param(8, "Anchors nearest in embedding that compete (chain).", at_least(1))
     chain_step: float = param(
-        0.75,
+        0.9,
         "Longest chain step, as a quantile of the transformation sizes seen in training.",
         fraction,
     )
@@ -111,7 +111,7 @@ class RTEParams(EmbeddingParams, NetParams):
         one_of("gp", "none"),
     )
     refine: int = param(
-        20,
+        0,
         "L-BFGS iterations fitting the last step's phi to the context (0: the embedding's).",
         at_least(0),
     )
