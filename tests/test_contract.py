@@ -40,7 +40,12 @@ FUNCTION_OPTIONS = {
 }
 DISCRETE_OPTIONS = {
     name: {"steps": 600, "width": 64, "batch_size": 128, "lr": 5e-3, "top_k": 4}
-    for name in ("rte_discrete", "rte_exhaustive", "transductive_oracle_discrete")
+    for name in ("rte_discrete", "rte_cached", "rte_exhaustive", "transductive_oracle_discrete")
+}
+DISCRETE_OPTIONS["rte_learned"] = {
+    **DISCRETE_OPTIONS["rte_discrete"],
+    "decomposer_steps": 1500,
+    "top_k": 8,
 }
 # Methods that predict through Psi from an anchor: they must beat copying the anchor.
 RELATIONAL = {"rte", "transductive_oracle", *DISCRETE_OPTIONS}

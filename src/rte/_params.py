@@ -56,6 +56,19 @@ def nonnegative(value: Any, name: str) -> float:
     return check_nonnegative(value, name)
 
 
+def optional(check: Check) -> Check:
+    """Check: None (a preset decides), or a value passing ``check``."""
+    return lambda value, name: None if value is None else check(value, name)
+
+
+def fraction(value: Any, name: str) -> float:
+    """Check: a number in [0, 1]."""
+    value = check_nonnegative(value, name)
+    if value > 1:
+        raise ValidationError(f"{name} must be a fraction in [0, 1]. Got {value!r}.")
+    return value
+
+
 def one_of(*choices: str) -> Check:
     """Check: one of ``choices``."""
     return lambda value, name: check_choice(value, choices, name)

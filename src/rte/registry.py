@@ -125,6 +125,18 @@ def _register_builtin() -> None:
     register_method("context_gp", ContextGP)
     register_method("rte_discrete", DiscreteRTE)
     register_method(
+        "rte_cached",
+        DiscreteRTE,
+        defaults={"strategy": "cached_curves"},
+        description="Psi on relation labels; every stored Psi curve ranked, top-k searched",
+    )
+    register_method(
+        "rte_learned",
+        DiscreteRTE,
+        defaults={"strategy": "learned"},
+        description="Psi on relation labels; a trained decomposer proposes the top-k searched",
+    )
+    register_method(
         "rte_exhaustive",
         DiscreteRTE,
         defaults={"strategy": "exhaustive"},

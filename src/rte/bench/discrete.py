@@ -20,7 +20,7 @@ from typing import ClassVar
 import matplotlib.pyplot as plt
 from rich.console import Console
 
-from rte._params import names, param
+from rte._params import names, one_of, param
 from rte.bench.execution import Execution
 from rte.bench.plots import save_figure
 from rte.bench.results import Record, write_results
@@ -37,10 +37,23 @@ class DiscreteSuiteConfig(SuiteConfig):
     """Settings both discrete suites share; stored in results.json."""
 
     ALIASES: ClassVar[Mapping[str, str]] = ALIASES
+    # Sizes per preset; a size given explicitly overrides its preset.
+    PRESETS: ClassVar[Mapping[str, Mapping[str, int]]] = {"small": {}, "large": {}}
 
     methods: tuple[str, ...] = param(
         DISCRETE_METHODS, "Methods to run (any registered name).", names
     )
+    scale: str = param(
+        "small",
+        "Preset: small (the paper-sized suite, a few hundred candidates per target) or large "
+        "(about 10^5 candidates per target).",
+        one_of("small", "large"),
+    )
+
+    def size(self, name: str) -> int:
+        """A size setting: its given value, else the preset's."""
+        value = getattr(self, name)
+        return self.PRESETS[self.scale][name] if value is None else value
 
 
 def per_structure_records(outputs: Sequence[EpisodeOutput], band: str) -> list[Record]:
@@ -131,6 +144,9 @@ def run_discrete_suite(
     for metric, what in (
         ("decomposition_accuracy", "decomposition top-1 accuracy"),
         ("seconds", "decomposition seconds per target"),
+        ("recall_at_1", "proposer recall@1 (true decomposition first)"),
+        ("recall_at_8", "proposer recall@8"),
+        ("recall_at_32", "proposer recall@32"),
     ):
         rows = [r for r in aggregate if r.metric == metric and r.band != "all"]
         if rows:

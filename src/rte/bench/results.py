@@ -29,7 +29,18 @@ from rte._version import __version__
 from rte.base import SEES
 from rte.errors import ValidationError
 
-METRICS = ("mse", "accuracy", "exact_match", "decomposition_accuracy", "seconds")
+METRICS = (
+    "mse",
+    "accuracy",
+    "exact_match",
+    "decomposition_accuracy",
+    "seconds",
+    "recall_at_1",
+    "recall_at_8",
+    "recall_at_32",
+    "relation_ami",
+    "candidates",
+)
 RECORD_FIELDS = ("family", "method", "band", "seed", "metric", "value")
 
 

@@ -41,23 +41,29 @@ def _chunked(
 
 
 def propose(
-    curves: AnchorInterpolator, n_cand: int, x: torch.Tensor, y: torch.Tensor, k: int
+    curves: AnchorInterpolator,
+    among: torch.Tensor,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    k: int,
 ) -> torch.Tensor:
     """Indices (T, k) of the ``k`` candidates whose stored curves best fit each context.
 
-    ``curves`` holds one stored curve for each of ``n_cand`` candidates; ``x`` (T, n, d),
-    ``y`` (T, n).
+    ``curves`` holds one stored curve per candidate; ``among`` (T, S) are the candidates
+    each target ranks (a shortlist, or every candidate expanded over targets); ``x``
+    (T, n, d), ``y`` (T, n).
     """
-    everyone = torch.arange(n_cand)
+    s = among.shape[1]
 
     def loss(part: slice) -> torch.Tensor:
-        xs, ys = x[part], y[part]
+        xs, ys, cand = x[part], y[part], among[part]
         t = len(xs)
-        values = curves(everyone.repeat(t), xs.repeat_interleave(n_cand, 0))
-        return ((values.reshape(t, n_cand, -1) - ys[:, None]) ** 2).mean(-1)
+        values = curves(cand.reshape(-1), xs.repeat_interleave(s, 0))
+        return ((values.reshape(t, s, -1) - ys[:, None]) ** 2).mean(-1)
 
-    losses = _chunked(loss, len(x), n_cand * x.shape[1])
-    return losses.topk(min(k, n_cand), dim=1, largest=False).indices
+    losses = _chunked(loss, len(x), s * x.shape[1])
+    top = losses.topk(min(k, s), dim=1, largest=False).indices
+    return among.gather(1, top)
 
 
 def search(
