@@ -30,6 +30,7 @@ from rte.baselines.snake import SnakeMLP
 from rte.errors import ValidationError
 from rte.models.continuous import RelationalTaskExtrapolator
 from rte.models.discrete import DiscreteRTE
+from rte.models.unlabelled import UnlabelledRTE
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def _register_builtin() -> None:
         defaults={"strategy": "exhaustive"},
         description="Psi on relation labels; exhaustive decomposition search",
     )
+    register_method("rte_unlabelled", UnlabelledRTE)
     register_method("transductive_oracle_discrete", DiscreteOracle)
     # The discrete suites' baseline: a converged CNP (4,000 steps; docs/length_comp.md).
     register_method(

@@ -27,9 +27,15 @@ from rte.bench.results import Record, write_results
 from rte.bench.runner import Episode, EpisodeOutput, mse_per_target, run_episodes
 from rte.bench.suite import Options, SuiteConfig
 from rte.bench.table import results_table
+from rte.registry import MethodSpec, get_method
 
 DISCRETE_METHODS = ("rte", "naive", "transductive_oracle", "context_mlp", "rte_exhaustive")
-ALIASES = {"rte": "rte_discrete", "transductive_oracle": "transductive_oracle_discrete"}
+ALIASES = {
+    "rte": "rte_discrete",
+    "rte_labelled": "rte_discrete",
+    "transductive_oracle": "transductive_oracle_discrete",
+}
+RELATIONS = ("labelled", "unlabelled")
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,28 @@ class DiscreteSuiteConfig(SuiteConfig):
         "(about 10^5 candidates per target).",
         one_of("small", "large"),
     )
+
+    relations: str = param(
+        "labelled",
+        "What rte trains Psi on: the bank's relation labels, or relations it discovers "
+        "(unlabelled: rte is rte_unlabelled; rte_labelled names the labelled one).",
+        one_of(*RELATIONS),
+    )
+
+    @property
+    def aliases(self) -> Mapping[str, str]:
+        """Suite names -> registry names for this run (``rte`` follows ``relations``)."""
+        if self.relations == "unlabelled":
+            return {**ALIASES, "rte": "rte_unlabelled"}
+        return ALIASES
+
+    def spec(self, method: str) -> MethodSpec:  # type: ignore[override]
+        """The registered method a suite name stands for in this run."""
+        return get_method(self.aliases.get(method, method))
+
+    def method_class(self, method: str) -> type:  # type: ignore[override]
+        """The estimator class behind a method name in this run (types ``--set`` values)."""
+        return self.spec(method).cls
 
     def size(self, name: str) -> int:
         """A size setting: its given value, else the preset's."""
@@ -159,6 +187,17 @@ def run_discrete_suite(
                     title=f"rte bench {suite}: {what}, {n}",
                 )
             )
+    ami = [r for r in aggregate if r.metric == "relation_ami"]
+    if ami:
+        console.print(
+            results_table(
+                ami,
+                metric="relation_ami",
+                bands=("bank",),
+                access=access,
+                title=f"rte bench {suite}: discovered vs true relations (AMI), {n}",
+            )
+        )
     if per_structure_band is not None:
         per = [r for r in records if r.family != suite]
         console.print(

@@ -8,7 +8,8 @@ Methods come as builders: a suite resolves each method's options once (so a bad
 option fails before any work) and the runner builds a fresh estimator per episode
 with the episode's seed. A method may report extra per-band metrics through
 ``target_metrics(targets) -> {metric: value}``, called right after it predicted
-those targets (decomposition accuracy, decomposition seconds per target).
+those targets (decomposition accuracy, decomposition seconds per target), and
+``bank_metrics(bank) -> {metric: value}``, called right after fitting (band ``bank``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,13 @@ def run_episode(episode: Episode, methods: Mapping[str, Builder]) -> EpisodeRun:
     for name, build in methods.items():
         start = time.perf_counter()
         method = fit_shared(build(episode.seed), episode.bank)
+        # Evaluation hook: scores of what the method learned about the bank (e.g. how its
+        # discovered relations agree with the true ones), recorded under band "bank".
+        bank_metrics = getattr(method, "bank_metrics", None)
+        for metric, number in (bank_metrics(episode.bank) if bank_metrics else {}).items():
+            records.append(
+                Record(episode.family, name, "bank", episode.seed, metric, float(number))
+            )
         extra = getattr(method, "target_metrics", None)
         for targets in episode.targets:
             pred = np.asarray(method.predict_targets(targets), dtype=np.float64)

@@ -142,7 +142,14 @@ def kmeans(
         )
     faiss = _faiss()
     faiss.omp_set_num_threads(1)
-    km = faiss.Kmeans(data.shape[1], n_clusters, niter=iterations, seed=seed, verbose=False)
+    km = faiss.Kmeans(
+        data.shape[1],
+        n_clusters,
+        niter=iterations,
+        seed=seed,
+        verbose=False,
+        min_points_per_centroid=1,  # few points per cluster is the point here, not a warning
+    )
     km.train(data)
     centroids = np.asarray(km.centroids, dtype=np.float32)
     _, nearest = VectorIndex(centroids, exact_below=len(centroids) + 1).search(data, 1)

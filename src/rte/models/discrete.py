@@ -88,6 +88,13 @@ class DiscreteParams(Estimator):
     )
 
 
+def task_groups(bank: TaskBank) -> np.ndarray:
+    """One id per set of tasks with identical observations: one candidate anchor, and either
+    id a right answer (low-depth length chains repeat, some compositions equal a primitive)."""
+    rows = np.concatenate([bank.x.reshape(bank.n_tasks, -1), bank.y, bank.mask], 1)
+    return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
+
+
 @dataclass(frozen=True)
 class DiscreteDecomposition:
     """Predictions ``y`` (T, Q) and the decomposition behind each: the chosen anchor
@@ -123,12 +130,24 @@ class DiscreteRTE(DiscreteParams):
     )
 
     def fit(self, bank: TaskBank) -> DiscreteRTE:
-        """Train Psi on the labelled relations; store every candidate's Psi curve (strategy B)."""
+        """Train Psi on the labelled relations; store every candidate's Psi curve."""
         self.validate_params()
-        for cache in ("_curve_indexes", "_decomposers"):  # built on first use, per settings
-            vars(self).pop(cache, None)
-
         relations, vocab = bank_relations(bank)
+        assert bank.labels is not None  # bank_relations checked it
+        can_anchor = np.array([lb.can_anchor for lb in bank.labels])
+        return self._fit_relations(bank, relations, vocab, can_anchor)
+
+    def _fit_relations(
+        self,
+        bank: TaskBank,
+        relations: np.ndarray,
+        vocab: tuple[str, ...],
+        can_anchor: np.ndarray,
+    ) -> DiscreteRTE:
+        """Psi on (anchor, task, label) rows; candidates are the tasks that may anchor times
+        the labels. Shared by the labelled fit and the fit on discovered relations."""
+        for cache in ("_curve_indexes", "_decomposers"):  # built on first use
+            vars(self).pop(cache, None)
         scaling = Scaling.fit(bank)
         z, yt = scaling.x(bank.x), scaling.y(bank.y)
         interpolator = AnchorInterpolator(z, yt, bank.mask)
@@ -147,12 +166,8 @@ class DiscreteRTE(DiscreteParams):
             lr=self.lr,
             seed=self.seed,
         )
-        assert bank.labels is not None  # bank_relations checked it
-        # Tasks with identical observations are one task: one candidate, and either id is a
-        # right answer (low-depth length chains repeat, some compositions equal a primitive).
-        rows = np.concatenate([bank.x.reshape(bank.n_tasks, -1), bank.y, bank.mask], 1)
-        group = np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
-        can = np.flatnonzero([lb.can_anchor for lb in bank.labels])
+        group = task_groups(bank)
+        can = np.flatnonzero(can_anchor)
         anchors = can[np.unique(group[can], return_index=True)[1]]
         if len(anchors) == 0:
             raise ValidationError(
