@@ -1,11 +1,14 @@
 """Decomposition cost and accuracy as the candidate set grows from 10^3 to 10^5:
-`.venv/bin/python benchmarks/discrete_scaling.py [--seeds N] [--first-seed S] [--out DIR]`.
+`.venv/bin/python benchmarks/discrete_scaling.py [--seeds N] [--first-seed S] [--out DIR]
+[--resume]`.
 
 Runs ``rte bench length`` and ``rte bench comp`` with ``--scale large`` at three sizes
 (length: 12, 120 and 1200 chains over 16 coefficients; comp: 10, 22 and 48 primitives at
 depth 3), each with the four proposers of the discrete RTE: ``rte`` (curve index),
 ``rte_cached`` (every stored curve ranked), ``rte_learned`` (the trained decomposer)
-and ``rte_exhaustive``. Every run's results.json stays under ``--out``; the script
+and ``rte_exhaustive``, run as three groups (index and cached ranking; learned;
+exhaustive) that share nothing but the tasks, so ``--resume`` can keep a finished
+group's results. Every run's results.json stays under ``--out``; the script
 prints one table (decomposition seconds per target, top-1 accuracy, recall@k of the
 proposer) and draws the log-log plot of seconds per target against candidates, with
 each method's fitted slope, to ``--plot``.
@@ -28,34 +31,45 @@ SIZES = {
     "length": ("n_chains", (12, 120, 1200)),
     "comp": ("n_primitives", (10, 22, 48)),
 }
-METHODS = ("rte", "rte_cached", "rte_learned", "rte_exhaustive")
+GROUPS = {
+    "index": ("rte", "rte_cached"),
+    "learned": ("rte_learned",),
+    "exhaustive": ("rte_exhaustive",),
+}
+METHODS = tuple(m for group in GROUPS.values() for m in group)
 FAR_BAND = {"length": "L9", "comp": "unseen"}
 STYLE = {"rte": "o-", "rte_cached": "s--", "rte_learned": "^-.", "rte_exhaustive": "x:"}
 
 
-def run_all(out: Path, seeds: int, first_seed: int) -> dict[tuple[str, int], dict]:
-    results = {}
+def run_all(out: Path, seeds: int, first_seed: int, resume: bool) -> dict[tuple[str, int], list]:
+    """Records per (suite, size), each method's from its own group's run."""
+    results: dict[tuple[str, int], list] = {}
     for suite, (field, sizes) in SIZES.items():
         for size in sizes:
-            path = rte.bench.run(
-                suite,
-                scale="large",
-                methods=list(METHODS),
-                seeds=seeds,
-                first_seed=first_seed,
-                out=out / f"{suite}_{size}",
-                **{field: size},
-            )
-            results[(suite, size)] = load_results(path)
+            records = []
+            for group, methods in GROUPS.items():
+                target = out / f"{suite}_{size}_{group}" / "results.json"
+                if not (resume and target.exists()):
+                    rte.bench.run(
+                        suite,
+                        scale="large",
+                        methods=list(methods),
+                        seeds=seeds,
+                        first_seed=first_seed,
+                        out=target.parent,
+                        **{field: size},
+                    )
+                records += [r for r in load_results(target)["records"] if r.method in methods]
+            results[(suite, size)] = records
     return results
 
 
-def summarise(results: dict[tuple[str, int], dict]) -> dict[tuple[str, str, int], dict]:
+def summarise(results: dict[tuple[str, int], list]) -> dict[tuple[str, str, int], dict]:
     """Mean per (suite, method, size) of each decomposition metric on the far band."""
     table: dict[tuple[str, str, int], dict] = {}
-    for (suite, size), data in results.items():
+    for (suite, size), records in results.items():
         values: dict[tuple[str, str], list[float]] = defaultdict(list)
-        for r in data["records"]:
+        for r in records:
             if r.family == suite and r.band == FAR_BAND[suite] and r.metric != "mse":
                 values[(r.method, r.metric)].append(r.value)
         for method in METHODS:
@@ -106,8 +120,9 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("runs/discrete_scaling"))
     parser.add_argument("--plot", type=Path, default=Path("docs/img/discrete_scaling.png"))
+    parser.add_argument("--resume", action="store_true", help="Keep finished groups' results.")
     args = parser.parse_args()
-    report(summarise(run_all(args.out, args.seeds, args.first_seed)), args.plot)
+    report(summarise(run_all(args.out, args.seeds, args.first_seed, args.resume)), args.plot)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,8 @@ import math
 import numpy as np
 import torch
 
-from rte.decompose.amortized import propose
+from rte.decompose.amortized import StoredCurves, propose
 from rte.decompose.retrieval import kmeans
-from rte.tasks.interpolate import AnchorInterpolator
 
 
 def n_clusters(n_candidates: int) -> int:
@@ -32,28 +31,44 @@ def n_clusters(n_candidates: int) -> int:
 
 
 class CurveIndex:
-    """Stored curves grouped by k-means; :meth:`shortlist` returns the members of the
-    clusters whose centroids best fit each context."""
+    """Stored curves grouped by k-means and kept cluster by cluster (members contiguous in
+    memory, so ranking a cluster reads one block); :meth:`propose` ranks the members of
+    the clusters whose centroids best fit each context."""
 
     def __init__(self, curves: np.ndarray, probe: np.ndarray, *, seed: int = 0) -> None:
         """``curves`` (C, P): candidate values at the ``probe`` inputs (P, d), scaled units."""
         centroids, assign = kmeans(curves, n_clusters(len(curves)), seed=seed)
         self.n_clusters = len(centroids)
-        grid = np.broadcast_to(probe, (self.n_clusters, *probe.shape)).copy()
-        self.centroids = AnchorInterpolator(grid, centroids, np.ones(centroids.shape, bool))
+        self.centroids = StoredCurves(centroids, probe)
         order = np.argsort(assign, kind="stable")
-        self.members = torch.as_tensor(order)
-        self.starts = np.searchsorted(assign[order], np.arange(self.n_clusters + 1))
+        self.members = torch.as_tensor(order)  # position in the clustered table -> candidate
+        self.curves = StoredCurves(np.asarray(curves)[order], probe)
+        self.starts = torch.as_tensor(
+            np.searchsorted(assign[order], np.arange(self.n_clusters + 1))
+        )
 
     def shortlist(self, x: torch.Tensor, y: torch.Tensor, probe: int) -> torch.Tensor:
-        """Candidate indices (T, S) in the ``probe`` best-fitting clusters of each context
-        (rows padded by repeating their first member)."""
+        """Positions (T, S) in the clustered table of the members of the ``probe``
+        best-fitting clusters of each context, rows padded with -1."""
         everyone = torch.arange(self.n_clusters).expand(len(x), -1)
-        best = propose(self.centroids, everyone, x, y, probe).numpy()
-        sizes = self.starts[best + 1] - self.starts[best]  # (T, probe)
-        width = int(sizes.sum(1).max())
-        rows = []
-        for clusters in best:
-            idx = np.concatenate([np.arange(self.starts[c], self.starts[c + 1]) for c in clusters])
-            rows.append(np.pad(idx, (0, width - len(idx)), mode="edge"))
-        return self.members[torch.as_tensor(np.stack(rows))]
+        best = propose(self.centroids, everyone, x, y, probe).sort(1).values  # (T, probe)
+        first, size = self.starts[best], self.starts[best + 1] - self.starts[best]
+        per_target = size.sum(1)
+        flat_size = size.reshape(-1)
+        # Positions first[c] + 0 .. size[c] - 1 of every chosen cluster, target by target.
+        begin = torch.repeat_interleave(first.reshape(-1), flat_size)
+        offset = torch.arange(int(flat_size.sum())) - torch.repeat_interleave(
+            torch.cumsum(flat_size, 0) - flat_size, flat_size
+        )
+        row = torch.repeat_interleave(torch.arange(len(x)), per_target)
+        col = torch.arange(len(row)) - torch.repeat_interleave(
+            torch.cumsum(per_target, 0) - per_target, per_target
+        )
+        out = torch.full((len(x), int(per_target.max())), -1, dtype=torch.long)
+        out[row, col] = begin + offset
+        return out
+
+    def propose(self, x: torch.Tensor, y: torch.Tensor, probe: int, k: int) -> torch.Tensor:
+        """Candidate indices (T, k) best fitting each context among the shortlist."""
+        best = propose(self.curves, self.shortlist(x, y, probe), x, y, k)
+        return self.members[best.clamp_min(0)]

@@ -22,9 +22,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from rte.decompose.amortized import StoredCurves
 from rte.decompose.retrieval import VectorIndex
 from rte.nn import mlp, train_regressor
-from rte.tasks.interpolate import AnchorInterpolator
 
 
 class ContextEncoder(nn.Module):
@@ -55,7 +55,7 @@ class DecomposerData:
     relations: np.ndarray  # (R, 3): anchor position, task index, label index
     anchor_curves: np.ndarray  # (A, P)
     probe: np.ndarray  # (P, d)
-    candidate_curves: AnchorInterpolator  # candidate c = label * A + anchor position
+    candidate_curves: StoredCurves  # candidate c = label * A + anchor position
 
 
 class LearnedDecomposer:
@@ -131,7 +131,7 @@ class LearnedDecomposer:
             if n_sim:
                 cand = torch.randint(0, n_cand, (n_sim,), generator=gen)
                 xs = lo + (hi - lo) * torch.rand(n_sim, k, z.shape[-1], generator=gen)
-                ys = data.candidate_curves(cand, xs)
+                ys = data.candidate_curves.at(cand[:, None], xs)[:, 0]
                 x, y = torch.cat([x, xs]), torch.cat([y, ys])
                 pos, label = (
                     torch.cat([pos, cand % self.n_anchors]),

@@ -20,7 +20,7 @@ import torch
 from rte._params import at_least, fraction, one_of, param, positive
 from rte._validation import check_batch, check_choice, check_context, check_inputs
 from rte.base import Estimator, check_is_fitted
-from rte.decompose.amortized import propose, search
+from rte.decompose.amortized import StoredCurves, propose, search
 from rte.decompose.curve_index import CurveIndex
 from rte.decompose.learned import DecomposerData, LearnedDecomposer
 from rte.errors import ValidationError
@@ -191,9 +191,9 @@ class DiscreteRTE(DiscreteParams):
         check_is_fitted(self, "curves_")
         return len(self.candidates_)
 
-    def _candidate_curves(self, probe: torch.Tensor) -> AnchorInterpolator:
-        """Every candidate's Psi curve at the probe inputs (P, d), stored as an interpolation
-        table over candidates (fit time, once, in chunks of bounded memory)."""
+    def _candidate_curves(self, probe: torch.Tensor) -> StoredCurves:
+        """Every candidate's Psi curve at the probe inputs (P, d), computed once at fit time
+        in chunks of bounded memory."""
         a, lab = self.candidates_.unbind(1)
         p = len(probe)
         step = max(1, _CURVE_CHUNK_ROWS // p)
@@ -205,8 +205,7 @@ class DiscreteRTE(DiscreteParams):
                 parts.append(self.psi_(x, self.interpolator_(a[s : s + step], x), labels))
         self.curve_values_ = torch.cat(parts).numpy()
         self.probe_ = probe.numpy()
-        x = np.broadcast_to(self.probe_, (len(a), *self.probe_.shape)).copy()
-        return AnchorInterpolator(x, self.curve_values_, np.ones(self.curve_values_.shape, bool))
+        return StoredCurves(self.curve_values_, self.probe_)
 
     def _context_loss(
         self, x: torch.Tensor, y: torch.Tensor, anchors: torch.Tensor, labels: torch.Tensor
@@ -250,10 +249,9 @@ class DiscreteRTE(DiscreteParams):
         if strategy == "learned":
             return self.decomposer().propose(x, y, k)
         if strategy == "curve_index" and n > self.index_above:
-            among = self.curve_index().shortlist(x, y, self.probe_clusters)
-        else:  # cached_curves, or an index asked for every candidate: rank them all
-            among = torch.arange(n).expand(len(x), n)
-        return propose(self.curves_, among, x, y, k)
+            return self.curve_index().propose(x, y, self.probe_clusters, k)
+        # cached_curves, or a candidate set too small for the index: rank them all
+        return propose(self.curves_, torch.arange(n).expand(len(x), n), x, y, k)
 
     def curve_index(self) -> CurveIndex:
         """The inverted-list index over stored curves (built on first use)."""

@@ -50,6 +50,9 @@ class UnlabelledRTE(DiscreteRTE):
     discovery_evidence: float = param(
         8.0, "Least -log chance of an agreement for two pairs to be linked.", positive
     )
+    discovery_triangles: int = param(
+        2, "Triangles a link must close to seed a relation (higher: purer, fewer).", at_least(1)
+    )
     discovery_rounds: int = param(
         3, "Refinement rounds (a Psi fit with half the steps, then reassignment).", at_least(1)
     )
@@ -71,6 +74,7 @@ class UnlabelledRTE(DiscreteRTE):
             group,
             tol=self.discovery_tol,
             evidence=self.discovery_evidence,
+            triangles=self.discovery_triangles,
             fit_tol=self.explained_below,
             rounds=self.discovery_rounds,
             psi_options={

@@ -11,7 +11,7 @@ test on the bank's observations alone (1-D inputs):
    agreement is unlikely by chance (the summed -log share of all child pairs that agree
    as well at those crossings is at least ``evidence``: near x = 0 every depth-L
    polynomial is close to its constant term, so agreement there says little).
-2. **Seed relations.** Links that close at least two triangles are kept; each connected
+2. **Seed relations.** Links that close at least ``triangles`` triangles are kept; each connected
    component of at least ``min_size`` pairs is one seed relation (a code).
 3. **Refinement (hard EM).** Psi is trained on the seed pairs with one learned code
    embedding per relation; then every task takes its best (anchor, code) over all
@@ -69,9 +69,11 @@ def consistency_links(
     return np.array(links, dtype=np.int64).reshape(-1, 4)
 
 
-def seed_relations(links: np.ndarray, n_tasks: int, min_size: int = 3) -> list[list[tuple]]:
-    """Pairs grouped into seed relations: components of the links that close at least two
-    triangles, largest first, each of at least ``min_size`` pairs."""
+def seed_relations(
+    links: np.ndarray, n_tasks: int, min_size: int = 3, triangles: int = 2
+) -> list[list[tuple]]:
+    """Pairs grouped into seed relations: components of the links that close at least
+    ``triangles`` triangles, largest first, each of at least ``min_size`` pairs."""
     neighbours: dict[int, set[int]] = defaultdict(set)
     for i, j, k, jk in links:
         p, q = i * n_tasks + j, k * n_tasks + jk
@@ -81,7 +83,7 @@ def seed_relations(links: np.ndarray, n_tasks: int, min_size: int = 3) -> list[l
     strong: dict[int, set[int]] = defaultdict(set)
     for p, near in neighbours.items():
         for q in near:
-            if p < q and len(near & neighbours[q]) >= 2:
+            if p < q and len(near & neighbours[q]) >= triangles:
                 strong[p].add(q)
                 strong[q].add(p)
     seen: set[int] = set()
@@ -126,6 +128,7 @@ def discover_relations(
     tol: float = 0.02,
     evidence: float = 8.0,
     min_size: int = 3,
+    triangles: int = 2,
     fit_tol: float = 1e-3,
     rounds: int = 3,
     psi_options: dict,
@@ -146,7 +149,7 @@ def discover_relations(
     order = np.argsort(z[0, :, 0])
     ys = yt[:, order]
     links = consistency_links(ys, group, tol=tol, evidence=evidence)
-    seeds = seed_relations(links, len(yt), min_size)
+    seeds = seed_relations(links, len(yt), min_size, triangles)
     if not seeds:
         raise ValidationError(
             "No relation was found: no pairs of bank tasks agree where their anchors cross. "
