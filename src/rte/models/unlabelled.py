@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from sklearn.metrics import adjusted_mutual_info_score
 
-from rte._params import at_least, param, positive
+from rte._params import at_least, optional, param, positive
 from rte.base import check_is_fitted
 from rte.errors import ValidationError
 from rte.models.discrete import DiscreteRTE, task_groups
@@ -59,6 +59,12 @@ class UnlabelledRTE(DiscreteRTE):
     explained_below: float = param(
         1e-3, "Psi's MSE (scaled) under which a code explains a task from an anchor.", positive
     )
+    explained_factor: float = param(
+        4.0, "... or under this multiple of Psi's median error on its training pairs.", positive
+    )
+    discovery_steps: int | None = param(
+        None, "Psi steps per refinement round (default: half of steps).", optional(at_least(1))
+    )
 
     def fit(self, bank: TaskBank) -> UnlabelledRTE:
         """Discover the relations of ``bank`` (its labels are dropped unread), train Psi on
@@ -76,6 +82,8 @@ class UnlabelledRTE(DiscreteRTE):
             evidence=self.discovery_evidence,
             triangles=self.discovery_triangles,
             fit_tol=self.explained_below,
+            fit_factor=self.explained_factor,
+            round_steps=self.discovery_steps,
             rounds=self.discovery_rounds,
             psi_options={
                 "steps": self.steps,

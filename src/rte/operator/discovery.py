@@ -16,8 +16,8 @@ test on the bank's observations alone (1-D inputs):
 3. **Refinement (hard EM).** Psi is trained on the seed pairs with one learned code
    embedding per relation; then every task takes its best (anchor, code) over all
    bank tasks, tasks that one code explains within ``fit_tol`` become that code's
-   pairs (within ``fit_tol``, or 4 times Psi's median error on the pairs it was
-   trained on), and Psi is trained again. The codes generalise from the seeds to every pair
+   pairs (within ``fit_tol``, or ``fit_factor`` times Psi's median error on the pairs
+   it was trained on), and Psi is trained again. The codes generalise from the seeds to every pair
    of their relation.
 
 Limits: 1-D task inputs only; a relation never seen in the seeds is not found;
@@ -130,6 +130,8 @@ def discover_relations(
     min_size: int = 3,
     triangles: int = 2,
     fit_tol: float = 1e-3,
+    fit_factor: float = 4.0,
+    round_steps: int | None = None,
     rounds: int = 3,
     psi_options: dict,
     seed: int = 0,
@@ -162,7 +164,7 @@ def discover_relations(
     interpolator = AnchorInterpolator(z, yt, mask)
     opts = dict(psi_options)
     arch = {k: opts.pop(k) for k in ("dim_phi", "width", "depth")}
-    opts["steps"] = max(1, opts["steps"] // 2)  # refinement fits; the final fit gets them all
+    opts["steps"] = round_steps or max(1, opts["steps"] // 2)  # the final fit gets them all
     for r in range(rounds):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed + r)
@@ -174,7 +176,7 @@ def discover_relations(
         anchor, code, loss = (arg // n_codes).numpy(), (arg % n_codes).numpy(), loss.numpy()
         # Explained: as well as Psi fits its own training pairs (or within fit_tol).
         trained = err[rows[:, 0], rows[:, 2], rows[:, 1]].numpy()
-        explained = np.flatnonzero(loss < max(fit_tol, 4.0 * float(np.median(trained))))
+        explained = np.flatnonzero(loss < max(fit_tol, fit_factor * float(np.median(trained))))
         if len(explained) == 0:
             break
         rows = np.stack([anchor[explained], explained, code[explained]], 1).astype(np.int64)
