@@ -54,16 +54,16 @@ class UnlabelledRTE(DiscreteRTE):
         2, "Triangles a link must close to seed a relation (higher: purer, fewer).", at_least(1)
     )
     discovery_rounds: int = param(
-        3, "Refinement rounds (a Psi fit with half the steps, then reassignment).", at_least(1)
+        4, "Refinement rounds (a Psi fit, then reassignment).", at_least(1)
     )
     explained_below: float = param(
         1e-3, "Psi's MSE (scaled) under which a code explains a task from an anchor.", positive
     )
     explained_factor: float = param(
-        4.0, "... or under this multiple of Psi's median error on its training pairs.", positive
+        2.0, "... or under this multiple of Psi's median error on its training pairs.", positive
     )
     discovery_steps: int | None = param(
-        None, "Psi steps per refinement round (default: half of steps).", optional(at_least(1))
+        None, "Psi steps per refinement round (default: steps).", optional(at_least(1))
     )
 
     def fit(self, bank: TaskBank) -> UnlabelledRTE:

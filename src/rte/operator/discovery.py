@@ -17,8 +17,8 @@ test on the bank's observations alone (1-D inputs):
    embedding per relation; then every task takes its best (anchor, code) over all
    bank tasks, tasks that one code explains within ``fit_tol`` become that code's
    pairs (within ``fit_tol``, or ``fit_factor`` times Psi's median error on the pairs
-   it was trained on), and Psi is trained again. The codes generalise from the seeds to every pair
-   of their relation.
+   it was trained on), and Psi is trained again (``rounds`` times). The codes
+   generalise from the seeds to every pair of their relation.
 
 Limits: 1-D task inputs only; a relation never seen in the seeds is not found;
 relations that are compositions of others (g2 after the inverse of g1) are valid
@@ -130,9 +130,9 @@ def discover_relations(
     min_size: int = 3,
     triangles: int = 2,
     fit_tol: float = 1e-3,
-    fit_factor: float = 4.0,
+    fit_factor: float = 2.0,
     round_steps: int | None = None,
-    rounds: int = 3,
+    rounds: int = 4,
     psi_options: dict,
     seed: int = 0,
 ) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -164,7 +164,7 @@ def discover_relations(
     interpolator = AnchorInterpolator(z, yt, mask)
     opts = dict(psi_options)
     arch = {k: opts.pop(k) for k in ("dim_phi", "width", "depth")}
-    opts["steps"] = round_steps or max(1, opts["steps"] // 2)  # the final fit gets them all
+    opts["steps"] = round_steps or opts["steps"]
     for r in range(rounds):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed + r)
