@@ -50,7 +50,17 @@ DISCRETE_OPTIONS["rte_learned"] = {
 }
 # Discovering relations needs a bank with enough crossing pairs: a default-sized length bank.
 UNLABELLED_OPTIONS = {
-    "rte_unlabelled": {"steps": 1500, "width": 64, "batch_size": 128, "lr": 5e-3, "top_k": 4}
+    "rte_unlabelled": {
+        "steps": 1500,
+        "width": 64,
+        "batch_size": 128,
+        "lr": 5e-3,
+        "top_k": 4,
+        # Refinement as for a small Psi: half the steps, a looser "explained" factor.
+        "discovery_steps": 750,
+        "discovery_rounds": 3,
+        "explained_factor": 4.0,
+    }
 }
 # Methods that predict through Psi from an anchor: they must beat copying the anchor.
 RELATIONAL = {"rte", "transductive_oracle", *DISCRETE_OPTIONS, *UNLABELLED_OPTIONS}
