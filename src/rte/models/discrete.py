@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import torch
 
-from rte._params import at_least, fraction, one_of, param, positive
+from rte._params import at_least, one_of, param, positive, share
 from rte._validation import check_batch, check_choice, check_context, check_inputs
 from rte.base import Estimator, check_is_fitted
 from rte.decompose.amortized import StoredCurves, propose, search
@@ -84,7 +84,7 @@ class DiscreteParams(Estimator):
         0.5,
         "learned: share of training contexts drawn from stored Psi curves of random "
         "candidates (0: bank pairs only, the paper's recipe).",
-        fraction,
+        share,
     )
 
 
