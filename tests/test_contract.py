@@ -74,6 +74,8 @@ TINY = {
     "n_anchors": 16,
     "n_diffs": 16,
     "batch_size": 16,
+    "decomposer_steps": 3,
+    "discovery_steps": 3,
 }
 ALL_METHODS = sorted(FUNCTION_OPTIONS) + sorted(DISCRETE_OPTIONS) + sorted(UNLABELLED_OPTIONS)
 # Error at most this share of the best wrong answer's.
