@@ -26,9 +26,16 @@ from rte.scaling import Scaling
 from rte.tasks.interpolate import AnchorInterpolator
 
 
+MAX_CHAIN_STEPS = 16
+
+
 def chain_steps(distance: np.ndarray, step: float) -> np.ndarray:
-    """Steps of length at most ``step`` that cover ``distance`` (at least one)."""
-    return np.maximum(1, np.ceil(distance / step)).astype(int)
+    """Steps of length at most ``step`` that cover ``distance`` (at least one, at most
+    ``MAX_CHAIN_STEPS``: a target further out takes longer steps instead of a walk whose
+    length grows without bound with the context's scale)."""
+    with np.errstate(invalid="ignore"):
+        needed = np.nan_to_num(np.ceil(distance / step), nan=1.0, posinf=MAX_CHAIN_STEPS)
+    return np.clip(needed, 1, MAX_CHAIN_STEPS).astype(int)
 
 
 @dataclass(frozen=True)

@@ -277,7 +277,7 @@ class RelationalTaskExtrapolator(RTEParams):
         out = self._predict(cx, cy, qx)
         if out.std is not None:
             out = replace(out, std=out.std * self.calibration())
-        if not np.all(np.isfinite(out.y)):
+        if not (np.all(np.isfinite(out.y)) and np.all(np.isfinite(out.phi))):
             raise RTEError(
                 "Psi produced non-finite predictions; the context is too far from anything "
                 "seen in training. Check its units against the bank's."
@@ -415,7 +415,10 @@ class RelationalTaskExtrapolator(RTEParams):
         best = pick.reshape(t, n)[:, 0]
         phi = end.here[best] + last[best] - e_bank[anchors]  # the whole way, refined
         first = steps[best]
-        in_range = self.range_.distance(phi / first[:, None]) <= self.range_.threshold
+        per_step = phi / first[:, None]
+        finite = np.all(np.isfinite(per_step), axis=1)
+        in_range = np.zeros(t, dtype=bool)
+        in_range[finite] = self.range_.distance(per_step[finite]) <= self.range_.threshold
         prediction = Prediction(
             y=on_query.reshape(t, n, -1).mean(1),
             anchor_index=anchors,
