@@ -48,7 +48,7 @@ def write_tables(bank: str, out: Path, seed: int) -> tuple[str, float]:
     write_table(split.bank, out / "bank.csv")
     far = split.targets[-1]
     i = far.n_targets - 1
-    name = f"held-out {spec.variable}={far.params[i, 0]:g}"
+    name = f"{spec.variable}={far.params[i, 0]:g}"
     pd.DataFrame({"task": name, "x": far.context_x[i, :, 0], "y": far.context_y[i]}).to_csv(
         out / "context.csv", index=False
     )
@@ -85,7 +85,8 @@ def plot(bank: str, out: Path, title: str) -> float:
     ax.scatter(ctx.x, ctx.y, color="tab:red", zorder=5, label=f"{len(ctx)} context points")
     scored = pred.set_index("x").loc[truth.x, "y"].to_numpy()
     mse = float(np.mean((scored - truth.y.to_numpy()) ** 2))
-    ax.set(xlabel=spec.x_label, ylabel=spec.y_label, title=f"{title} (MSE {mse:.3g})")
+    ax.set(xlabel=spec.x_label, ylabel=spec.y_label)
+    ax.set_title(f"{title}, MSE {mse:.3g}", fontsize=9)
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     fig.savefig(out / "prediction.png")
@@ -109,7 +110,7 @@ def main(bank: str, doc: str) -> None:
     rte("predict", str(o / "model"), "--context", str(o / "context.csv"),
         "--query", str(o / "query.csv"), "--out", str(o / "prediction.csv"))  # fmt: skip
     variable = get_real_bank(bank).variable
-    mse = plot(bank, o, f"{bank}: {name} (training {variable} <= {top:g})")
+    mse = plot(bank, o, f"{bank}: held-out {name} (training {variable} <= {top:g})")
     print(f"wrote {o / 'prediction.png'} (MSE of the extrapolation: {mse:.4g})")
     if args.figure:
         shutil.copyfile(o / "prediction.png", args.figure)

@@ -73,7 +73,7 @@ def test_family_fit_form_is_not_a_user_option() -> None:
 
 def test_seeds_redraw_contexts_not_the_measured_bank() -> None:
     config = RealSuiteConfig(banks=("theoph",), methods=("nearest_task",), seeds=2)
-    first, second = config.episodes("theoph")
+    first, second = config.episodes()
     assert first.bank.fingerprint() == second.bank.fingerprint()
     assert not np.array_equal(first.targets[0].context_x, second.targets[0].context_x)
 
@@ -84,3 +84,11 @@ def test_missing_extra_is_one_line_with_the_install_hint(monkeypatch) -> None:
     assert isinstance(result.exception, BackendImportError)
     message = str(result.exception)
     assert "\n" not in message and "pip install 'relational-task-extrapolator[real]'" in message
+
+
+def test_methods_simulate_contexts_of_the_banks_size() -> None:
+    config = RealSuiteConfig(banks=("theoph", "co2"), methods=("maml", "inductive_t2v", "cnp"))
+    theoph, co2 = config.bank_options("theoph"), config.bank_options("co2")
+    assert theoph["maml"]["support_size"] == 5 and co2["maml"]["support_size"] == 10
+    assert theoph["inductive_t2v"]["train_context_size"] == 5
+    assert theoph["cnp"] == co2["cnp"]  # no such option: declared defaults everywhere
