@@ -48,7 +48,7 @@ def write_tables(bank: str, out: Path, seed: int) -> tuple[str, float]:
     write_table(split.bank, out / "bank.csv")
     far = split.targets[-1]
     i = far.n_targets - 1
-    name = f"{spec.variable}={far.params[i, 0]:g}"
+    name = f"{spec.variable}={far.params[i, 0]:.4g}"
     pd.DataFrame({"task": name, "x": far.context_x[i, :, 0], "y": far.context_y[i]}).to_csv(
         out / "context.csv", index=False
     )
@@ -110,7 +110,7 @@ def main(bank: str, doc: str) -> None:
     rte("predict", str(o / "model"), "--context", str(o / "context.csv"),
         "--query", str(o / "query.csv"), "--out", str(o / "prediction.csv"))  # fmt: skip
     variable = get_real_bank(bank).variable
-    mse = plot(bank, o, f"{bank}: held-out {name} (training {variable} <= {top:g})")
+    mse = plot(bank, o, f"{bank}: held-out {name} (training {variable} <= {top:.4g})")
     print(f"wrote {o / 'prediction.png'} (MSE of the extrapolation: {mse:.4g})")
     if args.figure:
         shutil.copyfile(o / "prediction.png", args.figure)

@@ -87,8 +87,11 @@ def test_missing_extra_is_one_line_with_the_install_hint(monkeypatch) -> None:
 
 
 def test_methods_simulate_contexts_of_the_banks_size() -> None:
-    config = RealSuiteConfig(banks=("theoph", "co2"), methods=("maml", "inductive_t2v", "cnp"))
+    methods = ("maml", "rte", "inductive_t2v", "cnp")
+    config = RealSuiteConfig(banks=("theoph", "co2"), methods=methods)
     theoph, co2 = config.bank_options("theoph"), config.bank_options("co2")
     assert theoph["maml"]["support_size"] == 5 and co2["maml"]["support_size"] == 10
-    assert theoph["inductive_t2v"]["train_context_size"] == 5
+    assert theoph["rte"]["train_context_size"] == 5
+    # ... unless validation chose otherwise for a method (BANK_OPTIONS).
+    assert theoph["inductive_t2v"]["train_context_size"] == 10
     assert theoph["cnp"] == co2["cnp"]  # no such option: declared defaults everywhere

@@ -25,10 +25,10 @@ from rte._params import names, param
 from rte.bench.execution import Execution
 from rte.bench.options import merge
 from rte.bench.plots import plot_real_targets
-from rte.bench.results import Record, write_results
+from rte.bench.results import Record
 from rte.bench.runner import Builder, Episode, EpisodeOutput, mse_per_target, run_episodes
 from rte.bench.suite import MethodSuiteConfig, Options, stream
-from rte.bench.table import results_table
+from rte.bench.table import write_mse_results
 from rte.errors import ValidationError
 from rte.tasks.real import get_real_bank, real_bank_names
 from rte.tasks.real._extra import require
@@ -60,7 +60,7 @@ BANDS = ("near", "far", HELD_OUT)
 # 4 best anchors over a 10-dimensional embedding on every bank; transductive_oracle
 # declares the same fit options so that it keeps evaluating rte's own Psi.
 _RTE_FIT = {"embedding_dim": 10}
-BANK_OPTIONS: Mapping[str, Options] = {
+BANK_OPTIONS: dict[str, Options] = {
     bank: {"rte": {**_RTE_FIT, "n_anchors": 4}, "transductive_oracle": dict(_RTE_FIT)}
     for bank in real_bank_names()
 }
@@ -180,22 +180,15 @@ def run_real_suite(
             plot_real_targets(output, path, spec.x_label, spec.y_label)
     seconds = time.perf_counter() - start
     methods = _method_table(config, resolved)
-    path = write_results(
+    path = write_mse_results(
         out,
+        console,
         suite="real",
         config=config.to_dict(),
         records=records,
         seconds=seconds,
         methods=methods,
-    )
-    console.print(
-        results_table(
-            records,
-            metric="mse",
-            bands=BANDS,
-            access=methods,
-            title=f"rte bench real: MSE, mean ± std over {config.seeds} seeds",
-        )
+        bands=BANDS,
     )
     console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
     return path
