@@ -67,13 +67,14 @@ _METHOD_STYLES = {
 def plot_real_targets(
     output: EpisodeOutput,
     path: Path,
-    x_label: str,
-    y_label: str,
+    labels: tuple[str, str, str],
     methods: tuple[str, ...] = tuple(_METHOD_STYLES),
 ) -> None:
     """The nearest and the farthest target of a real bank (the first of the first band,
     the last of the last): the training curves (grey), the target's observations
-    (context dots, held-out truth line) and the predictions of ``methods``."""
+    (context dots, held-out truth line) and the predictions of ``methods``. ``labels``
+    names the task variable, the input and the output."""
+    variable, x_label, y_label = labels
     ep = output.episode
     shown = [(ep.targets[0], 0), (ep.targets[-1], ep.targets[-1].n_targets - 1)]
     fig, axes = plt.subplots(1, 2, figsize=(10.4, 3.8))
@@ -95,8 +96,8 @@ def plot_real_targets(
                 colour, ls = _METHOD_STYLES.get(name, (None, "-."))
                 pred = output.predictions[(name, targets.band)][i]
                 ax.plot(x, pred, color=colour, ls=ls, lw=1.8, label=name)
-        variable = "" if targets.params is None else f", {targets.params[i, 0]:g}"
-        ax.set_title(f"{ep.family}: {targets.band} target{variable} (seed {ep.seed})")
+        value = "" if targets.params is None else f", {variable} = {targets.params[i, 0]:.4g}"
+        ax.set_title(f"{ep.family}: {targets.band} target{value} (seed {ep.seed})")
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label)
         ax.legend(fontsize=7, loc="best")

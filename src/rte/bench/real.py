@@ -177,7 +177,7 @@ def run_real_suite(
         if output.episode.seed == config.first_seed:
             spec = get_real_bank(output.episode.family)
             path = out / f"real_{spec.name}.png"
-            plot_real_targets(output, path, spec.x_label, spec.y_label)
+            plot_real_targets(output, path, (spec.variable, spec.x_label, spec.y_label))
     seconds = time.perf_counter() - start
     methods = _method_table(config, resolved)
     path = write_mse_results(

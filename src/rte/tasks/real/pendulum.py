@@ -7,7 +7,7 @@ seconds. The environment itself is stepped, so its integrator (semi-implicit Eul
 dt = 0.05 s) and its constants (m = l = 1) are the ones used.
 
 The environment clips the angular velocity at ``max_speed`` (8 rad/s). Released
-from rest at ``|theta0| <= 1.3`` rad, a pendulum with g <= 20 peaks below 7.2 rad/s,
+from rest at ``|theta0| <= 1.3`` rad, a pendulum with g <= 20 peaks at 6.7 rad/s,
 so no trajectory of the default ranges touches the clip; every step is checked all
 the same, and a trajectory that would hit it is refused.
 """
