@@ -71,6 +71,12 @@ def test_family_fit_form_is_not_a_user_option() -> None:
         config.bank_options("co2", {"family_fit": {"family": "quadratic"}})
 
 
+def test_options_for_a_method_not_in_the_run_are_refused() -> None:
+    config = RealSuiteConfig(banks=("electricity",), methods=("rte",))
+    with pytest.raises(ValidationError, match="does not include"):
+        config.bank_options("electricity", {"rtee": {"steps": 10}})
+
+
 def test_seeds_redraw_contexts_not_the_measured_bank() -> None:
     config = RealSuiteConfig(banks=("theoph",), methods=("nearest_task",), seeds=2)
     first, second = config.episodes()

