@@ -10,12 +10,14 @@ import numpy as np
 import pytest
 import torch
 from helpers import TINY, bank_frame, context_frames
+from threadpoolctl import threadpool_limits
 
 from rte import RelationalTaskExtrapolator
 from rte.tasks import get_family, sample_bank, sample_targets
 from rte.tasks.bank import TargetSet, TaskBank
 
 torch.set_num_threads(1)
+threadpool_limits(1)  # numpy's BLAS as well
 
 if os.environ.get("RTE_MUTATE"):  # benchmarks/check_wrong_answers.py: prove tests catch it
     import mutation

@@ -13,7 +13,7 @@ from rte.bench.real import RealSuiteConfig, run_real_suite
 from rte.cli import app
 from rte.errors import BackendImportError, ValidationError
 
-OPTIONS = {"rte": {"steps": 20, "width": 16}, "family_fit": {"restarts": 1}}
+OPTIONS = {"rte": {"steps": 20, "width": 16}, "family_fit": {"starts": 2}}
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +50,10 @@ def test_held_out_is_the_mean_over_every_target(results) -> None:
             assert mse[(bank, method, "held_out")] == pytest.approx(weighted / (n_near + n_far))
 
 
-def test_each_bank_gets_its_own_form_and_context_size(results) -> None:
+def test_each_bank_gets_its_own_context_size(results) -> None:
     _, data = results
     fit, rte = data["methods"]["family_fit"], data["methods"]["rte"]
-    assert fit["access"] == ["C", "F"] and fit["options"]["family"] == "seasonal_trend"
-    assert fit["bank_options"] == {"theoph": {"family": "one_compartment"}}
+    assert fit["access"] == ["C", "F"] and fit["options"]["starts"] == 2
     assert rte["options"]["train_context_size"] == 10 and rte["options"]["steps"] == 20
     assert rte["bank_options"] == {"theoph": {"train_context_size": 5}}
 
@@ -63,12 +62,6 @@ def test_a_bank_without_a_known_form_runs_no_family_fit() -> None:
     config = RealSuiteConfig(banks=("electricity",), methods=("rte", "family_fit"))
     assert config.bank_methods("electricity") == ("rte",)
     assert set(config.bank_options("electricity")) == {"rte"}
-
-
-def test_family_fit_form_is_not_a_user_option() -> None:
-    config = RealSuiteConfig(banks=("co2",), methods=("family_fit",))
-    with pytest.raises(ValidationError, match="own form"):
-        config.bank_options("co2", {"family_fit": {"family": "quadratic"}})
 
 
 def test_options_for_a_method_not_in_the_run_are_refused() -> None:

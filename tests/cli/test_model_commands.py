@@ -134,12 +134,14 @@ def test_bench_scale_smoke(tmp_path: Path) -> None:
     """The benchmark command itself (tiny sizes); the real figures come from `rte bench scale`."""
     from rte.bench.results import load_results
 
-    args = ["bench", "scale", "--out", str(tmp_path), "--n-tasks", "6", "--n-points", "5"]
+    args = ["bench", "scale", "--out", str(tmp_path), "--sizes", "6,12", "--n-points", "5"]
     result = CliRunner().invoke(app, [*args, "--n-targets", "3", "--set", "rte.steps=2"])
     assert result.exit_code == 0, result.output
     data = load_results(tmp_path / "results.json")
     assert data["methods"]["rte"]["options"]["steps"] == 2
-    records = data["records"]
-    bands = {r.band for r in records}
-    assert bands == {"fit", "predict_per_target_median", "predict_per_target_p90"}
-    assert all(r.metric == "seconds" and r.value > 0 for r in records)
+    value = {r.band: r.value for r in data["records"]}
+    for size in (6, 12):
+        assert value[f"fit@{size}"] > 0 and value[f"predict@{size}"] > 0
+        assert value[f"recall@{size}"] == 1.0  # small banks search exactly
+        assert 0 < value[f"memory@{size}"] < 8
+    assert (tmp_path / "scale.png").stat().st_size > 1000

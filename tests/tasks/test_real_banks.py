@@ -99,6 +99,18 @@ def test_pendulum_follows_the_environment_and_its_equation() -> None:
     assert angle.min() == pytest.approx(-1.1, abs=0.05)
 
 
+def test_the_known_forms_are_the_banks_families(banks) -> None:
+    for name, bank in banks.items():
+        assert bank.family == get_real_bank(name).form
+    # The pendulum's form broadcasts over many fits at once, equal to one at a time.
+    t = np.linspace(0.0, 3.0, 61)
+    g, theta0 = np.array([[4.0], [17.5]]), np.array([[0.4], [1.2]])
+    batched = pendulum_angle(np.stack([t, t]), g, theta0)
+    for row in range(2):
+        one = pendulum_angle(t, float(g[row, 0]), float(theta0[row, 0]))
+        np.testing.assert_allclose(batched[row], one, atol=1e-12)
+
+
 def test_pendulum_refuses_a_start_that_hits_the_speed_clip() -> None:
     with pytest.raises(ValidationError, match="speed clip"):
         pendulum_trajectory(20.0, 2.8)

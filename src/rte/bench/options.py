@@ -33,10 +33,13 @@ Options = dict[str, dict[str, Any]]
 
 
 def set_threads(threads: int) -> None:
-    """Set torch's CPU threads: small networks oversubscribe a busy 2-core machine."""
+    """Set torch's and numpy's BLAS CPU threads for this process: small networks and
+    small matrices oversubscribe a busy 2-core machine."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(check_positive_int(threads, "threads"))
+    threadpool_limits(threads)
 
 
 def read_config_file(path: str | Path) -> tuple[dict[str, Any], Options]:

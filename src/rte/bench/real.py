@@ -29,7 +29,6 @@ from rte.bench.results import Record
 from rte.bench.runner import Builder, Episode, EpisodeOutput, mse_per_target, run_episodes
 from rte.bench.suite import MethodSuiteConfig, Options, stream
 from rte.bench.table import write_mse_results
-from rte.errors import ValidationError
 from rte.tasks.real import get_real_bank, real_bank_names
 from rte.tasks.real._extra import require
 
@@ -83,31 +82,25 @@ class RealSuiteConfig(MethodSuiteConfig):
                 require(module, name)
 
     def bank_methods(self, bank: str) -> tuple[str, ...]:
-        """The methods that apply to ``bank``: family_fit only where a form is known."""
+        """The methods that apply to ``bank``: family_fit only where a form is known (the
+        bank's ``family``)."""
         form = get_real_bank(bank).form
         return tuple(m for m in self.methods if m != "family_fit" or form is not None)
 
     def bank_options(self, bank: str, options: Options | None = None) -> dict[str, dict[str, Any]]:
         """Every method's resolved options on ``bank``: declared defaults, the bank's
         context size for the contexts a method simulates in training
-        (:data:`CONTEXT_FIELDS`), family_fit's form, :data:`BANK_OPTIONS`, then ``options``."""
+        (:data:`CONTEXT_FIELDS`), :data:`BANK_OPTIONS`, then ``options``."""
         spec = get_real_bank(bank)
         methods = self.bank_methods(bank)
         given = dict(options or {})
         self.resolve_options(given)  # refuses options for methods the run does not include
-        if "family" in given.get("family_fit", {}):
-            raise ValidationError(
-                "rte bench real fits each bank's own form with family_fit; drop "
-                "family_fit.family from the options."
-            )
         defaults: Options = {}
         for method in methods:
             declared = self.spec(method).resolve()
             sized = {key: spec.context_size for key in CONTEXT_FIELDS if key in declared}
             if sized:
                 defaults[method] = sized
-        if "family_fit" in methods:
-            defaults["family_fit"] = {"family": spec.form}
         chosen = merge(merge(defaults, BANK_OPTIONS.get(bank, {})), given)
         narrowed = MethodSuiteConfig(methods=methods)
         return narrowed.resolve_options({m: o for m, o in chosen.items() if m in methods})

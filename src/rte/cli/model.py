@@ -96,7 +96,8 @@ def predict_command(
 def _prediction_frame(
     model: RelationalTaskExtrapolator, targets: TargetTables, columns: TableColumns
 ) -> pd.DataFrame:
-    """One row per query: task, inputs, prediction, anchor task id, phi, diagnostics."""
+    """One row per query: task, inputs, prediction and its 90% interval, anchor task id,
+    phi, diagnostics."""
     import pandas as pd
 
     frames = []
@@ -105,6 +106,8 @@ def _prediction_frame(
         frame = pd.DataFrame(qx, columns=list(targets.inputs))
         frame.insert(0, columns.task, tid)
         frame[columns.y] = out.y
+        if out.std is not None:
+            frame["lower_90"], frame["upper_90"] = out.interval(0.9)
         frame["anchor"] = out.anchor_id[0]
         for i, value in enumerate(out.phi[0]):
             frame[f"phi_{i + 1}"] = value

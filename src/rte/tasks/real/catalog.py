@@ -30,8 +30,9 @@ class RealBank:
 
     ``load(seed)`` returns the whole bank (targets included) with the task variable
     as its first parameter column; only a simulated bank uses the seed. ``requires``
-    names the modules it imports (the extra 'real'); ``form`` the task family whose
-    known functional form ``family_fit`` fits (None: no known model).
+    names the modules it imports (the extra 'real'); ``form`` the task family of the
+    bank's known functional form (its ``TaskBank.family``, which ``family_fit`` fits;
+    None: no known model).
     """
 
     name: str

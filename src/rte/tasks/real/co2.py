@@ -12,6 +12,7 @@ import numpy as np
 
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._extra import require
+from rte.tasks.real.forms import SEASONAL_TREND
 
 
 def co2_bank() -> TaskBank:
@@ -28,4 +29,5 @@ def co2_bank() -> TaskBank:
         [str(y) for y in kept],
         kept.astype(np.float64)[:, None],
         ("year",),
+        family=SEASONAL_TREND.name,
     )

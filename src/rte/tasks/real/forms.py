@@ -22,15 +22,30 @@ from rte.tasks.family import TaskFamily, register_family
 PENDULUM_DT = 0.05
 
 
-def pendulum_angle(t: np.ndarray, g: float, theta0: float) -> np.ndarray:
-    """Angle from hanging (rad) at times ``t`` (s) of a release from rest, g in m/s^2."""
+def pendulum_angle(t: np.ndarray, g: np.ndarray, theta0: np.ndarray) -> np.ndarray:
+    """Angle from hanging (rad) at times ``t`` (s) of a release from rest, g in m/s^2.
+
+    Broadcasts: ``g`` and ``theta0`` of shape (B, 1) with ``t`` of shape (B, n) give
+    B trajectories at once (``family_fit`` solves many fits together).
+    """
+    t, g, theta0 = (np.asarray(v, dtype=np.float64) for v in (t, g, theta0))
     n_steps = max(1, int(np.ceil(float(np.max(t)) / PENDULUM_DT)))
-    angle, speed = np.empty(n_steps + 1), 0.0
-    angle[0] = theta0
+    shape = np.broadcast_shapes(g.shape, theta0.shape)
+    angle = np.empty((*shape, n_steps + 1))
+    angle[..., 0] = theta0
+    speed = np.zeros(shape)
     for step in range(n_steps):
-        speed -= 1.5 * g * np.sin(angle[step]) * PENDULUM_DT
-        angle[step + 1] = angle[step] + speed * PENDULUM_DT
-    return np.interp(t, np.arange(n_steps + 1) * PENDULUM_DT, angle)
+        speed = speed - 1.5 * g * np.sin(angle[..., step]) * PENDULUM_DT
+        angle[..., step + 1] = angle[..., step] + speed * PENDULUM_DT
+    # Linear interpolation between the steps around each time.
+    position = np.clip(t / PENDULUM_DT, 0.0, n_steps)
+    low = np.minimum(np.floor(position).astype(int), n_steps - 1)
+    out = np.broadcast_shapes(shape, t.shape)
+    table = np.broadcast_to(angle, (*out, n_steps + 1))
+    low = np.broadcast_to(low, out)[..., None]
+    left = np.take_along_axis(table, low, -1)[..., 0]
+    right = np.take_along_axis(table, low + 1, -1)[..., 0]
+    return left + (np.broadcast_to(position, out) - low[..., 0]) * (right - left)
 
 
 def one_compartment(t: np.ndarray, a: float, ka: float, ke: float) -> np.ndarray:

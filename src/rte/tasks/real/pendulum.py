@@ -19,6 +19,7 @@ import numpy as np
 from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._extra import require
+from rte.tasks.real.forms import PENDULUM
 
 TRAIN_G = (2.0, 10.0)
 TARGET_G = (12.0, 20.0)
@@ -74,4 +75,5 @@ def pendulum_bank(
         [f"pendulum-{i:03d}" for i in range(len(g))],
         np.stack([g, theta0], 1),
         ("g", "theta0"),
+        family=PENDULUM.name,
     )

@@ -12,6 +12,7 @@ import numpy as np
 
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._extra import require
+from rte.tasks.real.forms import ONE_COMPARTMENT
 
 
 def theoph_bank() -> TaskBank:
@@ -24,4 +25,5 @@ def theoph_bank() -> TaskBank:
         [f"subject-{int(g['Subject'].iloc[0])}" for g in groups],
         np.array([[g["Dose"].iloc[0], g["Wt"].iloc[0]] for g in groups], dtype=np.float64),
         ("dose", "weight"),
+        family=ONE_COMPARTMENT.name,
     )
