@@ -20,6 +20,7 @@ from rte import TaskFamily, get_method, method_names, sample_bank, sample_target
 from rte.errors import NotFittedError, ValidationError
 from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.composition import CompositionTasks
+from rte.tasks.length import LengthTasks
 
 # Budgets large enough to be accurate on the tiny problems, small enough to fit in ~1 s.
 FUNCTION_OPTIONS = {
@@ -41,10 +42,29 @@ FUNCTION_OPTIONS = {
 }
 DISCRETE_OPTIONS = {
     name: {"steps": 600, "width": 64, "batch_size": 128, "lr": 5e-3, "top_k": 4}
-    for name in ("rte_discrete", "rte_exhaustive", "transductive_oracle_discrete")
+    for name in ("rte_discrete", "rte_cached", "rte_exhaustive", "transductive_oracle_discrete")
+}
+DISCRETE_OPTIONS["rte_learned"] = {
+    **DISCRETE_OPTIONS["rte_discrete"],
+    "decomposer_steps": 1500,
+    "top_k": 8,
+}
+# Discovering relations needs a bank with enough crossing pairs: a default-sized length bank.
+UNLABELLED_OPTIONS = {
+    "rte_unlabelled": {
+        "steps": 1500,
+        "width": 64,
+        "batch_size": 128,
+        "lr": 5e-3,
+        "top_k": 4,
+        # Refinement as for a small Psi: half the steps, a looser "explained" factor.
+        "discovery_steps": 750,
+        "discovery_rounds": 3,
+        "explained_factor": 4.0,
+    }
 }
 # Methods that predict through Psi from an anchor: they must beat copying the anchor.
-RELATIONAL = {"rte", "transductive_oracle", *DISCRETE_OPTIONS}
+RELATIONAL = {"rte", "transductive_oracle", *DISCRETE_OPTIONS, *UNLABELLED_OPTIONS}
 # Budgets that only exercise the contract, not the accuracy.
 TINY = {
     "steps": 3,
@@ -54,7 +74,10 @@ TINY = {
     "n_anchors": 16,
     "n_diffs": 16,
     "batch_size": 16,
+    "decomposer_steps": 3,
+    "discovery_steps": 3,
 }
+ALL_METHODS = sorted(FUNCTION_OPTIONS) + sorted(DISCRETE_OPTIONS) + sorted(UNLABELLED_OPTIONS)
 # Error at most this share of the best wrong answer's.
 SHARE = 0.25
 
@@ -72,7 +95,9 @@ def _registered_family():
 
 
 def test_every_registered_method_is_covered() -> None:
-    assert set(method_names()) == set(FUNCTION_OPTIONS) | set(DISCRETE_OPTIONS)
+    assert set(method_names()) == set(FUNCTION_OPTIONS) | set(DISCRETE_OPTIONS) | set(
+        UNLABELLED_OPTIONS
+    )
 
 
 @cache
@@ -95,6 +120,14 @@ def discrete_problem() -> tuple[TaskBank, TargetSet]:
         "unseen", tasks.held_out, 3, np.random.default_rng(1), noise=0.0, context_size=12
     )
     return tasks.bank(32), targets
+
+
+@cache
+def length_problem() -> tuple[TaskBank, TargetSet]:
+    """24 Horner chains at depths 1..8, noiseless depth-9 targets."""
+    tasks = LengthTasks.sample(24, np.random.default_rng(0))
+    targets = tasks.targets("L9", [9], 6, np.random.default_rng(1), noise=0.0, context_size=12)
+    return tasks.bank(64), targets
 
 
 def _mse(pred: np.ndarray, targets: TargetSet) -> float:
@@ -128,11 +161,14 @@ def problem(name: str) -> tuple[dict, TaskBank, TargetSet]:
     if name in DISCRETE_OPTIONS:
         bank, targets = discrete_problem()
         return DISCRETE_OPTIONS[name], bank, targets
+    if name in UNLABELLED_OPTIONS:
+        bank, targets = length_problem()
+        return UNLABELLED_OPTIONS[name], bank, targets
     bank, near, far = function_problem()
     return FUNCTION_OPTIONS[name], bank, far if name in RELATIONAL else near
 
 
-@pytest.mark.parametrize("name", sorted(FUNCTION_OPTIONS) + sorted(DISCRETE_OPTIONS))
+@pytest.mark.parametrize("name", ALL_METHODS)
 def test_accurate_on_a_tiny_problem(name: str) -> None:
     options, bank, targets = problem(name)
     error = _mse(build(name, options).fit(bank).predict_targets(targets), targets)
@@ -143,7 +179,7 @@ def test_accurate_on_a_tiny_problem(name: str) -> None:
     assert error < worst_allowed, f"{name}: MSE {error:.4g}; wrong answers give {wrong}"
 
 
-@pytest.mark.parametrize("name", sorted(FUNCTION_OPTIONS) + sorted(DISCRETE_OPTIONS))
+@pytest.mark.parametrize("name", ALL_METHODS)
 def test_estimator_contract(name: str) -> None:
     _, bank, targets = problem(name)
     spec = get_method(name)
@@ -162,7 +198,7 @@ def test_estimator_contract(name: str) -> None:
     np.testing.assert_allclose(first, again, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("name", sorted(FUNCTION_OPTIONS) + sorted(DISCRETE_OPTIONS))
+@pytest.mark.parametrize("name", ALL_METHODS)
 def test_bad_hyperparameters_fail_before_work(name: str) -> None:
     spec = get_method(name)
     names = ("steps", "meta_steps", "restarts", "chunk", "starts")

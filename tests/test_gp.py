@@ -21,13 +21,14 @@ def _dense(fit, i, x, extra=None):
     """The correlation matrix A = C + gamma + lambda I of set i and, with ``extra``
     inputs, their correlations with the data (C + gamma)."""
     xt = torch.as_tensor(x[i : i + 1])
-    gamma, lam = fit.offset_ratio[i].item(), fit.noise_ratio[i].item()
-    c = _correlation(xt, xt, fit.length[i : i + 1])[0].numpy()
+    gamma, lam, beta = (v[i].item() for v in (fit.offset_ratio, fit.noise_ratio, fit.trend_ratio))
+    c = _correlation(xt, xt, fit.length[i : i + 1])[0].numpy() + beta * x[i] @ x[i].T
     a = c + gamma + (lam + 1e-9) * np.eye(x.shape[1])
     if extra is None:
         return a
     q = torch.as_tensor(extra[i : i + 1])
-    return a, _correlation(q, xt, fit.length[i : i + 1])[0].numpy() + gamma
+    cross = _correlation(q, xt, fit.length[i : i + 1])[0].numpy() + beta * extra[i] @ x[i].T
+    return a, cross + gamma
 
 
 def test_posterior_matches_the_textbook_formula() -> None:
@@ -38,8 +39,9 @@ def test_posterior_matches_the_textbook_formula() -> None:
     for i in range(len(x)):
         a, cross = _dense(fit, i, x, q)
         sigma2, gamma = fit.signal[i].item(), fit.offset_ratio[i].item()
+        prior = 1 + gamma + fit.trend_ratio[i].item() * (q[i] ** 2).sum(1)
         expected = cross @ np.linalg.solve(a, y[i])
-        var = sigma2 * (1 + gamma - np.einsum("qn,qn->q", cross, np.linalg.solve(a, cross.T).T))
+        var = sigma2 * (prior - np.einsum("qn,qn->q", cross, np.linalg.solve(a, cross.T).T))
         np.testing.assert_allclose(mean[i], expected, rtol=1e-6, atol=1e-8)
         np.testing.assert_allclose(std[i], np.sqrt(np.maximum(var, 0)), rtol=1e-4, atol=1e-7)
 
@@ -48,13 +50,13 @@ def test_the_grid_point_is_the_best_of_the_grid() -> None:
     """The chosen hyperparameters have the highest profile likelihood of every grid point."""
     from itertools import product
 
-    from rte.gp import LENGTHS, NOISE_RATIOS, OFFSET_RATIOS
+    from rte.gp import LENGTHS, NOISE_RATIOS, OFFSET_RATIOS, TREND_RATIOS
 
     x, y = _data(t=1)
     best = fit_gps(x, y).log_evidence[0]
     values = []
-    for length, lam, gamma in product(LENGTHS, NOISE_RATIOS, OFFSET_RATIOS):
-        c = np.exp(-0.5 * (x[0] - x[0].T) ** 2 / length**2)
+    for length, lam, gamma, beta in product(LENGTHS, NOISE_RATIOS, OFFSET_RATIOS, TREND_RATIOS):
+        c = np.exp(-0.5 * (x[0] - x[0].T) ** 2 / length**2) + beta * x[0] @ x[0].T
         a = c + gamma + (lam + 1e-9) * np.eye(x.shape[1])
         sigma2 = y[0] @ np.linalg.solve(a, y[0]) / x.shape[1]
         values.append(multivariate_normal(np.zeros(x.shape[1]), sigma2 * a).logpdf(y[0]))

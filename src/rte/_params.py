@@ -56,6 +56,19 @@ def nonnegative(value: Any, name: str) -> float:
     return check_nonnegative(value, name)
 
 
+def optional(check: Check) -> Check:
+    """Check: None (a preset decides), or a value passing ``check``."""
+    return lambda value, name: None if value is None else check(value, name)
+
+
+def share(value: Any, name: str) -> float:
+    """Check: a number in [0, 1] (0 allowed, unlike :func:`fraction`)."""
+    value = check_nonnegative(value, name)
+    if value > 1:
+        raise ValidationError(f"{name} must be a share in [0, 1]. Got {value!r}.")
+    return value
+
+
 def fraction(value: Any, name: str) -> float:
     """Check: a number in (0, 1]."""
     out = check_positive(value, name)

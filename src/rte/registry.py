@@ -31,6 +31,7 @@ from rte.baselines.snake import SnakeMLP
 from rte.errors import ValidationError
 from rte.models.continuous import RelationalTaskExtrapolator
 from rte.models.discrete import DiscreteRTE
+from rte.models.unlabelled import UnlabelledRTE
 
 
 @dataclass(frozen=True)
@@ -127,11 +128,24 @@ def _register_builtin() -> None:
     register_method("family_fit", FamilyFit)
     register_method("rte_discrete", DiscreteRTE)
     register_method(
+        "rte_cached",
+        DiscreteRTE,
+        defaults={"strategy": "cached_curves"},
+        description="Psi on relation labels; every stored Psi curve ranked, top-k searched",
+    )
+    register_method(
+        "rte_learned",
+        DiscreteRTE,
+        defaults={"strategy": "learned"},
+        description="Psi on relation labels; a trained decomposer proposes the top-k searched",
+    )
+    register_method(
         "rte_exhaustive",
         DiscreteRTE,
         defaults={"strategy": "exhaustive"},
         description="Psi on relation labels; exhaustive decomposition search",
     )
+    register_method("rte_unlabelled", UnlabelledRTE)
     register_method("transductive_oracle_discrete", DiscreteOracle)
     # The discrete suites' baseline: a converged CNP (4,000 steps; docs/length_comp.md).
     register_method(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -115,3 +115,46 @@ def test_options_reach_the_discrete_rte_through_the_suite_name(tmp_path) -> None
     assert data["methods"]["rte"]["registry"] == "rte_discrete"
     assert data["methods"]["rte"]["options"]["steps"] == 7
     assert data["methods"]["rte"]["access"] == ["B", "C", "L"]
+
+
+def test_scale_presets_grow_the_candidate_set_and_explicit_sizes_win() -> None:
+    small, large = LengthSuiteConfig(), LengthSuiteConfig(scale="large")
+    assert (small.size("n_chains"), small.size("n_coefficients")) == (24, 4)
+    assert (large.size("n_chains"), large.size("n_coefficients")) == (1200, 16)
+    assert LengthSuiteConfig(scale="large", n_chains=12).size("n_chains") == 12
+    comp = CompSuiteConfig(scale="large", n_primitives=5, n_triples=20, n_seen=2, n_unseen=3)
+    (episode,) = list(replace(comp, seeds=1).episodes())
+    seen, unseen = episode.targets
+    trained = set(episode.bank.task_ids)
+    assert episode.bank.n_tasks == 5 + 25 + 20 and seen.n_targets == 2
+    assert all(lb.structure in trained for lb in seen.labels)
+    assert not any(lb.structure in trained for lb in unseen.labels)
+    assert all(lb.anchor in trained for lb in unseen.labels)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_coefficients": 5}, "even"),
+        ({"scale": "huge"}, "scale"),
+        ({"relations": "some"}, "relations"),
+    ],
+)
+def test_bad_scale_settings_fail_before_work(kwargs, match) -> None:
+    with pytest.raises(ValidationError, match=match):
+        LengthSuiteConfig(**kwargs)
+
+
+def test_large_composition_settings_need_the_large_preset() -> None:
+    with pytest.raises(ValidationError, match="--scale large"):
+        CompSuiteConfig(n_primitives=10)
+    with pytest.raises(ValidationError, match="n_primitives"):
+        CompSuiteConfig(scale="large", n_primitives=60)
+
+
+def test_unlabelled_relations_make_rte_the_label_free_method() -> None:
+    config = LengthSuiteConfig(relations="unlabelled", methods=("rte", "rte_labelled"))
+    table = config.method_table(config.resolve_options())
+    assert table["rte"]["registry"] == "rte_unlabelled" and table["rte"]["access"] == ["B", "C"]
+    assert table["rte_labelled"]["access"] == ["B", "C", "L"]
+    assert config.method_class("rte").__name__ == "UnlabelledRTE"

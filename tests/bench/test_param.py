@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 from rte.bench.param import ParamSuiteConfig, run_param_suite
 from rte.bench.results import METRICS, RECORD_FIELDS
 from rte.cli import app
+from rte.tasks import BANDS
 
 
 def test_param_suite_writes_results_and_plots(tmp_path):
@@ -18,7 +19,12 @@ def test_param_suite_writes_results_and_plots(tmp_path):
     assert data["suite"] == "param" and data["config"]["families"] == ["sine_trend"]
     assert set(data["methods"]) == set(config.methods)
     bands = {(r["method"], r["band"]) for r in data["records"] if r["metric"] == "mse"}
-    assert bands == {(m, b) for m in config.methods for b in ("in_support", "F1", "F2")}
+    assert bands == {(m, b) for m in config.methods for b in BANDS}
+    assert {r["metric"] for r in data["records"] if r["method"] == "rte"} >= {
+        "coverage_90",
+        "interval_width",
+        "crps",
+    }
     assert all(set(r) == set(RECORD_FIELDS) and r["metric"] in METRICS for r in data["records"])
     assert (tmp_path / "param_sine_trend.png").stat().st_size > 10_000
 

@@ -50,13 +50,15 @@ def test_cli_predict_round_trip(
     result = CliRunner().invoke(app, [*args, "--query", str(tables["query"]), "--out", str(out)])
     assert result.exit_code == 0, result.output
     pred = pd.read_csv(out)
-    assert list(pred.columns[:4]) == ["task", "x", "y", "anchor"]
+    assert list(pred.columns[:6]) == ["task", "x", "y", "lower_90", "upper_90", "anchor"]
     assert {"phi_1", "phi_in_range", "context_mse"} <= set(pred.columns)
+    assert (pred["lower_90"] < pred["y"]).all() and (pred["y"] < pred["upper_90"]).all()
     # The same predictions as the API on an identically table_model model that was never saved.
     targets = load_targets(tables["context"], tables["query"])
     (cx, cy), qx = targets.contexts[0], targets.queries[0]
     api = table_model.predict(cx, cy, qx)
     np.testing.assert_allclose(pred["y"], api.y, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(pred["upper_90"], api.interval(0.9)[1], rtol=0, atol=1e-6)
     assert (pred["anchor"] == api.anchor_id[0]).all()
     np.testing.assert_allclose(pred.filter(like="phi_").iloc[0, :-1], api.phi[0], atol=1e-6)
 
@@ -65,7 +67,7 @@ def test_cli_predict_prints_csv_without_out(cli_model: Path, tables: dict[str, P
     args = ["predict", str(cli_model), "--context", str(tables["context"])]
     result = CliRunner().invoke(app, [*args, "--query", str(tables["query"])])
     assert result.exit_code == 0
-    assert result.output.splitlines()[0].startswith("task,x,y,anchor,phi_1")
+    assert result.output.splitlines()[0].startswith("task,x,y,lower_90,upper_90,anchor,phi_1")
     assert len(result.output.splitlines()) == 6
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rte.decompose.retrieval import VectorIndex
+from rte.decompose.retrieval import VectorIndex, kmeans
 from rte.errors import ValidationError
 
 
@@ -86,3 +86,16 @@ def test_exact_search_returns_true_neighbour_distances(n, dim, k, seed) -> None:
     assert indices.shape == (3, min(k, n)) and len(set(indices[0])) == min(k, n)
     truth = np.sort(((queries[:, None] - vectors[None]) ** 2).sum(-1), axis=1)[:, : min(k, n)]
     np.testing.assert_allclose(distances, truth, rtol=1e-4, atol=1e-4)
+
+
+def test_kmeans_assigns_every_vector_to_its_nearest_centroid() -> None:
+    rng = np.random.default_rng(2)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    vectors = (centres[rng.integers(0, 3, 600)] + rng.standard_normal((600, 2))).astype(np.float32)
+    centroids, nearest = kmeans(vectors, 3, seed=0)
+    assert centroids.shape == (3, 2) and nearest.shape == (600,) and nearest.dtype == np.int64
+    truth = ((vectors[:, None] - centroids[None]) ** 2).sum(-1).argmin(1)
+    np.testing.assert_array_equal(nearest, truth)
+    assert np.array_equal(kmeans(vectors, 3, seed=0)[0], centroids)  # same seed, same centroids
+    with pytest.raises(ValidationError, match="n_clusters"):
+        kmeans(vectors[:2], 3)

@@ -1,4 +1,5 @@
-"""DiscreteRTE: Psi on relation labels, strategy B and exhaustive search, the oracle."""
+"""DiscreteRTE: Psi on relation labels, the proposers (curve index, cached curves, learned
+decomposer) and exhaustive search, the oracle."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def comp() -> tuple[CompositionTasks, DiscreteRTE]:
     return tasks, DiscreteRTE(seed=0, **SMALL).fit(tasks.bank(32))
 
 
-@pytest.mark.parametrize("strategy", ["amortized", "exhaustive"])
+@pytest.mark.parametrize("strategy", ["curve_index", "cached_curves", "exhaustive"])
 def test_finds_the_true_decomposition_on_noiseless_data(comp, strategy) -> None:
     tasks, model = comp
     targets = tasks.targets(
@@ -57,7 +58,7 @@ def test_length_decomposition_finds_the_depth_eight_anchor() -> None:
     model = DiscreteRTE(seed=0, **SMALL).fit(tasks.bank(32))
     targets = tasks.targets("L9", [9], 6, np.random.default_rng(1), noise=0.0, context_size=15)
     truth = [(lb.anchor, lb.phi) for lb in targets.labels]
-    for strategy in ("amortized", "exhaustive"):
+    for strategy in ("curve_index", "cached_curves", "exhaustive"):
         out = model.predict_batch(targets.context_x, targets.context_y, targets.query_x, strategy)
         assert list(zip(out.anchor_id, out.phi, strict=True)) == truth
 
@@ -90,3 +91,33 @@ def test_bad_input_gets_clear_errors(comp) -> None:
         model.predict_batch(np.full((1, 3, 1), np.nan), np.zeros((1, 3)), np.zeros((1, 5, 1)))
     with pytest.raises(ValidationError, match="Unknown strategy"):
         model.decompose(np.zeros((1, 3, 1)), np.zeros((1, 3)), "greedy")
+
+
+def test_curve_index_shortlist_keeps_the_true_candidate(comp) -> None:
+    tasks, fitted = comp
+    targets = tasks.targets(
+        "unseen", tasks.held_out, 4, np.random.default_rng(3), noise=0.0, context_size=12
+    )
+    # A threshold below the candidate count makes the index, not the full ranking, choose.
+    model = DiscreteRTE(seed=0, **{**SMALL, "index_above": 4, "probe_clusters": 6})
+    vars(model).update({k: v for k, v in vars(fitted).items() if k.endswith("_")})
+    assert model.curve_index().n_clusters == 20 and model.n_candidates > model.index_above
+    out = model.predict_batch(targets.context_x, targets.context_y, targets.query_x)
+    assert out.anchor_id == tuple(lb.anchor for lb in targets.labels)
+    assert out.phi == tuple(lb.phi for lb in targets.labels)
+    # Below the threshold, curve_index is the full ranking.
+    full = fitted.proposal_recall(targets, (1, 4), "curve_index")
+    assert full == fitted.proposal_recall(targets, (1, 4), "cached_curves")
+
+
+def test_learned_decomposer_recalls_clean_targets_in_its_top_eight() -> None:
+    tasks = LengthTasks.sample(4, np.random.default_rng(0))
+    model = DiscreteRTE(seed=0, **SMALL, decomposer_steps=800).fit(tasks.bank(32))
+    targets = tasks.targets(
+        "L<=8", list(range(2, 9)), 40, np.random.default_rng(1), noise=0.0, context_size=12
+    )
+    recall = model.proposal_recall(targets, (1, 8), "learned")
+    assert recall[8] >= 0.9, recall
+    assert model.n_candidates > 8  # top-8 is a real cut
+    out = model.predict_batch(targets.context_x, targets.context_y, targets.query_x, "learned")
+    assert np.mean((out.y - targets.query_y) ** 2) < 0.1

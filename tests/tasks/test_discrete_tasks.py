@@ -8,7 +8,8 @@ import pytest
 from rte.errors import ValidationError
 from rte.tasks.bank import RelationLabel, TaskBank
 from rte.tasks.composition import HELD_OUT, PRIMITIVES, CompositionTasks, composition_name
-from rte.tasks.length import COEFFICIENTS, LengthTasks, horner, step_label
+from rte.tasks.deep_composition import LIBRARY, DeepCompositionTasks
+from rte.tasks.length import COEFFICIENTS, LengthTasks, coefficient_grid, horner, step_label
 
 
 def test_horner_is_the_power_sum() -> None:
@@ -116,3 +117,37 @@ def test_bank_labels_must_match_the_tasks() -> None:
         TaskBank.from_tasks([x, x], [x, x], labels=[RelationLabel("a")])
     bank = TaskBank.from_tasks([x, x], [x, x])
     assert bank.labels is None
+
+
+def test_coefficient_grid_extends_the_default_set() -> None:
+    assert coefficient_grid(4) == COEFFICIENTS
+    grid = coefficient_grid(16)
+    assert len(grid) == 16 and 0.0 not in grid and grid == tuple(sorted(grid))
+    with pytest.raises(ValidationError, match="even"):
+        coefficient_grid(3)
+
+
+def test_deep_compositions_stay_bounded_and_label_their_inner_task() -> None:
+    x = np.linspace(-1, 1, 101)
+    assert len(LIBRARY) == 48
+    for fn in LIBRARY.values():
+        assert np.all(np.abs(fn(x)) <= 1.0 + 1e-9)
+    tasks = DeepCompositionTasks(n_primitives=6, n_triples=30, seed=0)
+    bank = tasks.bank(32)
+    assert bank.n_tasks == 6 + 36 + 30
+    labels = dict(zip(bank.task_ids, bank.labels, strict=True))
+    g, h, k = tasks.triples[0]
+    triple = labels[f"{g}({h}({k}))"]
+    assert (triple.anchor, triple.phi, triple.can_anchor) == (f"{h}({k})", g, False)
+    assert labels[f"{h}({k})"].can_anchor and labels[f"{h}({k})"].anchor == k
+    i, j = bank.task_ids.index(f"{g}({h}({k}))"), bank.task_ids.index(f"{h}({k})")
+    np.testing.assert_allclose(bank.y[i], LIBRARY[g](bank.y[j]))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"n_primitives": 49}, "at most 48"), ({"n_primitives": 4, "n_triples": 40}, "unseen")],
+)
+def test_bad_deep_composition_sizes_get_clear_errors(kwargs, match) -> None:
+    with pytest.raises(ValidationError, match=match):
+        DeepCompositionTasks(**kwargs)

@@ -1,9 +1,12 @@
 """The compositional-extrapolation suite: ``rte bench comp``.
 
-Per seed: the bank of primitives and training compositions
-(:mod:`rte.tasks.composition`); targets of ``n_seen`` random training compositions
-with fresh contexts (band ``seen``) and ``per_composition`` targets of every held-out
-composition (band ``unseen``, also reported per composition).
+Per seed, ``--scale small`` (the default): the bank of twelve primitives and their
+training compositions (:mod:`rte.tasks.composition`); targets of ``n_seen`` random
+training compositions with fresh contexts (band ``seen``) and ``per_composition``
+targets of every held-out composition (band ``unseen``, also reported per
+composition). ``--scale large``: depth-3 compositions over ``n_primitives`` primitives
+of the bounded library (:mod:`rte.tasks.deep_composition`), about 10^5 candidates per
+target for 48 primitives; band ``unseen`` draws ``n_unseen`` triples outside the bank.
 """
 
 from __future__ import annotations
@@ -11,15 +14,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from rich.console import Console
 
-from rte._params import at_least, param
+from rte._params import at_least, optional, param
 from rte.bench.discrete import DiscreteSuiteConfig, run_discrete_suite
 from rte.bench.execution import Execution
 from rte.bench.runner import Episode
 from rte.bench.suite import Options, stream
+from rte.errors import ValidationError
 from rte.tasks.composition import CompositionTasks
+from rte.tasks.deep_composition import DeepCompositionTasks
 
 COMP_BANDS = ("seen", "unseen")
 
@@ -28,16 +34,52 @@ COMP_BANDS = ("seen", "unseen")
 class CompSuiteConfig(DiscreteSuiteConfig):
     """Everything needed to rerun ``rte bench comp``; stored in results.json."""
 
-    per_composition: int = param(5, "Targets per held-out pair.", at_least(1))
-    n_seen: int = param(30, "Targets of training compositions.", at_least(1))
+    PRESETS: ClassVar[dict[str, dict[str, int]]] = {
+        "small": {"n_seen": 30},
+        "large": {"n_seen": 20, "n_unseen": 20, "n_primitives": 48, "n_triples": 3000},
+    }
+
+    per_composition: int = param(5, "Targets per held-out pair (small).", at_least(1))
+    n_seen: int | None = param(
+        None, "Targets of training compositions (preset: 30; large 20).", optional(at_least(1))
+    )
+    n_unseen: int | None = param(
+        None, "large: targets outside the bank (preset: 20).", optional(at_least(1))
+    )
+    n_primitives: int | None = param(
+        None, "large: primitives of the library (preset: 48).", optional(at_least(2))
+    )
+    n_triples: int | None = param(
+        None, "large: depth-3 compositions in the bank (preset: 3000).", optional(at_least(1))
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.scale == "small":
+            given = [n for n in ("n_unseen", "n_primitives", "n_triples") if getattr(self, n)]
+            if given:
+                raise ValidationError(
+                    f"{', '.join(given)} set the large composition suite; add --scale large."
+                )
+        else:
+            self.deep_tasks(0)  # bad sizes fail here, before any work
+
+    def deep_tasks(self, seed: int) -> DeepCompositionTasks:
+        """The large suite's primitives and training triples for one seed."""
+        n = self.size("n_primitives")
+        draw = int(stream(seed, "comp-large", "bank").integers(2**31))
+        return DeepCompositionTasks(n, min(self.size("n_triples"), n**3 // 2), draw)
 
     def episodes(self) -> Iterator[Episode]:
         """The bank and the targets of each seed, drawn from seed-derived streams."""
+        if self.scale == "large":
+            yield from self._deep_episodes()
+            return
         tasks = CompositionTasks()
         bank = tasks.bank(self.n_points)
         for seed in self.seed_range():
             rng = stream(seed, "comp", "seen")
-            seen = [tasks.pairs[i] for i in rng.choice(len(tasks.pairs), self.n_seen)]
+            seen = [tasks.pairs[i] for i in rng.choice(len(tasks.pairs), self.size("n_seen"))]
             targets = [
                 tasks.targets("seen", seen, 1, rng, **self.target_options),
                 tasks.targets(
@@ -49,6 +91,20 @@ class CompSuiteConfig(DiscreteSuiteConfig):
                 ),
             ]
             yield Episode("comp", seed, bank, targets)
+
+    def _deep_episodes(self) -> Iterator[Episode]:
+        for seed in self.seed_range():
+            tasks = self.deep_tasks(seed)
+            targets = [
+                tasks.targets(
+                    band,
+                    self.size(f"n_{band}"),
+                    stream(seed, "comp-large", band),
+                    **self.target_options,
+                )
+                for band in COMP_BANDS
+            ]
+            yield Episode("comp", seed, tasks.bank(self.n_points), targets)
 
 
 def run_comp_suite(
@@ -66,7 +122,7 @@ def run_comp_suite(
         COMP_BANDS,
         out_dir,
         options,
-        per_structure_band="unseen",
+        per_structure_band="unseen" if config.scale == "small" else None,
         console=console,
         execution=execution,
     )

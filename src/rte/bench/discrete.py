@@ -20,16 +20,22 @@ from typing import ClassVar
 import matplotlib.pyplot as plt
 from rich.console import Console
 
-from rte._params import names, param
+from rte._params import names, one_of, param
 from rte.bench.execution import Execution
 from rte.bench.plots import save_figure
 from rte.bench.results import Record, write_results
 from rte.bench.runner import Episode, EpisodeOutput, mse_per_target, run_episodes
 from rte.bench.suite import Options, SuiteConfig
 from rte.bench.table import results_table
+from rte.registry import MethodSpec, get_method
 
 DISCRETE_METHODS = ("rte", "naive", "transductive_oracle", "context_mlp", "rte_exhaustive")
-ALIASES = {"rte": "rte_discrete", "transductive_oracle": "transductive_oracle_discrete"}
+ALIASES = {
+    "rte": "rte_discrete",
+    "rte_labelled": "rte_discrete",
+    "transductive_oracle": "transductive_oracle_discrete",
+}
+RELATIONS = ("labelled", "unlabelled")
 
 
 @dataclass(frozen=True)
@@ -37,10 +43,45 @@ class DiscreteSuiteConfig(SuiteConfig):
     """Settings both discrete suites share; stored in results.json."""
 
     ALIASES: ClassVar[Mapping[str, str]] = ALIASES
+    # Sizes per preset; a size given explicitly overrides its preset.
+    PRESETS: ClassVar[Mapping[str, Mapping[str, int]]] = {"small": {}, "large": {}}
 
     methods: tuple[str, ...] = param(
         DISCRETE_METHODS, "Methods to run (any registered name).", names
     )
+    scale: str = param(
+        "small",
+        "Preset: small (the paper-sized suite, a few hundred candidates per target) or large "
+        "(about 10^5 candidates per target).",
+        one_of("small", "large"),
+    )
+
+    relations: str = param(
+        "labelled",
+        "What rte trains Psi on: the bank's relation labels, or relations it discovers "
+        "(unlabelled: rte is rte_unlabelled; rte_labelled names the labelled one).",
+        one_of(*RELATIONS),
+    )
+
+    @property
+    def aliases(self) -> Mapping[str, str]:
+        """Suite names -> registry names for this run (``rte`` follows ``relations``)."""
+        if self.relations == "unlabelled":
+            return {**ALIASES, "rte": "rte_unlabelled"}
+        return ALIASES
+
+    def spec(self, method: str) -> MethodSpec:  # type: ignore[override]
+        """The registered method a suite name stands for in this run."""
+        return get_method(self.aliases.get(method, method))
+
+    def method_class(self, method: str) -> type:  # type: ignore[override]
+        """The estimator class behind a method name in this run (types ``--set`` values)."""
+        return self.spec(method).cls
+
+    def size(self, name: str) -> int:
+        """A size setting: its given value, else the preset's."""
+        value = getattr(self, name)
+        return self.PRESETS[self.scale][name] if value is None else value
 
 
 def per_structure_records(outputs: Sequence[EpisodeOutput], band: str) -> list[Record]:
@@ -131,6 +172,9 @@ def run_discrete_suite(
     for metric, what in (
         ("decomposition_accuracy", "decomposition top-1 accuracy"),
         ("seconds", "decomposition seconds per target"),
+        ("recall_at_1", "proposer recall@1 (true decomposition first)"),
+        ("recall_at_8", "proposer recall@8"),
+        ("recall_at_32", "proposer recall@32"),
     ):
         rows = [r for r in aggregate if r.metric == metric and r.band != "all"]
         if rows:
@@ -143,6 +187,17 @@ def run_discrete_suite(
                     title=f"rte bench {suite}: {what}, {n}",
                 )
             )
+    ami = [r for r in aggregate if r.metric == "relation_ami"]
+    if ami:
+        console.print(
+            results_table(
+                ami,
+                metric="relation_ami",
+                bands=("bank",),
+                access=access,
+                title=f"rte bench {suite}: discovered vs true relations (AMI), {n}",
+            )
+        )
     if per_structure_band is not None:
         per = [r for r in records if r.family != suite]
         console.print(

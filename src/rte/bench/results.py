@@ -38,7 +38,11 @@ METRICS = (
     "coverage_90",
     "interval_width",
     "crps",
+    "recall_at_1",
     "recall_at_8",
+    "recall_at_32",
+    "relation_ami",
+    "candidates",
     "peak_memory_gb",
 )
 RECORD_FIELDS = ("family", "method", "band", "seed", "metric", "value")

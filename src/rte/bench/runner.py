@@ -10,7 +10,8 @@ with the episode's seed. A method with ``predict_distribution(targets) -> (mean,
 std or None)`` is scored on its intervals too (:mod:`rte.intervals`). A method may
 report extra per-band metrics through ``target_metrics(targets) -> {metric:
 value}``, called right after it predicted those targets (decomposition accuracy,
-decomposition seconds per target).
+decomposition seconds per target), and ``bank_metrics(bank) -> {metric: value}``,
+called right after fitting (band ``bank``).
 """
 
 from __future__ import annotations
@@ -75,6 +76,13 @@ def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
     for name, build in methods.items():
         start = time.perf_counter()
         method = fit_shared(build(episode.seed), episode.bank)
+        # Evaluation hook: scores of what the method learned about the bank (e.g. how its
+        # discovered relations agree with the true ones), recorded under band "bank".
+        bank_metrics = getattr(method, "bank_metrics", None)
+        for metric, number in (bank_metrics(episode.bank) if bank_metrics else {}).items():
+            records.append(
+                Record(episode.family, name, "bank", episode.seed, metric, float(number))
+            )
         extra = getattr(method, "target_metrics", None)
         distribution = getattr(method, "predict_distribution", None)
         for targets in episode.targets:

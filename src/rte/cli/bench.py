@@ -84,7 +84,7 @@ def bench_command(suite: Suite) -> None:
         set_threads(threads)
         file_settings, file_options = read_config_file(config) if config else ({}, {})
         chosen = from_dict(suite.config, {**file_settings, **(settings or {})}, what=suite.name)
-        options = parse_set(set_, suite.config.method_class, into=file_options)
+        options = parse_set(set_, chosen.method_class, into=file_options)
         suite.run(chosen, out or Path("runs") / suite.name, options, None, execution)
 
     command.__doc__ = suite.help

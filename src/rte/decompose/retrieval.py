@@ -127,3 +127,30 @@ class VectorIndex:
             out_i.append(np.take_along_axis(top, order, 1))
             out_d.append(np.maximum(np.take_along_axis(dist, order, 1), 0.0))
         return np.concatenate(out_d).astype(np.float32), np.concatenate(out_i).astype(np.int64)
+
+
+def kmeans(
+    vectors: np.ndarray, n_clusters: int, *, seed: int = 0, iterations: int = 20
+) -> tuple[np.ndarray, np.ndarray]:
+    """Centroids (n_clusters, dim) of ``vectors`` by k-means (faiss) and each vector's
+    nearest centroid (n,) int64: the coarse level of an inverted-list index."""
+    data = _matrix(vectors, "vectors")
+    check_positive_int(n_clusters, "n_clusters")
+    if n_clusters > len(data):
+        raise ValidationError(
+            f"n_clusters must be at most the number of vectors ({len(data)}). Got {n_clusters}."
+        )
+    faiss = _faiss()
+    faiss.omp_set_num_threads(1)
+    km = faiss.Kmeans(
+        data.shape[1],
+        n_clusters,
+        niter=iterations,
+        seed=seed,
+        verbose=False,
+        min_points_per_centroid=1,  # few points per cluster is the point here, not a warning
+    )
+    km.train(data)
+    centroids = np.asarray(km.centroids, dtype=np.float32)
+    _, nearest = VectorIndex(centroids, exact_below=len(centroids) + 1).search(data, 1)
+    return centroids, nearest[:, 0]

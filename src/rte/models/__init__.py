@@ -1,9 +1,11 @@
 """The RTE estimators side by side: continuous (parameter regime), discrete (length and
-composition, relation labels) and sequence (a causal LM tuned with LoRA)."""
+composition, with relation labels or with relations discovered without them) and
+sequence (a causal LM tuned with LoRA)."""
 
 from rte.models.continuous import Prediction, RelationalTaskExtrapolator, RTEParams
 from rte.models.discrete import DiscreteDecomposition, DiscreteParams, DiscreteRTE
 from rte.models.sequence import SequenceRTE
+from rte.models.unlabelled import UnlabelledRTE
 
 __all__ = [
     "DiscreteDecomposition",
@@ -13,4 +15,5 @@ __all__ = [
     "RTEParams",
     "RelationalTaskExtrapolator",
     "SequenceRTE",
+    "UnlabelledRTE",
 ]

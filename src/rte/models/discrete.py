@@ -17,18 +17,25 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import torch
 
-from rte._params import at_least, one_of, param, positive
+from rte._params import at_least, one_of, param, positive, share
 from rte._validation import check_batch, check_choice, check_context, check_inputs
 from rte.base import Estimator, check_is_fitted
-from rte.decompose.amortized import propose, search
+from rte.decompose.amortized import StoredCurves, propose, search
+from rte.decompose.curve_index import CurveIndex
+from rte.decompose.learned import DecomposerData, LearnedDecomposer
 from rte.errors import ValidationError
 from rte.operator.discrete import LabelledOperator, bank_relations, fit_labelled_operator
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.interpolate import AnchorInterpolator
 
-Strategy = Literal["amortized", "exhaustive"]
-STRATEGIES = ("amortized", "exhaustive")
+# Psi evaluations per chunk when storing candidate curves (bounds fit-time memory).
+_CURVE_CHUNK_ROWS = 262_144
+
+Strategy = Literal["curve_index", "cached_curves", "learned", "exhaustive"]
+STRATEGIES = ("curve_index", "cached_curves", "learned", "exhaustive")
+# Proposal depths at which target_metrics reports the recall of the true decomposition.
+RECALL_KS = (1, 8, 32)
 
 
 @dataclass(kw_only=True, repr=False, eq=False)
@@ -36,7 +43,16 @@ class DiscreteParams(Estimator):
     """Hyperparameters of :class:`DiscreteRTE` (chosen on validation seeds 100..)."""
 
     sees: ClassVar[str] = "BCL"
-    predict_params: ClassVar[frozenset[str]] = frozenset({"strategy", "top_k"})
+    predict_params: ClassVar[frozenset[str]] = frozenset(
+        {
+            "strategy",
+            "top_k",
+            "probe_clusters",
+            "index_above",
+            "decomposer_steps",
+            "decomposer_simulated",
+        }
+    )
 
     dim_phi: int = param(8, "Size of the learned label embedding.", at_least(1))
     width: int = param(128, "Hidden units per layer of Psi.", at_least(1))
@@ -45,10 +61,38 @@ class DiscreteParams(Estimator):
     batch_size: int = param(256, "Relation points per Psi step.", at_least(1))
     lr: float = param(2e-3, "Adam learning rate of Psi.", positive)
     probe_points: int = param(64, "Inputs at which candidate curves are stored (B).", at_least(1))
-    top_k: int = param(8, "Candidates strategy B scores with Psi.", at_least(1))
-    strategy: str = param(
-        "amortized", "Decomposition: amortized (strategy B) or exhaustive.", one_of(*STRATEGIES)
+    top_k: int = param(
+        8, "Candidates the proposer hands to Psi's context-loss search.", at_least(1)
     )
+    strategy: str = param(
+        "curve_index",
+        "Proposer: curve_index (clusters of stored Psi curves, the best-fitting clusters' "
+        "members ranked), cached_curves (rank every stored curve), learned (a trained "
+        "decomposer), or exhaustive (Psi on every candidate).",
+        one_of(*STRATEGIES),
+    )
+    probe_clusters: int = param(
+        64,
+        "curve_index: clusters of stored curves whose members are ranked exactly per target.",
+        at_least(1),
+    )
+    index_above: int = param(
+        4096, "curve_index: below this many candidates every stored curve is ranked.", at_least(1)
+    )
+    decomposer_steps: int = param(3000, "learned: Adam steps of the decomposer.", at_least(1))
+    decomposer_simulated: float = param(
+        0.5,
+        "learned: share of training contexts drawn from stored Psi curves of random "
+        "candidates (0: bank pairs only, the paper's recipe).",
+        share,
+    )
+
+
+def task_groups(bank: TaskBank) -> np.ndarray:
+    """One id per set of tasks with identical observations: one candidate anchor, and either
+    id a right answer (low-depth length chains repeat, some compositions equal a primitive)."""
+    rows = np.concatenate([bank.x.reshape(bank.n_tasks, -1), bank.y, bank.mask], 1)
+    return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
 
 
 @dataclass(frozen=True)
@@ -81,13 +125,29 @@ class DiscreteRTE(DiscreteParams):
     """
 
     share_fit: ClassVar[bool] = True
-    description: ClassVar[str] = "Psi on relation labels; strategy-B (amortized) decomposition"
+    description: ClassVar[str] = (
+        "Psi on relation labels; vector index over stored Psi curves, top-k searched"
+    )
 
     def fit(self, bank: TaskBank) -> DiscreteRTE:
-        """Train Psi on the labelled relations; store every candidate's Psi curve (strategy B)."""
+        """Train Psi on the labelled relations; store every candidate's Psi curve."""
         self.validate_params()
-
         relations, vocab = bank_relations(bank)
+        assert bank.labels is not None  # bank_relations checked it
+        can_anchor = np.array([lb.can_anchor for lb in bank.labels])
+        return self._fit_relations(bank, relations, vocab, can_anchor)
+
+    def _fit_relations(
+        self,
+        bank: TaskBank,
+        relations: np.ndarray,
+        vocab: tuple[str, ...],
+        can_anchor: np.ndarray,
+    ) -> DiscreteRTE:
+        """Psi on (anchor, task, label) rows; candidates are the tasks that may anchor times
+        the labels. Shared by the labelled fit and the fit on discovered relations."""
+        for cache in ("_curve_indexes", "_decomposers"):  # built on first use
+            vars(self).pop(cache, None)
         scaling = Scaling.fit(bank)
         z, yt = scaling.x(bank.x), scaling.y(bank.y)
         interpolator = AnchorInterpolator(z, yt, bank.mask)
@@ -106,12 +166,8 @@ class DiscreteRTE(DiscreteParams):
             lr=self.lr,
             seed=self.seed,
         )
-        assert bank.labels is not None  # bank_relations checked it
-        # Tasks with identical observations are one task: one candidate, and either id is a
-        # right answer (low-depth length chains repeat, some compositions equal a primitive).
-        rows = np.concatenate([bank.x.reshape(bank.n_tasks, -1), bank.y, bank.mask], 1)
-        group = np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
-        can = np.flatnonzero([lb.can_anchor for lb in bank.labels])
+        group = task_groups(bank)
+        can = np.flatnonzero(can_anchor)
         anchors = can[np.unique(group[can], return_index=True)[1]]
         if len(anchors) == 0:
             raise ValidationError(
@@ -122,6 +178,7 @@ class DiscreteRTE(DiscreteParams):
         self.bank_, self.scaling_, self.vocab_, self.task_group_ = bank, scaling, vocab, group
         self.psi_, self.interpolator_ = psi, interpolator
         self.candidates_ = torch.as_tensor(np.stack([cand_anchor, cand_label], 1))
+        self.anchors_, self.relations_ = anchors, relations
         inputs = np.unique(z[bank.mask], axis=0)
         pick = np.random.default_rng(self.seed).permutation(len(inputs))[: self.probe_points]
         probe = torch.as_tensor(inputs[np.sort(pick)], dtype=torch.float32)
@@ -134,14 +191,21 @@ class DiscreteRTE(DiscreteParams):
         check_is_fitted(self, "curves_")
         return len(self.candidates_)
 
-    def _candidate_curves(self, probe: torch.Tensor) -> AnchorInterpolator:
-        """Every candidate's Psi curve at the probe inputs (P, d), stored as an interpolation
-        table over candidates (fit time, once)."""
+    def _candidate_curves(self, probe: torch.Tensor) -> StoredCurves:
+        """Every candidate's Psi curve at the probe inputs (P, d), computed once at fit time
+        in chunks of bounded memory."""
         a, lab = self.candidates_.unbind(1)
-        x = probe[None].expand(len(a), -1, -1)
+        p = len(probe)
+        step = max(1, _CURVE_CHUNK_ROWS // p)
+        parts = []
         with torch.no_grad():
-            y = self.psi_(x, self.interpolator_(a, x), lab[:, None].expand(-1, len(probe)))
-        return AnchorInterpolator(x.numpy(), y.numpy(), np.ones(y.shape, dtype=bool))
+            for s in range(0, len(a), step):
+                x = probe[None].expand(len(a[s : s + step]), -1, -1)
+                labels = lab[s : s + step, None].expand(-1, p)
+                parts.append(self.psi_(x, self.interpolator_(a[s : s + step], x), labels))
+        self.curve_values_ = torch.cat(parts).numpy()
+        self.probe_ = probe.numpy()
+        return StoredCurves(self.curve_values_, self.probe_)
 
     def _context_loss(
         self, x: torch.Tensor, y: torch.Tensor, anchors: torch.Tensor, labels: torch.Tensor
@@ -160,19 +224,76 @@ class DiscreteRTE(DiscreteParams):
         seconds per target the decomposition took. Inputs as checked by :meth:`predict_batch`."""
         check_is_fitted(self, "curves_")
         strategy = check_choice(strategy or self.strategy, STRATEGIES, "strategy")
+        # Building the index or training the decomposer happens once per fit, not per target.
+        if strategy == "curve_index" and self.n_candidates > self.index_above:
+            self.curve_index()
+        elif strategy == "learned":
+            self.decomposer()
         start = time.perf_counter()
         x = torch.as_tensor(self.scaling_.x(context_x), dtype=torch.float32)
         y = torch.as_tensor(self.scaling_.y(context_y), dtype=torch.float32)
-        if strategy == "amortized":
-            top = propose(self.curves_, self.n_candidates, x, y, self.top_k)
-            cand = self.candidates_[top]
-        else:
-            cand = self.candidates_[None].expand(len(x), -1, -1)
+        cand = self.candidates_[self._propose(strategy, x, y)]
         best, losses = search(self._context_loss, x, y, cand[..., 0], cand[..., 1])
         rows = torch.arange(len(x))
         chosen = cand[rows, best]
         seconds = (time.perf_counter() - start) / len(x)
         return chosen[:, 0].numpy(), chosen[:, 1].numpy(), losses[rows, best].numpy(), seconds
+
+    def _propose(
+        self, strategy: str, x: torch.Tensor, y: torch.Tensor, k: int | None = None
+    ) -> torch.Tensor:
+        """Candidate indices (T, k) that Psi's context-loss search scores, per strategy."""
+        n, k = self.n_candidates, k or self.top_k
+        if strategy == "exhaustive":
+            return torch.arange(n).expand(len(x), n)
+        if strategy == "learned":
+            return self.decomposer().propose(x, y, k)
+        if strategy == "curve_index" and n > self.index_above:
+            return self.curve_index().propose(x, y, self.probe_clusters, k)
+        # cached_curves, or a candidate set too small for the index: rank them all
+        return propose(self.curves_, torch.arange(n).expand(len(x), n), x, y, k)
+
+    def curve_index(self) -> CurveIndex:
+        """The inverted-list index over stored curves (built on first use)."""
+        check_is_fitted(self, "curves_")
+        cache = vars(self).setdefault("_curve_indexes", {})
+        if "index" not in cache:
+            cache["index"] = CurveIndex(self.curve_values_, self.probe_, seed=self.seed)
+        return cache["index"]
+
+    def decomposer(self) -> LearnedDecomposer:
+        """The learned decomposer (trained on first use, per its settings)."""
+        check_is_fitted(self, "curves_")
+        key = (self.decomposer_steps, self.decomposer_simulated)
+        cache = vars(self).setdefault("_decomposers", {})
+        if key not in cache:
+            bank, group = self.bank_, self.task_group_
+            position = {int(group[a]): p for p, a in enumerate(self.anchors_)}
+            rows = [
+                (position[group[i]], j, lab)
+                for i, j, lab in self.relations_
+                if group[i] in position
+            ]
+            data = DecomposerData(
+                z=self.scaling_.x(bank.x),
+                yt=self.scaling_.y(bank.y),
+                mask=bank.mask,
+                relations=np.array(rows, dtype=np.int64),
+                anchor_curves=self.interpolator_(
+                    torch.as_tensor(self.anchors_),
+                    torch.as_tensor(self.probe_)[None].expand(len(self.anchors_), -1, -1),
+                ).numpy(),
+                probe=self.probe_,
+                candidate_curves=self.curves_,
+            )
+            cache[key] = LearnedDecomposer(
+                data,
+                len(self.vocab_),
+                steps=self.decomposer_steps,
+                simulated=self.decomposer_simulated,
+                seed=self.seed,
+            )
+        return cache[key]
 
     def evaluate_psi(self, anchors: np.ndarray, labels: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Psi(x, f_anchor, phi) in original units: anchors, labels (B,), x (B, n, d)."""
@@ -238,8 +359,32 @@ class DiscreteRTE(DiscreteParams):
         self.last_ = (targets, out)
         return out.y
 
+    def proposal_recall(
+        self, targets: TargetSet, ks: tuple[int, ...] = (1, 8, 32), strategy: Strategy | None = None
+    ) -> dict[int, float]:
+        """Share of targets whose true decomposition is among the proposer's first k
+        candidates, for each k (before Psi's search; an evaluation with the true labels)."""
+        check_is_fitted(self, "curves_")
+        strategy = check_choice(strategy or self.strategy, STRATEGIES, "strategy")
+        cx, cy, _ = check_batch(
+            targets.context_x, targets.context_y, targets.query_x, self.bank_.dim
+        )
+        x = torch.as_tensor(self.scaling_.x(cx), dtype=torch.float32)
+        y = torch.as_tensor(self.scaling_.y(cy), dtype=torch.float32)
+        anchors, labels = self.true_decomposition(targets)
+        group = torch.as_tensor(self.task_group_)
+        recall = {}
+        for k in ks:
+            cand = self.candidates_[self._propose(strategy, x, y, k)]  # (T, k, 2)
+            hit = (group[cand[..., 0]] == group[anchors][:, None]) & (
+                cand[..., 1] == torch.as_tensor(labels)[:, None]
+            )
+            recall[k] = float(hit.any(1).float().mean())
+        return recall
+
     def target_metrics(self, targets: TargetSet) -> dict[str, float]:
-        """Decomposition top-1 accuracy and seconds per target of the last prediction.
+        """Decomposition top-1 accuracy, seconds per target and the candidate count of the last
+        prediction, and the proposer's recall@k (:meth:`proposal_recall`).
 
         The anchor counts as right when it is the true anchor task or a bank task with
         identical observations; phi must be the true label.
@@ -251,4 +396,12 @@ class DiscreteRTE(DiscreteParams):
         anchors, labels = self.true_decomposition(targets)
         group = self.task_group_
         correct = (group[out.anchor_index] == group[anchors]) & (out.phi_index == labels)
-        return {"decomposition_accuracy": float(correct.mean()), "seconds": out.seconds_per_target}
+        metrics = {
+            "decomposition_accuracy": float(correct.mean()),
+            "seconds": out.seconds_per_target,
+            "candidates": float(self.n_candidates),
+        }
+        if self.strategy != "exhaustive":  # exhaustive search proposes every candidate
+            recall = self.proposal_recall(targets, RECALL_KS)
+            metrics |= {f"recall_at_{k}": value for k, value in recall.items()}
+        return metrics

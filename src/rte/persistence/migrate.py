@@ -27,6 +27,9 @@ from rte.persistence._format import (
 from rte.persistence.files import read_regular
 
 FORMAT_1_KIND = "RelationalTaskExtrapolator"
+# rte 0.1 decomposed in one step (strategy A) and predicted with Psi alone: a model
+# saved then keeps predicting exactly as it did (set_params switches it to today's).
+FORMAT_1_BEHAVIOUR = {"decomposition": "admissible", "correction": "none"}
 
 
 def load_format_1(directory: Path) -> SavedModel:
@@ -67,7 +70,7 @@ def load_format_1(directory: Path) -> SavedModel:
     saved = SavedModel(directory, {}, {}, {})
     with saved.checking():
         states = _states(info, tensors)
-        params = dict(info["config"])
+        params = {**FORMAT_1_BEHAVIOUR, **info["config"]}
     migrated = {
         "kind": FORMAT_1_KIND,
         "format_version": 1,

@@ -5,7 +5,8 @@ A depth-L task is the degree-L polynomial written in Horner form,
     p_0(x) = c_0,    p_L(x) = x * p_{L-1}(x) + c_L,
 
 so p_L(x) = sum_{k<=L} c_{L-k} x^k, on x in [-1, 1] with every coefficient drawn
-from ``COEFFICIENTS`` = {-1, -0.5, 0.5, 1}. The expansion step from depth L-1 to L
+from ``COEFFICIENTS`` = {-1, -0.5, 0.5, 1} (the scaled suite: a finer grid,
+:func:`coefficient_grid`). The expansion step from depth L-1 to L
 (multiply by x, add the new term c_L) is the relation phi; its label is the new
 term, e.g. ``"x*f+0.5"``, and the anchor is the depth L-1 task. Horner form makes
 the step the same *kind* of transformation at every depth, so a depth-9 target is
@@ -33,6 +34,16 @@ COEFFICIENTS = (-1.0, -0.5, 0.5, 1.0)
 MAX_TRAIN_DEPTH = 8
 
 
+def coefficient_grid(n: int) -> tuple[float, ...]:
+    """``n`` (even) coefficients evenly spaced in [-1, 1] without 0: n = 4 gives
+    :data:`COEFFICIENTS`, larger n the larger label sets of the scaled suite."""
+    check_positive_int(n, "n_coefficients", 2)
+    if n % 2:
+        raise ValidationError(f"n_coefficients must be even (a grid symmetric about 0). Got {n}.")
+    half = np.linspace(0.0, 1.0, n // 2 + 1)[1:]
+    return tuple(float(c) for c in np.concatenate([-half[::-1], half]))
+
+
 def horner(x: np.ndarray, coefficients: Sequence[float]) -> np.ndarray:
     """The depth-(len - 1) polynomial p(x) = ((c_0 x + c_1) x + ...) x + c_L."""
     if len(coefficients) < 2:
@@ -53,9 +64,11 @@ def step_label(coefficient: float) -> str:
 
 @dataclass(frozen=True)
 class LengthTasks:
-    """Coefficient chains (n_chains, max_depth + 1): the bank and its targets come from them."""
+    """Coefficient chains (n_chains, max_depth + 1) over the coefficient set
+    ``coefficients``: the bank and its targets come from them."""
 
     chains: np.ndarray
+    coefficients: tuple[float, ...] = COEFFICIENTS
 
     def __post_init__(self) -> None:
         if self.chains.ndim != 2 or self.chains.shape[0] < 1 or self.chains.shape[1] < 3:
@@ -66,12 +79,16 @@ class LengthTasks:
 
     @classmethod
     def sample(
-        cls, n_chains: int, rng: np.random.Generator, max_depth: int = MAX_TRAIN_DEPTH
+        cls,
+        n_chains: int,
+        rng: np.random.Generator,
+        max_depth: int = MAX_TRAIN_DEPTH,
+        coefficients: tuple[float, ...] = COEFFICIENTS,
     ) -> LengthTasks:
-        """Draw ``n_chains`` chains of coefficients for depths 0..``max_depth``."""
+        """Draw ``n_chains`` chains of ``coefficients`` for depths 0..``max_depth``."""
         check_positive_int(n_chains, "n_chains")
         check_positive_int(max_depth, "max_depth", 2)
-        return cls(rng.choice(COEFFICIENTS, size=(n_chains, max_depth + 1)))
+        return cls(rng.choice(coefficients, size=(n_chains, max_depth + 1)), tuple(coefficients))
 
     @property
     def max_depth(self) -> int:
@@ -111,7 +128,7 @@ class LengthTasks:
                 )
         chains = rng.integers(0, self.chains.shape[0], n_targets)
         ds = rng.choice(np.asarray(depths), n_targets)
-        steps = rng.choice(COEFFICIENTS, n_targets)
+        steps = rng.choice(self.coefficients, n_targets)
         tasks = [self.task(c, d, s) for c, d, s in zip(chains, ds, steps, strict=True)]
         return labelled_targets(band, tasks, rng, **kw)
 
