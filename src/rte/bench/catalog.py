@@ -16,6 +16,7 @@ from rte._validation import check_choice
 from rte.bench.comp import CompSuiteConfig, run_comp_suite
 from rte.bench.length import LengthSuiteConfig, run_length_suite
 from rte.bench.param import ParamSuiteConfig, run_param_suite
+from rte.bench.real import RealSuiteConfig, run_real_suite
 from rte.bench.scale import ScaleConfig, run_scale_suite
 from rte.sequence.suite import ParityConfig, StringsConfig, run_sequence_suite
 
@@ -65,6 +66,13 @@ SUITES: Mapping[str, Suite] = {
             StringsConfig,
             run_sequence_suite,
             "String-function compositions with a LoRA-tuned language model: unseen pairs g(h(s)).",
+        ),
+        Suite(
+            "real",
+            RealSuiteConfig,
+            run_real_suite,
+            "Real data: a physics engine and measured curves, targets beyond the training range "
+            "of a task variable (needs the extra 'real').",
         ),
         Suite(
             "scale",

@@ -17,10 +17,9 @@ from rich.console import Console
 from rte._params import at_least, names, param
 from rte.bench.execution import Execution
 from rte.bench.plots import plot_param_family
-from rte.bench.results import write_results
 from rte.bench.runner import Episode, run_episodes
 from rte.bench.suite import Options, SuiteConfig, stream
-from rte.bench.table import ratio_table, results_table
+from rte.bench.table import ratio_table, write_mse_results
 from rte.tasks import BANDS, get_family, sample_bank, sample_targets
 from rte.tasks.builtin import DEFAULT_PARAM_FAMILIES
 
@@ -96,22 +95,15 @@ def run_param_suite(
     seconds = time.perf_counter() - start
     methods = config.method_table(resolved)
     out = Path(out_dir)
-    path = write_results(
+    path = write_mse_results(
         out,
+        console,
         suite="param",
         config=config.to_dict(),
         records=records,
         seconds=seconds,
         methods=methods,
-    )
-    console.print(
-        results_table(
-            records,
-            metric="mse",
-            bands=BANDS,
-            access=methods,
-            title=f"rte bench param: MSE, mean ± std over {config.seeds} seeds",
-        )
+        bands=BANDS,
     )
     ratios = ratio_table(
         records,

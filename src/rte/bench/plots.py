@@ -76,3 +76,57 @@ def plot_param_family(
         ax.legend(fontsize=7, loc="best")
     axes[0][0].set_ylabel(family.description or "y")
     save_figure(fig, path)
+
+
+_METHOD_STYLES = {
+    "rte": ("#1f77b4", "-"),
+    "context_gp": ("#ff7f0e", "--"),
+    "family_fit": ("#2ca02c", ":"),
+}
+
+
+def plot_real_targets(
+    output: EpisodeOutput,
+    path: Path,
+    labels: tuple[str, str, str],
+    methods: tuple[str, ...] = tuple(_METHOD_STYLES),
+) -> None:
+    """The nearest and the farthest target of a real bank (the first of the first band,
+    the last of the last): the training curves (grey), the target's observations
+    (context dots, held-out truth line) and the predictions of ``methods``, with the
+    90% interval of those that give predictive distributions. ``labels``
+    names the task variable, the input and the output."""
+    variable, x_label, y_label = labels
+    ep = output.episode
+    shown = [(ep.targets[0], 0), (ep.targets[-1], ep.targets[-1].n_targets - 1)]
+    fig, axes = plt.subplots(1, 2, figsize=(10.4, 3.8))
+    for ax, (targets, i) in zip(axes, shown, strict=True):
+        for row in range(ep.bank.n_tasks):
+            seen = ep.bank.mask[row]
+            label = "training tasks" if row == 0 else None
+            ax.plot(
+                ep.bank.x[row, seen, 0], ep.bank.y[row, seen], color="0.85", lw=0.6, label=label
+            )
+        x = targets.query_x[i, :, 0]
+        ax.plot(x, targets.query_y[i], "k.-", lw=1.2, ms=4, label="truth (held out)")
+        ax.scatter(
+            targets.context_x[i, :, 0], targets.context_y[i], color="#d62728", s=22, zorder=5,
+            label="context",
+        )  # fmt: skip
+        for name in methods:
+            if (name, targets.band) in output.predictions:
+                colour, ls = _METHOD_STYLES.get(name, (None, "-."))
+                pred = output.predictions[(name, targets.band)][i]
+                ax.plot(x, pred, color=colour, ls=ls, lw=1.8, label=name)
+                if (name, targets.band) in output.stds:
+                    half = Z90 * output.stds[(name, targets.band)][i]
+                    label = f"{name} 90% interval"
+                    ax.fill_between(
+                        x, pred - half, pred + half, color=colour, alpha=0.2, label=label
+                    )
+        value = "" if targets.params is None else f", {variable} = {targets.params[i, 0]:.4g}"
+        ax.set_title(f"{ep.family}: {targets.band} target{value} (seed {ep.seed})")
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        ax.legend(fontsize=7, loc="best")
+    save_figure(fig, path)

@@ -57,6 +57,9 @@ class EpisodeOutput:
 
 
 EpisodeRun = tuple[list[Record], EpisodeOutput]
+# The methods of a run: name -> builder, the same for every episode, or a function of
+# the episode giving them (a suite whose banks need different options, e.g. real).
+Methods = Mapping[str, Builder] | Callable[[Episode], Mapping[str, Builder]]
 
 
 def mse_per_target(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -64,8 +67,10 @@ def mse_per_target(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return ((pred - truth) ** 2).mean(axis=1)
 
 
-def run_episode(episode: Episode, methods: Mapping[str, Builder]) -> EpisodeRun:
+def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
     """Fit every method on the episode's bank and score it on every target set."""
+    if callable(methods):
+        methods = methods(episode)
     records: list[Record] = []
     out = EpisodeOutput(episode, {})
     for name, build in methods.items():
@@ -112,13 +117,14 @@ def run_episode(episode: Episode, methods: Mapping[str, Builder]) -> EpisodeRun:
 def run_episodes(
     episodes: Callable[[], Iterator[Episode]],
     n_episodes: int,
-    methods: Mapping[str, Builder],
+    methods: Methods,
     progress: bool = True,
     execution: Execution | None = None,
 ) -> tuple[list[Record], list[EpisodeOutput]]:
     """Fit and evaluate every method on every episode; MSE and seconds per method.
 
-    ``methods`` maps the name a method is recorded under to its builder. Episodes run
+    ``methods`` maps the name a method is recorded under to its builder (or is a
+    function of the episode returning that mapping). Episodes run
     where ``execution`` says (default: one worker process per core); records come
     back in episode order whatever ran where.
     """
@@ -131,7 +137,8 @@ def run_episodes(
         TimeElapsedColumn(),
         disable=not progress,
     ) as bar:
-        task = bar.add_task(f"{len(methods)} method(s), episodes", total=n_episodes)
+        label = "episodes" if callable(methods) else f"{len(methods)} method(s), episodes"
+        task = bar.add_task(label, total=n_episodes)
         for episode_records, out in map_ordered(
             partial(run_episode, methods=methods),
             episodes(),

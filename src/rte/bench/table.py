@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 
 from rte.base import sees_legend
-from rte.bench.results import Record, format_mean_std, sees_code, summarize
+from rte.bench.results import Record, format_mean_std, sees_code, summarize, write_results
 
 
 def results_table(
@@ -39,6 +41,34 @@ def results_table(
             table.add_row(fam, method, *cells, sees_code(access.get(method, {})))
         table.add_section()
     return table
+
+
+def write_mse_results(
+    out: Path,
+    console: Console,
+    *,
+    suite: str,
+    config: Mapping[str, Any],
+    records: Sequence[Record],
+    seconds: float,
+    methods: Mapping[str, Mapping[str, Any]],
+    bands: Sequence[str],
+) -> Path:
+    """Write a function suite's results.json and print its MSE table per band."""
+    path = write_results(
+        out, suite=suite, config=config, records=records, seconds=seconds, methods=methods
+    )
+    seeds = len({r.seed for r in records})
+    console.print(
+        results_table(
+            records,
+            metric="mse",
+            bands=bands,
+            access=methods,
+            title=f"rte bench {suite}: MSE, mean ± std over {seeds} seeds",
+        )
+    )
+    return path
 
 
 def ratio_table(

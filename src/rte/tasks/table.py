@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rte._io import atomic_write_text
 from rte.errors import ValidationError
 from rte.tasks.bank import MIN_POINTS_PER_TASK, TaskBank
 
@@ -143,6 +144,34 @@ def bank_from_frame(frame: pd.DataFrame, columns: TableColumns, source: str) -> 
         task_params,
         columns.params,
     )
+
+
+def bank_to_frame(bank: TaskBank) -> pd.DataFrame:
+    """A bank as a long-format task table: ``task``, inputs, ``y`` and its parameter columns.
+
+    Inputs are ``x`` (or ``x1``, ``x2``, ... for several); parameter columns keep the
+    bank's names. :func:`load_bank` reads the table back into an equal bank.
+    """
+    rows, cols = np.nonzero(bank.mask)
+    inputs = ["x"] if bank.dim == 1 else [f"x{i + 1}" for i in range(bank.dim)]
+    frame = pd.DataFrame({"task": np.asarray(bank.task_ids, dtype=object)[rows]})
+    for j, name in enumerate(inputs):
+        frame[name] = bank.x[rows, cols, j]
+    frame["y"] = bank.y[rows, cols]
+    if bank.params is not None:
+        names = bank.param_names or tuple(f"param{i + 1}" for i in range(bank.params.shape[1]))
+        for j, name in enumerate(names):
+            frame[name] = bank.params[rows, j]
+    return frame
+
+
+def write_table(bank: TaskBank, path: str | Path) -> Path:
+    """Write ``bank`` as a task table CSV (see :func:`bank_to_frame`), atomically."""
+    target = Path(path)
+    if target.suffix.lower() != ".csv":
+        raise ValidationError(f"{target}: write_table writes CSV; give a path ending in .csv.")
+    atomic_write_text(target, bank_to_frame(bank).to_csv(index=False))
+    return target
 
 
 def load_targets(

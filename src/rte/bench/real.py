@@ -1,0 +1,196 @@
+"""The real-data suite: ``rte bench real``.
+
+Four banks (a physics engine and three measured records, :mod:`rte.tasks.real`),
+each cut at a fixed value of its task variable by the same hold-out-the-top split
+as ``rte bench table`` (:mod:`rte.tasks.holdout`): the tasks above the cut are the
+targets, in a ``near`` and a ``far`` band, and each shows a method a few of its own
+observations. Every method fits the same training tasks and predicts the same
+targets; seeds redraw the contexts (and the simulated pendulum bank). Besides the
+bands, a ``held_out`` record per method and seed is the MSE over every target.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+
+from rte._params import names, param
+from rte.bench.execution import Execution
+from rte.bench.options import merge
+from rte.bench.plots import plot_real_targets
+from rte.bench.results import Record
+from rte.bench.runner import Builder, Episode, EpisodeOutput, mse_per_target, run_episodes
+from rte.bench.suite import MethodSuiteConfig, Options, stream
+from rte.bench.table import write_mse_results
+from rte.tasks.real import get_real_bank, real_bank_names
+from rte.tasks.real._extra import require
+
+# The bank-trained methods first, then the context-only ones, then the references.
+REAL_METHODS = (
+    "rte",
+    "inductive_t2v",
+    "nearest_task",
+    "cnp",
+    "maml",
+    "fomaml",
+    "reptile",
+    "bilinear",
+    "snake_mlp",
+    "context_mlp",
+    "context_gp",
+    "family_fit",
+    "inductive_oracle",
+    "transductive_oracle",
+)
+# Options that set how many context points a method simulates while training: on a
+# real bank they follow the bank's context size (Theoph shows 5 points, the others 10).
+CONTEXT_FIELDS = ("train_context_size", "support_size")
+HELD_OUT = "held_out"
+BANDS = ("near", "far", HELD_OUT)
+# Options chosen on validation splits of the training tasks (benchmarks/tune_real.py,
+# seeds 100-102; docs/real.md shows the figures). Users' options win. rte averages its
+# 4 best anchors over a 10-dimensional embedding on every bank; transductive_oracle
+# declares the same fit options so that it keeps evaluating rte's own Psi.
+_RTE_FIT = {"embedding_dim": 10}
+BANK_OPTIONS: dict[str, Options] = {
+    bank: {"rte": {**_RTE_FIT, "n_anchors": 4}, "transductive_oracle": dict(_RTE_FIT)}
+    for bank in real_bank_names()
+}
+# inductive_t2v on Theoph validates better simulating 10-point contexts than 5.
+BANK_OPTIONS["theoph"]["inductive_t2v"] = {"train_context_size": 10}
+
+
+@dataclass(frozen=True)
+class RealSuiteConfig(MethodSuiteConfig):
+    """Everything needed to rerun ``rte bench real``; stored in results.json."""
+
+    methods: tuple[str, ...] = param(REAL_METHODS, "Methods to run (any registered name).", names)
+    banks: tuple[str, ...] = param(tuple(real_bank_names()), "Real banks to run.", names)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # An unknown bank or a missing optional package fails here, in one line.
+        for name in self.banks:
+            for module in get_real_bank(name).requires:
+                require(module, name)
+
+    def bank_methods(self, bank: str) -> tuple[str, ...]:
+        """The methods that apply to ``bank``: family_fit only where a form is known (the
+        bank's ``family``)."""
+        form = get_real_bank(bank).form
+        return tuple(m for m in self.methods if m != "family_fit" or form is not None)
+
+    def bank_options(self, bank: str, options: Options | None = None) -> dict[str, dict[str, Any]]:
+        """Every method's resolved options on ``bank``: declared defaults, the bank's
+        context size for the contexts a method simulates in training
+        (:data:`CONTEXT_FIELDS`), :data:`BANK_OPTIONS`, then ``options``."""
+        spec = get_real_bank(bank)
+        methods = self.bank_methods(bank)
+        given = dict(options or {})
+        self.resolve_options(given)  # refuses options for methods the run does not include
+        defaults: Options = {}
+        for method in methods:
+            declared = self.spec(method).resolve()
+            sized = {key: spec.context_size for key in CONTEXT_FIELDS if key in declared}
+            if sized:
+                defaults[method] = sized
+        chosen = merge(merge(defaults, BANK_OPTIONS.get(bank, {})), given)
+        narrowed = MethodSuiteConfig(methods=methods)
+        return narrowed.resolve_options({m: o for m, o in chosen.items() if m in methods})
+
+    def episodes(self) -> Iterator[Episode]:
+        """The training tasks and targets of every bank at every seed."""
+        for bank in self.banks:
+            spec = get_real_bank(bank)
+            for seed in self.seed_range():
+                split = spec.split(spec.load(seed), stream(seed, bank, "split"))
+                yield Episode(bank, seed, split.bank, split.targets)
+
+
+def _builders(
+    episode: Episode, config: RealSuiteConfig, resolved: Mapping[str, Options]
+) -> dict[str, Builder]:
+    """The estimators of ``episode``'s bank, built with that bank's options."""
+    options = resolved[episode.family]
+    return {m: partial(config.spec(m).build, options=o) for m, o in options.items()}
+
+
+def held_out_records(outputs: Sequence[EpisodeOutput]) -> list[Record]:
+    """Per method and seed, the MSE over every target of a bank (all bands together)."""
+    records = []
+    for out in outputs:
+        ep = out.episode
+        for method in dict.fromkeys(m for m, _ in out.predictions):
+            errors = np.concatenate(
+                [mse_per_target(out.predictions[(method, t.band)], t.query_y) for t in ep.targets]
+            )
+            records.append(
+                Record(ep.family, method, HELD_OUT, ep.seed, "mse", float(errors.mean()))
+            )
+    return records
+
+
+def run_real_suite(
+    config: RealSuiteConfig,
+    out_dir: str | Path,
+    options: Options | None = None,
+    console: Console | None = None,
+    execution: Execution | None = None,
+) -> Path:
+    """Run every method on every bank; print the table, write results.json and one plot
+    per bank (``real_<bank>.png``: held-out targets, their truth and the predictions)."""
+    console = console or Console(width=max(Console().width, 120))
+    resolved = {bank: config.bank_options(bank, options) for bank in config.banks}
+    start = time.perf_counter()
+    records, outputs = run_episodes(
+        config.episodes,
+        len(config.banks) * config.seeds,
+        partial(_builders, config=config, resolved=resolved),
+        execution=execution,
+    )
+    records += held_out_records(outputs)
+    out = Path(out_dir)
+    for output in outputs:
+        if output.episode.seed == config.first_seed:
+            spec = get_real_bank(output.episode.family)
+            path = out / f"real_{spec.name}.png"
+            plot_real_targets(output, path, (spec.variable, spec.x_label, spec.y_label))
+    seconds = time.perf_counter() - start
+    methods = _method_table(config, resolved)
+    path = write_mse_results(
+        out,
+        console,
+        suite="real",
+        config=config.to_dict(),
+        records=records,
+        seconds=seconds,
+        methods=methods,
+        bands=BANDS,
+    )
+    console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
+    return path
+
+
+def _method_table(
+    config: RealSuiteConfig, resolved: Mapping[str, Mapping[str, Mapping[str, Any]]]
+) -> dict[str, dict[str, Any]]:
+    """results.json's ``methods``: options of the first bank a method ran on, and under
+    ``bank_options`` every bank's options that differ from those."""
+    table: dict[str, dict[str, Any]] = {}
+    for bank, per_method in resolved.items():
+        for method, opts in per_method.items():
+            if method not in table:
+                table[method] = config.spec(method).describe(opts)
+                continue
+            base = table[method]["options"]
+            changed = {k: v for k, v in opts.items() if base.get(k) != v}
+            if changed:
+                table[method].setdefault("bank_options", {})[bank] = changed
+    return table

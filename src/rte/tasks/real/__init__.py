@@ -1,0 +1,27 @@
+"""Real task banks: a physics engine and measured curves, each loaded offline from a pip
+package (the optional extra ``real``), with extrapolation splits fixed in advance.
+
+Each loader returns an ordinary :class:`rte.tasks.TaskBank` whose first parameter
+column is the task variable, so it goes through ``fit`` / ``predict`` like any
+bank, and :func:`rte.tasks.table.write_table` writes it as a task table for
+``rte fit``. ``rte bench real`` runs every method on them (docs/real.md).
+"""
+
+from rte.tasks.real.catalog import REAL_BANKS, RealBank, get_real_bank, real_bank_names, share_above
+from rte.tasks.real.co2 import co2_bank
+from rte.tasks.real.electricity import electricity_bank
+from rte.tasks.real.pendulum import pendulum_bank, pendulum_trajectory
+from rte.tasks.real.theoph import theoph_bank
+
+__all__ = [
+    "REAL_BANKS",
+    "RealBank",
+    "co2_bank",
+    "electricity_bank",
+    "get_real_bank",
+    "pendulum_bank",
+    "pendulum_trajectory",
+    "real_bank_names",
+    "share_above",
+    "theoph_bank",
+]
