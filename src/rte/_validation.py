@@ -25,6 +25,37 @@ def _array(value: Any, name: str) -> np.ndarray:
     return arr
 
 
+# Largest magnitude a bank may hold: squared spreads of larger values overflow float64
+# (the scaling takes a standard deviation), so they are refused with a message, not
+# turned into an infinite scale.
+MAX_MAGNITUDE = 1e150
+
+
+def check_magnitude(arr: np.ndarray, name: str) -> None:
+    """Raise if finite ``arr`` holds values too large to scale (squares overflow)."""
+    if arr.size == 0:
+        return
+    worst = float(np.abs(arr).max())
+    if worst > MAX_MAGNITUDE:
+        raise ValidationError(
+            f"{name} holds values up to {worst:.3g}; rte computes squared spreads of its data, "
+            f"which overflow beyond {MAX_MAGNITUDE:g}. Rescale it (e.g. change units) so every "
+            f"value lies within ±{MAX_MAGNITUDE:g}."
+        )
+
+
+def check_rng(value: Any, name: str = "rng") -> np.random.Generator:
+    """A numpy Generator, or one seeded from an integer >= 0 (``sample_bank(fam, 10, 16, 0)``)."""
+    if isinstance(value, np.random.Generator):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0:
+        return np.random.default_rng(int(value))
+    raise ValidationError(
+        f"{name} must be a numpy Generator or an integer seed >= 0. Got {value!r}; pass e.g. "
+        "np.random.default_rng(0) or 0."
+    )
+
+
 def check_finite(arr: np.ndarray, name: str) -> None:
     """Raise if ``arr`` holds NaN or inf, naming the first offending row."""
     bad = ~np.isfinite(arr)
@@ -148,6 +179,11 @@ def check_batch(
         raise ValidationError(
             f"Expected the same number of targets in every array. Got {cx.shape[0]}, "
             f"{cy.shape[0]} and {qx.shape[0]}."
+        )
+    if cx.shape[0] == 0:
+        raise ValidationError(
+            "predict_batch needs at least one target. Got arrays with 0 targets; call it only "
+            "when there is something to predict."
         )
     for i in range(cx.shape[0]):
         check_context(cx[i], cy[i], dim, name=f"target {i} context")

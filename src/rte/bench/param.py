@@ -107,5 +107,5 @@ def run_param_suite(
     for output in outputs:
         if output.episode.seed == config.first_seed:
             plot_param_family(output, out / f"param_{output.episode.family}.png")
-    console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
+    console.print(f"{len(records)} records in {seconds:.0f} s -> {path}", markup=False)
     return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from rte.base import sees_legend
@@ -25,7 +26,8 @@ def results_table(
     codes (B bank, C context, ...) with a caption legend.
     """
     stats = summarize(records)
-    table = Table(title=title, caption=f"sees: {sees_legend()}", show_lines=False)
+    # Names come from users (bank files, registered methods): never read them as markup.
+    table = Table(title=escape(title), caption=f"sees: {sees_legend()}", show_lines=False)
     for col in ("family", "method", *bands, "sees"):
         table.add_column(col, justify="right" if col in bands else "left", no_wrap=True)
     families = list(dict.fromkeys(r.family for r in records))
@@ -36,6 +38,6 @@ def results_table(
             for band in bands:
                 s = stats.get((fam, method, band, metric))
                 cells.append("-" if s is None else format_mean_std(s[0], s[1]))
-            table.add_row(fam, method, *cells, sees_code(access.get(method, {})))
+            table.add_row(escape(fam), escape(method), *cells, sees_code(access.get(method, {})))
         table.add_section()
     return table

@@ -14,12 +14,20 @@ real-data suite.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from rte._params import Settings, at_least, names, nonnegative, param
 from rte.errors import ValidationError
 from rte.tasks.bank import TargetSet, TaskBank
+
+
+def _bands(value: Any, name: str) -> tuple[str, ...]:
+    names(value, name)
+    if len(set(value)) != len(value):
+        raise ValidationError(f"{name} must be distinct names. Got {value!r}.")
+    return value
 
 
 def _share(value: float, name: str) -> float:
@@ -38,7 +46,7 @@ class HoldoutSplit(Settings):
     bands: tuple[str, ...] = param(
         ("near", "far"),
         "Names of the far bands, in increasing task variable; held-out tasks split evenly.",
-        names,
+        _bands,
     )
     context_size: int = param(10, "Observations of a target shown as its context.", at_least(2))
     noise: float = param(
