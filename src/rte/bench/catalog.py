@@ -17,6 +17,7 @@ from rte.bench.comp import CompSuiteConfig, run_comp_suite
 from rte.bench.length import LengthSuiteConfig, run_length_suite
 from rte.bench.param import ParamSuiteConfig, run_param_suite
 from rte.bench.scale import ScaleConfig, run_scale_suite
+from rte.bench.table_suite import TableSuiteConfig, run_table_suite
 from rte.sequence.suite import ParityConfig, StringsConfig, run_sequence_suite
 
 Runner = Callable[..., Path]
@@ -65,6 +66,13 @@ SUITES: Mapping[str, Suite] = {
             StringsConfig,
             run_sequence_suite,
             "String-function compositions with a LoRA-tuned language model: unseen pairs g(h(s)).",
+        ),
+        Suite(
+            "table",
+            TableSuiteConfig,
+            run_table_suite,
+            "Your own task table: hold out the tasks with the top values of a column (--by) and "
+            "compare every method on them (does RTE beat the closest bank curve?).",
         ),
         Suite(
             "scale",

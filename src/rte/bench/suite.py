@@ -1,4 +1,4 @@
-"""Settings every function-prediction suite (param, length, comp) shares, and how a
+"""Settings every function-prediction suite (param, length, comp, table) shares, and how a
 suite turns method names and user options into the estimators it runs."""
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ def stream(seed: int, *names: str) -> np.random.Generator:
 
 
 @dataclass(frozen=True)
-class SuiteConfig(Settings):
-    """Methods, seeds and target settings of a suite; stored in results.json.
+class MethodsConfig(Settings):
+    """The methods and seeds of a suite, and how their options resolve.
 
     ``ALIASES`` maps a method name as recorded to the registry name it is built
     from (the discrete suites record ``rte_discrete`` as ``rte``).
@@ -41,10 +41,6 @@ class SuiteConfig(Settings):
     first_seed: int = param(
         0, "First seed. Benchmarks report 0..; choices are made on 100.. only.", at_least(0)
     )
-    n_points: int = param(64, "Observations per training task.", at_least(3))
-    context_size: int = param(10, "Context points per target (k).", at_least(2))
-    noise: float = param(0.05, "Std of the context noise.", nonnegative)
-    n_query: int = param(100, "Query points per target.", at_least(1))
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -84,11 +80,22 @@ class SuiteConfig(Settings):
         """Per method, a function of the episode's seed that builds its estimator."""
         return {m: partial(self.spec(m).build, options=opts) for m, opts in resolved.items()}
 
+    def seed_range(self) -> range:
+        """The seeds this run covers."""
+        return range(self.first_seed, self.first_seed + self.seeds)
+
+
+@dataclass(frozen=True)
+class SuiteConfig(MethodsConfig):
+    """Methods, seeds and target settings of a suite that samples its tasks; stored in
+    results.json."""
+
+    n_points: int = param(64, "Observations per training task.", at_least(3))
+    context_size: int = param(10, "Context points per target (k).", at_least(2))
+    noise: float = param(0.05, "Std of the context noise.", nonnegative)
+    n_query: int = param(100, "Query points per target.", at_least(1))
+
     @property
     def target_options(self) -> dict[str, float | int]:
         """Keyword arguments shared by the suites' target samplers."""
         return {"context_size": self.context_size, "noise": self.noise, "n_query": self.n_query}
-
-    def seed_range(self) -> range:
-        """The seeds this run covers."""
-        return range(self.first_seed, self.first_seed + self.seeds)
