@@ -3,16 +3,22 @@ suite turns method names and user options into the estimators it runs."""
 
 from __future__ import annotations
 
+import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from rich.console import Console
 
 from rte._params import Settings, at_least, names, nonnegative, param
-from rte.bench.runner import Builder
+from rte.bench.execution import Execution
+from rte.bench.results import Record, write_results
+from rte.bench.runner import Builder, Episode, EpisodeOutput, run_episodes
+from rte.bench.table import results_table
 from rte.errors import ValidationError
 from rte.registry import MethodSpec, get_method
 
@@ -83,6 +89,52 @@ class MethodsConfig(Settings):
     def seed_range(self) -> range:
         """The seeds this run covers."""
         return range(self.first_seed, self.first_seed + self.seeds)
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """What :func:`run_and_report` ran: results path, records, predictions, methods, time."""
+
+    path: Path
+    records: list[Record]
+    outputs: list[EpisodeOutput]
+    methods: dict[str, dict[str, Any]]
+    seconds: float
+
+
+def run_and_report(
+    suite: str,
+    config: MethodsConfig,
+    episodes: Callable[[], Iterator[Episode]],
+    n_episodes: int,
+    options: Options | None,
+    out_dir: str | Path,
+    *,
+    bands: Sequence[str],
+    title: str,
+    console: Console,
+    execution: Execution | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> SuiteRun:
+    """Every method on every episode, results.json in ``out_dir`` and the MSE table."""
+    resolved = config.resolve_options(options)
+    start = time.perf_counter()
+    records, outputs = run_episodes(
+        episodes, n_episodes, config.builders(resolved), execution=execution
+    )
+    seconds = time.perf_counter() - start
+    methods = config.method_table(resolved)
+    path = write_results(
+        out_dir,
+        suite=suite,
+        config=config.to_dict(),
+        records=records,
+        seconds=seconds,
+        methods=methods,
+        extra=extra,
+    )
+    console.print(results_table(records, metric="mse", bands=bands, access=methods, title=title))
+    return SuiteRun(path, records, outputs, methods, seconds)
 
 
 @dataclass(frozen=True)

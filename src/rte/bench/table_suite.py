@@ -12,7 +12,6 @@ beside what it may see, and a verdict line per band compares RTE with
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,10 +24,9 @@ from rich.console import Console
 from rte._params import names, param
 from rte.bench.execution import Execution
 from rte.bench.plots import save_figure
-from rte.bench.results import Record, format_mean_std, summarize, write_results
-from rte.bench.runner import Episode, EpisodeOutput, run_episodes
-from rte.bench.suite import MethodsConfig, Options, stream
-from rte.bench.table import results_table
+from rte.bench.results import Record, format_mean_std, summarize
+from rte.bench.runner import Episode, EpisodeOutput
+from rte.bench.suite import MethodsConfig, Options, run_and_report, stream
 from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
 from rte.tasks.holdout import HoldoutSplit, SplitResult, holdout_split
@@ -137,7 +135,7 @@ def run_table_suite(
 ) -> Path:
     """Run every method on the held-out top of the table: table, verdicts, plots, results."""
     console = console or Console(width=max(Console().width, 120))
-    resolved = config.resolve_options(options)
+    config.resolve_options(options)  # a bad option fails before the table is read
     bank, variable = config.load()
     pairs = config.episodes(bank, variable)
     split = pairs[0][1]
@@ -146,54 +144,39 @@ def run_table_suite(
         console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     say(describe_split(config, split))
-    start = time.perf_counter()
-    records, outputs = run_episodes(
+    done = run_and_report(
+        "table",
+        config,
         lambda: iter(ep for ep, _ in pairs),
         len(pairs),
-        config.builders(resolved),
+        options,
+        out_dir,
+        bands=config.bands,
+        title=f"rte bench table: MSE on held-out tasks, mean ± std over {config.seeds} seeds",
+        console=console,
         execution=execution,
-    )
-    seconds = time.perf_counter() - start
-    methods = config.method_table(resolved)
-    out = Path(out_dir)
-    path = write_results(
-        out,
-        suite="table",
-        config=config.to_dict(),
-        records=records,
-        seconds=seconds,
-        methods=methods,
         extra={"split": split_summary(config, split)},
     )
-    console.print(
-        results_table(
-            records,
-            metric="mse",
-            bands=config.bands,
-            access=methods,
-            title=f"rte bench table: MSE on held-out tasks, mean ± std over {config.seeds} seeds",
-        )
-    )
-    for line in verdicts(records, config.bands, methods):
+    for line in verdicts(done.records, config.bands, done.methods):
         say(line)
-    first = next(o for o in outputs if o.episode.seed == config.first_seed)
+    first = next(o for o in done.outputs if o.episode.seed == config.first_seed)
     if first.episode.bank.dim == 1:
         for band in config.bands:
-            plot_band(first, band, config.variable, split, out / f"table_{band}.png")
-    say(f"{len(records)} records in {seconds:.0f} s -> {path}")
-    return path
+            plot_band(first, band, config.variable, split, Path(out_dir) / f"table_{band}.png")
+    say(f"{len(done.records)} records in {done.seconds:.0f} s -> {done.path}")
+    return done.path
 
 
 def describe_split(config: TableSuiteConfig, split: SplitResult) -> str:
     """One line: which tasks train and which are held out, by the task variable."""
     lo, hi = split.train_range
     bands = ", ".join(
-        f"{band} {t.n_targets} task(s) with {config.variable} in [{a:g}, {b:g}]"
+        f"{band} {t.n_targets} task(s) with {config.variable} in [{a:.4g}, {b:.4g}]"
         for (band, (a, b)), t in zip(split.band_ranges.items(), split.targets, strict=True)
     )
     return (
         f"{config.bank}: {split.bank.n_tasks} training tasks with {config.variable} in "
-        f"[{lo:g}, {hi:g}]; held out: {bands}. Contexts of {config.context_size} "
+        f"[{lo:.4g}, {hi:.4g}]; held out: {bands}. Contexts of {config.context_size} "
         f"observations, scored on {split.targets[0].query_y.shape[1]} others per target."
     )
 
@@ -232,13 +215,17 @@ def verdicts(
             parts.append(
                 f"rte MSE {format_mean_std(rte, rte_std)} vs nearest_task "
                 f"{format_mean_std(near, near_std)}: "
-                + (f"{ratio:.3g}x lower." if ratio >= 1 else f"{1 / ratio:.3g}x higher.")
+                + (f"{_times(ratio)} lower." if ratio >= 1 else f"{_times(1 / ratio)} higher.")
             )
         if fair:
             best = min(fair, key=lambda m: fair[m][0])
             parts.append(f"Lowest MSE without oracle access: {best}.")
         lines.append(" ".join(parts))
     return lines
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:,.0f}x" if ratio >= 100 else f"{ratio:.3g}x"
 
 
 def plot_band(
@@ -256,7 +243,7 @@ def plot_band(
     for i in range(bank.n_tasks):
         rows = np.flatnonzero(bank.mask[i])
         rows = rows[np.argsort(bank.x[i, rows, 0])]
-        label = f"training tasks, {variable} in [{lo:g}, {hi:g}]" if i == 0 else None
+        label = f"training tasks, {variable} in [{lo:.4g}, {hi:.4g}]" if i == 0 else None
         ax.plot(bank.x[i, rows, 0], bank.y[i, rows], color="0.85", lw=0.7, label=label)
     truth = np.concatenate([targets.query_x[0, :, 0], targets.context_x[0, :, 0]])
     values = np.concatenate([targets.query_y[0], targets.context_y[0]])
@@ -271,7 +258,9 @@ def plot_band(
             pred = output.predictions[(method, band)][0, order]
             ax.plot(qx, pred, ls=style, lw=1.6, label=method)
     a, b = split.band_ranges[band]
-    ax.set_title(f"{ep.family}: one {band} target, {variable} in [{a:g}, {b:g}] (seed {ep.seed})")
+    ax.set_title(
+        f"{ep.family}: one {band} target, {variable} in [{a:.4g}, {b:.4g}] (seed {ep.seed})"
+    )
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.legend(fontsize=7, loc="best")
