@@ -15,7 +15,8 @@ import numpy as np
 from rte.errors import ValidationError
 
 
-def _array(value: Any, name: str) -> np.ndarray:
+def float_array(value: Any, name: str) -> np.ndarray:
+    """``value`` as a float64 array, or ValidationError if numpy cannot read it as numbers."""
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -69,7 +70,7 @@ def check_finite(arr: np.ndarray, name: str) -> None:
 
 def check_inputs(x: Any, name: str, dim: int | None = None) -> np.ndarray:
     """Return inputs as a finite float array of shape (n, d); 1-D input means d = 1."""
-    arr = _array(x, name)
+    arr = float_array(x, name)
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
@@ -87,7 +88,7 @@ def check_inputs(x: Any, name: str, dim: int | None = None) -> np.ndarray:
 
 def check_outputs(y: Any, n: int, name: str) -> np.ndarray:
     """Return outputs as a finite float vector of length ``n``."""
-    arr = _array(y, name)
+    arr = float_array(y, name)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -167,9 +168,9 @@ def check_batch(
     context_x: Any, context_y: Any, query_x: Any, dim: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate T targets: context_x (T, k, d), context_y (T, k), query_x (T, Q, d)."""
-    cx = _array(context_x, "context_x")
-    cy = _array(context_y, "context_y")
-    qx = _array(query_x, "query_x")
+    cx = float_array(context_x, "context_x")
+    cy = float_array(context_y, "context_y")
+    qx = float_array(query_x, "query_x")
     if cx.ndim != 3 or cy.ndim != 2 or qx.ndim != 3:
         raise ValidationError(
             "predict_batch expects context_x (T, k, d), context_y (T, k) and query_x (T, Q, d). "

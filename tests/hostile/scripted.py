@@ -28,7 +28,16 @@ from helpers import TINY
 
 from hostile import fixtures
 from hostile.fixtures import FIT_ARGS, Q, X
-from hostile.harness import Act, Broken, CliResult, Prepare, Runner, Sandbox, run_cli
+from hostile.harness import (
+    Act,
+    Broken,
+    CaseTimeout,
+    CliResult,
+    Prepare,
+    Runner,
+    Sandbox,
+    run_cli,
+)
 from rte import RelationalTaskExtrapolator, TaskFamily, get_family, register_family, sample_bank
 from rte.errors import ModelFileError, RTEError, ValidationError
 from rte.persistence import INFO_FILE, MANIFEST_FILE, WEIGHTS_FILE, files
@@ -198,8 +207,9 @@ def _kill_self() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _in_child(work: Callable[[], int]) -> int:
-    """Run ``work`` in a forked child process; its exit code (-signal if killed)."""
+def _in_child(work: Callable[[], int], limit: float = 25.0) -> int:
+    """Run ``work`` in a forked child process; its exit code (-signal if killed). A child
+    still running after ``limit`` seconds is killed and the input counted as a hang."""
     pid = os.fork()
     if pid == 0:  # the child never returns into the caller's code
         code = 1
@@ -207,8 +217,16 @@ def _in_child(work: Callable[[], int]) -> int:
             code = work()
         finally:
             os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    deadline = time.monotonic() + limit
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise CaseTimeout()
+        time.sleep(0.005)
 
 
 def _after_interruption(box: Sandbox, path: Path, what: str) -> None:

@@ -79,7 +79,7 @@ def with_fields(
             converters[f.name] = convert
             if f.name in positional:
                 argument = typer.Argument(
-                    ..., help=help_text(f), show_default=False, metavar=f.name.upper()
+                    ..., help=escape(help_text(f)), show_default=False, metavar=f.name.upper()
                 )
                 options.append(
                     inspect.Parameter(
@@ -92,7 +92,7 @@ def with_fields(
             option = typer.Option(
                 None,
                 *decls,
-                help=f"{help_text(f)}{_default_text(f.default)}",
+                help=escape(f"{help_text(f)}{_default_text(f.default)}"),
                 rich_help_panel=panel,
                 show_default=False,
             )

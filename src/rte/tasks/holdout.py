@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from rte._params import Settings, at_least, names, nonnegative, param
+from rte._validation import float_array
 from rte.errors import ValidationError
 from rte.tasks.bank import TargetSet, TaskBank
 
@@ -73,7 +74,7 @@ def holdout_split(
     equals a training task's is never a target. Queries per target are as many as
     the sparsest held-out task has beyond its context (drawn at random, then sorted).
     """
-    values = np.asarray(variable, dtype=np.float64).reshape(-1)
+    values = float_array(variable, "The task variable").reshape(-1)
     if values.shape != (bank.n_tasks,) or not np.all(np.isfinite(values)):
         raise ValidationError(
             f"The task variable must hold one finite value per task ({bank.n_tasks}). Got "
