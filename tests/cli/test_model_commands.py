@@ -239,24 +239,35 @@ def test_predict_out_problems_are_one_line(
 def test_predict_on_a_full_disk_is_one_line(
     cli_model: Path, tables: dict[str, Path], tmp_path: Path
 ) -> None:
-    """Issue 14, item 7: a full disk while writing predictions (a 16-byte file-size limit)."""
-    code = (  # the limit is set after the imports, which probe the system themselves
-        "import resource, signal\n"
-        "from rte.cli import main\n"
-        "import sklearn.gaussian_process, rte.tasks.table\n"
-        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-        "resource.setrlimit(resource.RLIMIT_FSIZE, (16, resource.RLIM_INFINITY))\n"
-        "main()\n"
-    )
+    """Issue 14, item 7: a full disk while writing predictions (a 16-byte file-size limit,
+    in a forked child so the limit stays there)."""
+    import json
+    import os
+    import resource
+    import signal
+
+    from hostile.harness import run_cli
+
     out = tmp_path / "p.csv"
     out.write_text("old predictions")
     args = ["predict", str(cli_model), "--context", str(tables["context"])]
     args += ["--query", str(tables["query"]), "--out", str(out)]
-    result = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 2, result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1 and "cannot write it" in result.stderr
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (16, resource.RLIM_INFINITY))
+            result = run_cli(*args)
+            os.write(write, json.dumps([result.code, result.err]).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    code, err = json.loads(os.read(read, 1 << 20))
+    os.close(read)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "cannot write it" in err
     assert out.read_text() == "old predictions"
 
 
