@@ -38,6 +38,14 @@ def _wrap_targets(kind: str, original: Callable[..., np.ndarray]) -> Callable[..
     return predict_targets
 
 
+def _wrap_distribution(kind: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    def predict_distribution(self: Any, targets: Any) -> tuple[np.ndarray, np.ndarray]:
+        mean, std = original(self, targets)
+        return _fill(kind, targets.context_y, mean), std
+
+    return predict_distribution
+
+
 def _wrap_prediction(kind: str, original: Callable[..., Any]) -> Callable[..., Any]:
     def predict(self: Any, context_x: Any, context_y: Any, query_x: Any, *rest: Any) -> Any:
         out = original(self, context_x, context_y, query_x, *rest)
@@ -66,6 +74,8 @@ def apply(spec: str) -> None:
         return
     cls = get_method(name).cls
     cls.predict_targets = _wrap_targets(kind, cls.predict_targets)  # type: ignore[method-assign]
+    if hasattr(cls, "predict_distribution"):
+        cls.predict_distribution = _wrap_distribution(kind, cls.predict_distribution)
     for attr in ("predict", "predict_batch"):
         if hasattr(cls, attr):
             setattr(cls, attr, _wrap_prediction(kind, getattr(cls, attr)))

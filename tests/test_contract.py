@@ -30,6 +30,7 @@ FUNCTION_OPTIONS = {
     "context_mlp": {"steps": 300},
     "context_gp": {"restarts": 0},
     "nearest_task": {},
+    "family_fit": {"starts": 4},
     "cnp": {"steps": 400},
     "naive": {"steps": 400},
     "maml": {"meta_steps": 100},
@@ -58,6 +59,16 @@ TINY = {
 SHARE = 0.25
 
 QUADRATIC = TaskFamily("quadratic_no_offset", lambda x, theta: theta * x**2, (1.0, 3.0), (-3, 3))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _registered_family():
+    """family_fit looks the bank's family up by name: register the test family here only."""
+    from rte.tasks.family import _FAMILIES
+
+    _FAMILIES[QUADRATIC.name] = QUADRATIC
+    yield
+    del _FAMILIES[QUADRATIC.name]
 
 
 def test_every_registered_method_is_covered() -> None:
@@ -154,7 +165,8 @@ def test_estimator_contract(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(FUNCTION_OPTIONS) + sorted(DISCRETE_OPTIONS))
 def test_bad_hyperparameters_fail_before_work(name: str) -> None:
     spec = get_method(name)
-    field = next(k for k in ("steps", "meta_steps", "restarts", "chunk") if k in spec.resolve())
+    names = ("steps", "meta_steps", "restarts", "chunk", "starts")
+    field = next(k for k in names if k in spec.resolve())
     with pytest.raises(ValidationError, match=field):
         spec.resolve({field: -1})
     with pytest.raises(ValidationError, match="Unknown option"):

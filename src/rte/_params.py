@@ -56,6 +56,14 @@ def nonnegative(value: Any, name: str) -> float:
     return check_nonnegative(value, name)
 
 
+def fraction(value: Any, name: str) -> float:
+    """Check: a number in (0, 1]."""
+    out = check_positive(value, name)
+    if out > 1:
+        raise ValidationError(f"{name} must be a number in (0, 1]. Got {value!r}.")
+    return out
+
+
 def one_of(*choices: str) -> Check:
     """Check: one of ``choices``."""
     return lambda value, name: check_choice(value, choices, name)
@@ -122,13 +130,18 @@ def coerce(cls: type, name: str, text: str, what: str) -> Any:
     """Parse command-line ``text`` into the type of field ``name`` of ``cls``."""
     known = {f.name: f for f in fields(cls)}
     check_known({name: text}, known, what)
-    kind = _hints(cls)[name]
+    return parse(text, _hints(cls)[name], f"{what}.{name}", f"--set {what}.{name}=")
+
+
+def parse(text: str, kind: Any, name: str, example_prefix: str = "") -> Any:
+    """Parse command-line ``text`` into ``kind`` (int, float, bool, text, tuples of them,
+    optionally None), or raise a ValidationError naming ``name``."""
     try:
         return _parse(text, kind)
     except ValueError:
         raise ValidationError(
-            f"{what}.{name} must be {_describe(kind)}. Got {text!r}; "
-            f"e.g. --set {what}.{name}={_example(kind)}."
+            f"{name} must be {_describe(kind)}. Got {text!r}; e.g. "
+            f"{example_prefix}{_example(kind)}."
         ) from None
 
 
@@ -213,7 +226,8 @@ def _parse(text: str, kind: Any) -> Any:
         items = tuple(v.strip() for v in text.split(",") if v.strip())
         if not items:
             raise ValueError(text)
-        return items
+        element = (typing.get_args(inner) or (str,))[0]
+        return tuple(element(v) for v in items)
     return text
 
 

@@ -21,6 +21,7 @@ from rte.baselines.bilinear import BilinearTransduction
 from rte.baselines.cnp import CNP
 from rte.baselines.context_gp import ContextGP
 from rte.baselines.context_mlp import ContextMLP
+from rte.baselines.family_fit import FamilyFit
 from rte.baselines.inductive import InductiveOracle, InductiveT2V
 from rte.baselines.maml import FOMAML, MAML
 from rte.baselines.nearest_task import NearestTask
@@ -123,6 +124,7 @@ def _register_builtin() -> None:
     register_method("context_mlp", ContextMLP)
     register_method("nearest_task", NearestTask)
     register_method("context_gp", ContextGP)
+    register_method("family_fit", FamilyFit)
     register_method("rte_discrete", DiscreteRTE)
     register_method(
         "rte_exhaustive",

@@ -135,15 +135,17 @@ def test_bench_scale_smoke(tmp_path: Path) -> None:
     """The benchmark command itself (tiny sizes); the real figures come from `rte bench scale`."""
     from rte.bench.results import load_results
 
-    args = ["bench", "scale", "--out", str(tmp_path), "--n-tasks", "6", "--n-points", "5"]
+    args = ["bench", "scale", "--out", str(tmp_path), "--sizes", "6,12", "--n-points", "5"]
     result = CliRunner().invoke(app, [*args, "--n-targets", "3", "--set", "rte.steps=2"])
     assert result.exit_code == 0, result.output
     data = load_results(tmp_path / "results.json")
     assert data["methods"]["rte"]["options"]["steps"] == 2
-    records = data["records"]
-    bands = {r.band for r in records}
-    assert bands == {"fit", "predict_per_target_median", "predict_per_target_p90"}
-    assert all(r.metric == "seconds" and r.value > 0 for r in records)
+    value = {r.band: r.value for r in data["records"]}
+    for size in (6, 12):
+        assert value[f"fit@{size}"] > 0 and value[f"predict@{size}"] > 0
+        assert value[f"recall@{size}"] == 1.0  # small banks search exactly
+        assert 0 < value[f"memory@{size}"] < 8
+    assert (tmp_path / "scale.png").stat().st_size > 1000
 
 
 # ---- issue 14: every expected error is one line; nothing of the user's is lost ------------
@@ -291,8 +293,8 @@ def test_output_columns_never_overwrite_user_columns(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*args, "--query", str(tmp_path / "q.csv")])
     assert result.exit_code == 0, result.output
     pred = pd.read_csv(io.StringIO(result.output))
-    assert list(pred.columns[:5]) == ["task", "anchor", "context_mse", "rte_anchor", "phi_1"]
-    assert "rte_context_mse" in pred.columns
+    assert list(pred.columns[:3]) == ["task", "anchor", "context_mse"]
+    assert {"rte_anchor", "rte_context_mse", "phi_1"} <= set(pred.columns)
     np.testing.assert_allclose(pred["anchor"], qry["x"])  # the inputs, untouched
     assert pred["rte_anchor"].str.startswith("t").all()
 

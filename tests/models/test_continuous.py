@@ -1,9 +1,11 @@
 """What RTE must do: fit Psi on a bank, decompose targets, extrapolate, be deterministic."""
 
 import numpy as np
+import pytest
 
 from rte import RelationalTaskExtrapolator, TaskBank, get_family, sample_bank, sample_targets
 from rte.decompose import choose_anchors, rank_anchors
+from rte.errors import ValidationError
 
 
 def test_choose_anchors_prefers_lowest_loss_among_admissible():
@@ -32,7 +34,9 @@ def test_decomposition_picks_an_anchor_at_the_support_edge_for_a_far_target():
         params=np.c_[thetas, np.zeros_like(thetas)],
         param_names=family.param_names,
     )
-    model = RelationalTaskExtrapolator(steps=2000, seed=0).fit(bank)
+    model = RelationalTaskExtrapolator(
+        steps=2000, seed=0, decomposition="admissible", correction="none"
+    ).fit(bank)
     context_x = np.linspace(-3, 3, 12)
     out = model.predict(context_x, 4.8 * context_x**2, x)
     # Only anchors near theta = 3 keep phi (a theta gap of 1.8) within the gaps seen in
@@ -97,3 +101,61 @@ def test_multi_family_user_defined_callable_in_a_few_lines():
     fam = TaskFamily("damped", lambda x, theta: np.exp(-theta * x), support=(1, 2), domain=(0, 2))
     bank = sample_bank(fam, 20, 16, np.random.default_rng(0))
     assert bank.x.shape == (20, 16, 1) and fam.band("F1") == (2.0, 2.5)
+
+
+def test_a_one_step_chain_is_one_step_of_psi(fitted, quadratic_bank):
+    import torch
+
+    from rte.decompose.chain import walk_chains
+
+    anchors = np.array([3, 7])
+    e = fitted.embedding_.bank_embeddings_
+    target = e[[10, 20]]
+    bank = quadratic_bank
+    end = walk_chains(
+        fitted.psi_,
+        fitted.embedding_,
+        fitted.scaling_,
+        (bank.x[anchors], bank.y[anchors], bank.mask[anchors]),
+        e[anchors],
+        target,
+        np.array([1, 1]),
+    )
+    x = bank.x[:2]
+    z = torch.as_tensor(fitted.scaling_.x(x), dtype=torch.float32)
+    with torch.no_grad():
+        chained = end.values(fitted.psi_, z, torch.as_tensor(end.phi, dtype=torch.float32))
+    chained = fitted.scaling_.y_inverse(chained.double().numpy())
+    direct = fitted.evaluate_psi(anchors, target - e[anchors], x)
+    np.testing.assert_allclose(chained, direct, rtol=1e-5, atol=1e-5)
+
+
+def test_chains_reach_far_targets_better_than_one_long_step(fitted):
+    """F4 lies a whole support width beyond the largest step Psi was trained on."""
+    family = get_family("quadratic")
+    targets = sample_targets(family, "F4", 8, np.random.default_rng(3), noise=0.0)
+    errors = {}
+    for decomposition in ("admissible", "chain"):
+        fitted.set_params(decomposition=decomposition, correction="none")
+        pred = fitted.predict_targets(targets)
+        errors[decomposition] = np.mean((pred - targets.query_y) ** 2)
+    fitted.set_params(decomposition="chain", correction="gp")
+    out = fitted.predict_batch(targets.context_x, targets.context_y, targets.query_x)
+    assert out.steps.min() > 1  # the far targets were reached in several steps
+    assert errors["chain"] < 0.5 * errors["admissible"], errors
+
+
+def test_intervals_widen_with_uncertainty_and_are_refused_without_it(fitted):
+    family = get_family("quadratic")
+    near = sample_targets(family, "in_support", 6, np.random.default_rng(4))
+    out = fitted.predict_batch(near.context_x, near.context_y, near.query_x)
+    lower, upper = out.interval(0.9)
+    assert np.all(lower < out.y) and np.all(out.y < upper)
+    wide = out.interval(0.99)
+    assert np.all(wide[1] - wide[0] > upper - lower)
+    fitted.set_params(correction="none")
+    try:
+        with pytest.raises(ValidationError, match="no uncertainty"):
+            fitted.predict(near.context_x[0], near.context_y[0], near.query_x[0]).interval()
+    finally:
+        fitted.set_params(correction="gp")

@@ -87,7 +87,14 @@ def _map_ray(
             "pip install 'relational-task-extrapolator[ray]'"
         ) from None
     if not ray.is_initialized():
-        ray.init(address=execution.address, include_dashboard=False, log_to_driver=False)
+        # A local instance gets ``jobs`` CPUs (all with 0); a cluster has its own.
+        cpus = (execution.jobs or None) if execution.address is None else None
+        ray.init(
+            address=execution.address,
+            num_cpus=cpus,
+            include_dashboard=False,
+            log_to_driver=False,
+        )
     remote = ray.remote(num_cpus=1)(_run_with_threads)
     refs = [remote.remote(fn, item, execution.threads) for item in items]
     for ref in refs:

@@ -18,10 +18,20 @@ from rte.bench.execution import Execution
 from rte.bench.plots import plot_param_family
 from rte.bench.runner import Episode
 from rte.bench.suite import Options, SuiteConfig, run_and_report, stream
+from rte.bench.table import ratio_table
 from rte.tasks import BANDS, get_family, sample_bank, sample_targets
 from rte.tasks.builtin import DEFAULT_PARAM_FAMILIES
 
-PARAM_METHODS = ("rte", "inductive_t2v", "inductive_oracle", "transductive_oracle", "context_mlp")
+PARAM_METHODS = (
+    "rte",
+    "inductive_t2v",
+    "inductive_oracle",
+    "transductive_oracle",
+    "context_mlp",
+    "nearest_task",
+    "context_gp",
+    "family_fit",
+)
 # Peer methods (docs/peers.md), opt-in with --methods: adding all six to the defaults
 # would about double the suite's run time on the 2-core machine.
 PEER_METHODS = ("maml", "fomaml", "reptile", "cnp", "bilinear", "snake_mlp")
@@ -86,6 +96,15 @@ def run_param_suite(
         execution=execution,
     )
     out = Path(out_dir)
+    ratios = ratio_table(
+        done.records,
+        numerator="rte",
+        denominator="family_fit",
+        bands=BANDS,
+        title="rte / family_fit: MSE ratio to the least-squares fit that knows the form",
+    )
+    if ratios is not None:
+        console.print(ratios)
     for output in done.outputs:
         if output.episode.seed == config.first_seed:
             plot_param_family(output, out / f"param_{output.episode.family}.png")

@@ -29,7 +29,18 @@ from rte._version import __version__
 from rte.base import SEES
 from rte.errors import ValidationError
 
-METRICS = ("mse", "accuracy", "exact_match", "decomposition_accuracy", "seconds")
+METRICS = (
+    "mse",
+    "accuracy",
+    "exact_match",
+    "decomposition_accuracy",
+    "seconds",
+    "coverage_90",
+    "interval_width",
+    "crps",
+    "recall_at_8",
+    "peak_memory_gb",
+)
 RECORD_FIELDS = ("family", "method", "band", "seed", "metric", "value")
 
 

@@ -6,16 +6,18 @@ methods see the same tasks, contexts, queries and seeds by construction.
 
 Methods come as builders: a suite resolves each method's options once (so a bad
 option fails before any work) and the runner builds a fresh estimator per episode
-with the episode's seed. A method may report extra per-band metrics through
-``target_metrics(targets) -> {metric: value}``, called right after it predicted
-those targets (decomposition accuracy, decomposition seconds per target).
+with the episode's seed. A method with ``predict_distribution(targets) -> (mean,
+std or None)`` is scored on its intervals too (:mod:`rte.intervals`). A method may
+report extra per-band metrics through ``target_metrics(targets) -> {metric:
+value}``, called right after it predicted those targets (decomposition accuracy,
+decomposition seconds per target).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -25,6 +27,7 @@ from rte.base import Estimator
 from rte.bench.execution import Execution, map_ordered
 from rte.bench.results import Record
 from rte.errors import ValidationError
+from rte.intervals import interval_metrics
 from rte.models.shared import fit_shared
 from rte.tasks.bank import TargetSet, TaskBank
 
@@ -44,10 +47,12 @@ class Episode:
 
 @dataclass
 class EpisodeOutput:
-    """Predictions per (method, band), kept for plots."""
+    """Predictions per (method, band) and, for methods with predictive distributions,
+    their standard deviations: kept for plots."""
 
     episode: Episode
     predictions: dict[tuple[str, str], np.ndarray]
+    stds: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
 
 EpisodeRun = tuple[list[Record], EpisodeOutput]
@@ -66,8 +71,18 @@ def run_episode(episode: Episode, methods: Mapping[str, Builder]) -> EpisodeRun:
         start = time.perf_counter()
         method = fit_shared(build(episode.seed), episode.bank)
         extra = getattr(method, "target_metrics", None)
+        distribution = getattr(method, "predict_distribution", None)
         for targets in episode.targets:
-            pred = np.asarray(method.predict_targets(targets), dtype=np.float64)
+            metrics: dict[str, float] = {}
+            if distribution is None:
+                pred = np.asarray(method.predict_targets(targets), dtype=np.float64)
+            else:
+                mean, std = distribution(targets)
+                pred = np.asarray(mean, dtype=np.float64)
+                if std is not None:
+                    std = np.asarray(std, dtype=np.float64)
+                    metrics = interval_metrics(pred, std, targets.query_y)
+                    out.stds[(name, targets.band)] = std
             if pred.shape != targets.query_y.shape or not np.all(np.isfinite(pred)):
                 raise ValidationError(
                     f"Method {name!r} returned predictions of shape {pred.shape} with "
@@ -75,9 +90,9 @@ def run_episode(episode: Episode, methods: Mapping[str, Builder]) -> EpisodeRun:
                     f"{episode.family}/{targets.band}; expected finite {targets.query_y.shape}."
                 )
             out.predictions[(name, targets.band)] = pred
-            value = float(mse_per_target(pred, targets.query_y).mean())
-            records.append(Record(episode.family, name, targets.band, episode.seed, "mse", value))
-            for metric, number in (extra(targets) if extra else {}).items():
+            metrics = {"mse": float(mse_per_target(pred, targets.query_y).mean()), **metrics}
+            metrics |= extra(targets) if extra else {}
+            for metric, number in metrics.items():
                 records.append(
                     Record(episode.family, name, targets.band, episode.seed, metric, float(number))
                 )

@@ -41,3 +41,33 @@ def results_table(
             table.add_row(escape(fam), escape(method), *cells, sees_code(access.get(method, {})))
         table.add_section()
     return table
+
+
+def ratio_table(
+    records: Sequence[Record],
+    *,
+    numerator: str,
+    denominator: str,
+    bands: Sequence[str],
+    title: str,
+    metric: str = "mse",
+) -> Table | None:
+    """Per family and band, the ratio of two methods' mean ``metric`` (None if either is
+    missing): e.g. rte / family_fit, the distance to the practical floor."""
+    stats = summarize(records)
+    families = list(dict.fromkeys(r.family for r in records))
+    table = Table(title=title)
+    table.add_column("family")
+    for band in bands:
+        table.add_column(band, justify="right")
+    rows = 0
+    for fam in families:
+        cells = []
+        for band in bands:
+            top = stats.get((fam, numerator, band, metric))
+            bottom = stats.get((fam, denominator, band, metric))
+            cells.append("-" if top is None or bottom is None else f"{top[0] / bottom[0]:.3g}")
+        if any(c != "-" for c in cells):
+            table.add_row(fam, *cells)
+            rows += 1
+    return table if rows else None

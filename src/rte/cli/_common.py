@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from rte._params import field_type, fields, help_text
+from rte._params import field_type, fields, help_text, parse
 
 err_console = Console(stderr=True, soft_wrap=True)  # one line per error, never wrapped
 console = Console(soft_wrap=True)
@@ -37,12 +37,13 @@ def error_line(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
 
 
-def _cli_type(kind: Any) -> tuple[Any, Callable[[Any], Any]]:
-    """(type Typer parses, converter to the field's type) for a field annotation."""
+def _cli_type(kind: Any, name: str) -> tuple[Any, Callable[[Any], Any]]:
+    """(type Typer parses, converter to the field's type) for a field annotation: lists
+    arrive as comma-separated text."""
     args = [a for a in typing.get_args(kind) if a is not type(None)]
     inner = args[0] if args and type(None) in typing.get_args(kind) else kind
     if typing.get_origin(inner) is tuple:
-        return str, lambda text: tuple(v.strip() for v in text.split(",") if v.strip())
+        return str, lambda text: parse(text, inner, f"--{name.replace('_', '-')}")
     return inner, lambda value: value
 
 
@@ -75,7 +76,7 @@ def with_fields(
         options = []
         positional = getattr(cls, "ARGUMENTS", ())
         for f in sorted(declared, key=lambda f: f.name not in positional):
-            kind, convert = _cli_type(field_type(cls, f.name))
+            kind, convert = _cli_type(field_type(cls, f.name), f.name)
             converters[f.name] = convert
             if f.name in positional:
                 argument = typer.Argument(

@@ -98,7 +98,8 @@ def predict_command(
 def _prediction_frame(
     model: RelationalTaskExtrapolator, targets: TargetTables, columns: TableColumns
 ) -> pd.DataFrame:
-    """One row per query: task, inputs, prediction, anchor task id, phi, diagnostics.
+    """One row per query: task, inputs, prediction and its 90% interval, anchor task id,
+    phi, diagnostics.
 
     A diagnostic column whose name the table already uses (an input named ``anchor``)
     gets the prefix ``rte_``, so no column of the user's is ever overwritten.
@@ -109,7 +110,9 @@ def _prediction_frame(
     frames = []
     for tid, (cx, cy), qx in zip(targets.task_ids, targets.contexts, targets.queries, strict=True):
         out = model.predict(cx, cy, qx)
+        interval = () if out.std is None else out.interval(0.9)
         diagnostics = {
+            **dict(zip(("lower_90", "upper_90"), interval, strict=True)),
             "anchor": out.anchor_id[0],
             **{f"phi_{i + 1}": value for i, value in enumerate(out.phi[0])},
             "phi_in_range": bool(out.phi_in_range[0]),

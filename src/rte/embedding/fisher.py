@@ -17,11 +17,15 @@ Recipe (why each step: docs/param.md, "Task embedding"):
 4. Projection: principal axes of the bank's vectors, scaled by the first axis's
    standard deviation so distances stay comparable across dimensions.
 
-Every step is a batched tensor operation over tasks.
+Every step is a batched tensor operation over chunks of tasks, so memory stays
+bounded for banks of a million tasks: per-task features and ridge fits never exist
+for more than one chunk at a time, and the projection's principal axes come from a
+covariance matrix accumulated chunk by chunk.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -32,6 +36,8 @@ from rte.scaling import Scaling
 from rte.tasks.bank import TaskBank
 
 _DTYPE = torch.float64
+# Elements of one chunk's feature tensor (tasks x points x features), about 256 MB.
+_CHUNK_ELEMENTS = 2**25
 # The fitted tensors, saved and restored by name.
 _FITTED = (
     "w_in_",
@@ -82,11 +88,16 @@ class FisherEmbedding:
         self.scaling_ = scaling
         self.w_in_ = torch.randn(d, self.probe_width, generator=gen, dtype=_DTYPE) * 4.0
         self.b_in_ = (torch.rand(self.probe_width, generator=gen, dtype=_DTYPE) * 2 - 1) * 4.0
-        z, yt, mask = self._tensors(bank.x, bank.y, bank.mask)
         full_penalty = torch.full((self.probe_width + 1,), self.ridge, dtype=_DTYPE)
-        heads = _masked_ridge(self._features(z), yt, mask, full_penalty)
+        heads = torch.cat(
+            [
+                _masked_ridge(self._features(z), yt, mask, full_penalty)
+                for z, yt, mask in self._chunks(bank.x, bank.y, bank.mask)
+            ]
+        )
         self.head_mean_ = heads.mean(0)
         _, sing, vt = torch.linalg.svd(heads - self.head_mean_, full_matrices=False)
+        del heads
         share = torch.cumsum(sing**2, 0) / (sing**2).sum().clamp_min(1e-30)
         rank = int(torch.searchsorted(share, torch.tensor(self.variance, dtype=_DTYPE))) + 1
         keep = min(rank, self.max_dim, bank.n_tasks - 1)
@@ -95,21 +106,45 @@ class FisherEmbedding:
         # least-squares fit of a small context shrinks poorly determined directions.
         spread = (sing[:keep] ** 2 / bank.n_tasks).clamp_min(1e-12)
         self.subspace_penalty_ = self.prior_noise / spread
-        flat = z[mask]
-        pick = torch.randperm(flat.shape[0], generator=gen)[: self.n_reference]
-        ref = flat[pick]
+        ref = self._reference_inputs(bank, gen)
         slope = 1 - torch.tanh(ref @ self.w_in_ + self.b_in_) ** 2  # (R, H)
         inputs = torch.cat([ref, torch.ones(ref.shape[0], 1, dtype=_DTYPE)], 1)  # (R, d+1)
         self.fisher_scale_ = torch.sqrt(
             torch.mean((slope[:, :, None] * inputs[:, None, :]) ** 2, 0)
         )  # (H, d+1)
-        root = self._signed_root_fisher(z, yt, mask)
-        self.center_ = root.mean(0)
-        _, sing, vt = torch.linalg.svd(root - self.center_, full_matrices=False)
-        self.axes_ = vt[: self.head_basis_.shape[0]]
-        self.axis_scale_ = float(sing[0] / np.sqrt(bank.n_tasks)) or 1.0
-        self.bank_embeddings_ = self._project(root).numpy()
+        roots = [self._signed_root_fisher(*c) for c in self._chunks(bank.x, bank.y, bank.mask)]
+        total = sum(root.sum(0) for root in roots)
+        self.center_ = total / bank.n_tasks
+        cov = sum((r - self.center_).T @ (r - self.center_) for r in roots) / bank.n_tasks
+        eigenvalues, vectors = torch.linalg.eigh(cov)  # ascending
+        axes = vectors.flip(1)[:, :keep].T  # (keep, features), largest variance first
+        # A fixed sign per axis (its largest component positive): equal banks, equal axes.
+        signs = torch.sign(axes.gather(1, axes.abs().argmax(1, keepdim=True)))
+        self.axes_ = axes * signs
+        self.axis_scale_ = float(eigenvalues[-1].clamp_min(0).sqrt()) or 1.0
+        self.bank_embeddings_ = np.concatenate([self._project(r).numpy() for r in roots])
         return self
+
+    def _chunks(
+        self, x: np.ndarray, y: np.ndarray, mask: np.ndarray
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Scaled tensors of bounded chunks of tasks."""
+        per_task = max(1, x.shape[1] * (self.probe_width + 1))
+        size = max(1, _CHUNK_ELEMENTS // per_task)
+        for start in range(0, len(x), size):
+            rows = slice(start, start + size)
+            yield self._tensors(x[rows], y[rows], mask[rows])
+
+    def _reference_inputs(self, bank: TaskBank, gen: torch.Generator) -> torch.Tensor:
+        """``n_reference`` observed inputs of random bank tasks, scaled: where the Fisher
+        information is measured."""
+        counts = torch.as_tensor(bank.mask.sum(1))
+        tasks = torch.randint(0, bank.n_tasks, (self.n_reference,), generator=gen)
+        points = (torch.rand(self.n_reference, generator=gen) * counts[tasks]).long()
+        order = np.argsort(~bank.mask, axis=1, kind="stable")  # observed points first
+        cols = order[tasks.numpy(), points.numpy()]
+        raw = bank.x[tasks.numpy(), cols]
+        return torch.as_tensor(self.scaling_.x(raw), dtype=_DTYPE)
 
     @property
     def dim(self) -> int:
@@ -120,7 +155,11 @@ class FisherEmbedding:
         """Embed tasks given as x (T, n, d), y (T, n) and optional mask (T, n) -> (T, dim)."""
         if mask is None:
             mask = np.ones(y.shape, dtype=bool)
-        return self._project(self._signed_root_fisher(*self._tensors(x, y, mask))).numpy()
+        parts = [
+            self._project(self._signed_root_fisher(*chunk)).numpy()
+            for chunk in self._chunks(x, y, mask)
+        ]
+        return np.concatenate(parts) if parts else np.empty((0, self.dim))
 
     def state(self) -> State:
         """Settings, scalars and fitted tensors (model files); the scaling is its own part."""
@@ -183,10 +222,15 @@ def simulated_context_embeddings(
     if size == 0:
         return None
     counts = bank.mask.sum(1)
-    m = bank.n_tasks
-    picks = np.floor(rng.random((m, n_draws, size)) * counts[:, None, None]).astype(int)
-    rows = np.arange(m)[:, None, None]
-    x = bank.x[rows, picks].reshape(m * n_draws, size, bank.dim)
-    y = bank.y[rows, picks].reshape(m * n_draws, size)
-    y = y + noise * rng.standard_normal(y.shape)
-    return embedding.transform(x, y).reshape(m, n_draws, -1)
+    chunk = max(1, _CHUNK_ELEMENTS // (n_draws * size * (embedding.probe_width + 1)))
+    parts = []
+    for start in range(0, bank.n_tasks, chunk):
+        tasks = np.arange(start, min(start + chunk, bank.n_tasks))
+        m = len(tasks)
+        picks = np.floor(rng.random((m, n_draws, size)) * counts[tasks, None, None]).astype(int)
+        rows = tasks[:, None, None]
+        x = bank.x[rows, picks].reshape(m * n_draws, size, bank.dim)
+        y = bank.y[rows, picks].reshape(m * n_draws, size)
+        y = y + noise * rng.standard_normal(y.shape)
+        parts.append(embedding.transform(x, y).reshape(m, n_draws, -1))
+    return np.concatenate(parts)

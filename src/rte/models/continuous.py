@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from scipy.stats import norm
 
-from rte._params import at_least, param
+from rte._params import at_least, fraction, nonnegative, one_of, param
 from rte._state import State, as_tensor
 from rte._validation import check_batch, check_context, check_inputs
 from rte.base import check_is_fitted
 from rte.decompose import TransformationRange, admissible_anchors, rank_anchors
+from rte.decompose.chain import chain_steps, refine_phi, walk_chains
+from rte.decompose.retrieval import VectorIndex
 from rte.embedding import EmbeddingParams, FisherEmbedding
 from rte.errors import RTEError, ValidationError
+from rte.gp import fit_gps
+from rte.intervals import Z90
 from rte.nn import NetParams, train_regressor
 from rte.operator import RelationalOperator
 from rte.persistence import load_states, save_states
@@ -30,15 +35,22 @@ from rte.tasks.interpolate import AnchorInterpolator
 _MAX_SCALED = 1e6
 # Rows of (target, anchor, point) evaluated per forward pass while scoring anchors.
 _SCORE_CHUNK_ROWS = 200_000
+# Context size of simulated calibration targets when training used dense tasks only.
+_CALIBRATION_CONTEXT = 10
+# Most bank tasks the calibration draws its anchors from.
+_CALIBRATION_POOL = 4096
 
 
 @dataclass(frozen=True)
 class Prediction:
     """Predictions for a batch of targets and the decomposition behind each.
 
-    ``y`` (T, Q) predictions; ``anchor_index`` (T,) and ``anchor_id`` the chosen
-    training tasks; ``phi`` (T, r); ``context_mse`` (T,) Psi's error on the context;
-    ``phi_in_range`` (T,) whether phi lies within the transformations seen in training.
+    ``y`` (T, Q) predictions and ``std`` (T, Q) their standard deviation (None without
+    a correction); ``anchor_index`` (T,) and ``anchor_id`` the chosen training tasks;
+    ``phi`` (T, r) the whole transformation from the anchor; ``steps`` (T,) the chain
+    steps it was split into; ``context_mse`` (T,) Psi's error on the context, before
+    the correction; ``phi_in_range`` (T,) whether every step lies within the
+    transformations seen in training.
     """
 
     y: np.ndarray
@@ -47,18 +59,77 @@ class Prediction:
     phi: np.ndarray
     context_mse: np.ndarray
     phi_in_range: np.ndarray
+    steps: np.ndarray
+    std: np.ndarray | None = None
+
+    def interval(self, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+        """Central ``level`` interval (lower, upper) of each prediction (Gaussian)."""
+        if self.std is None:
+            raise ValidationError(
+                "These predictions carry no uncertainty: predict with correction='gp'."
+            )
+        if not 0 < level < 1:
+            raise ValidationError(f"level must lie strictly between 0 and 1. Got {level!r}.")
+        half = norm.ppf(0.5 + level / 2) * self.std
+        return self.y - half, self.y + half
 
 
 @dataclass(kw_only=True, repr=False, eq=False)
 class RTEParams(EmbeddingParams, NetParams):
     """Hyperparameters of :class:`RelationalTaskExtrapolator` (and of its oracle)."""
 
-    predict_params: ClassVar[frozenset[str]] = frozenset({"n_anchors", "fallback_anchors"})
+    predict_params: ClassVar[frozenset[str]] = frozenset(
+        {
+            "n_anchors",
+            "fallback_anchors",
+            "decomposition",
+            "candidates",
+            "chain_step",
+            "correction",
+            "calibration_reach",
+            "refine",
+            "refine_prior",
+        }
+    )
 
+    decomposition: str = param(
+        "chain",
+        "chain: the nearest anchors, each reached in steps of seen size; admissible: one step "
+        "from anchors whose phi was seen in training (the paper's strategy A).",
+        one_of("chain", "admissible"),
+    )
+    candidates: int = param(8, "Anchors nearest in embedding that compete (chain).", at_least(1))
+    chain_step: float = param(
+        0.75,
+        "Longest chain step, as a quantile of the transformation sizes seen in training.",
+        fraction,
+    )
+    correction: str = param(
+        "gp",
+        "gp: a Gaussian process on the context residuals corrects Psi and gives intervals; "
+        "none: Psi alone.",
+        one_of("gp", "none"),
+    )
+    refine: int = param(
+        20,
+        "L-BFGS iterations fitting the last step's phi to the context (0: the embedding's).",
+        at_least(0),
+    )
+    refine_prior: float = param(
+        1e-3,
+        "Weight of the embedding's phi as a prior when refining (scaled units).",
+        nonnegative,
+    )
     n_anchors: int = param(
         1,
-        "Admissible anchors (best context fit first) whose predictions are averaged.",
+        "Best-fitting anchors (lowest context error first) whose predictions are averaged.",
         at_least(1),
+    )
+    calibration_reach: float = param(
+        0.5,
+        "Intervals are calibrated on bank tasks reached from anchors up to this share of the "
+        "bank's spread away.",
+        fraction,
     )
     fallback_anchors: int = param(
         8,
@@ -183,22 +254,185 @@ class RelationalTaskExtrapolator(RTEParams):
         cx, cy = check_context(context_x, context_y, self.bank_.dim)
         qx = check_inputs(query_x, "query_x", self.bank_.dim)
         out = self.predict_batch(cx[None], cy[None], qx[None])
-        return Prediction(
-            out.y[0], out.anchor_index, out.anchor_id, out.phi, out.context_mse, out.phi_in_range
-        )
+        return replace(out, y=out.y[0], std=None if out.std is None else out.std[0])
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
         """Predictions at a target set's queries, (T, Q): the benchmark interface."""
-        return self.predict_batch(targets.context_x, targets.context_y, targets.query_x).y
+        return self.predict_distribution(targets)[0]
+
+    def predict_distribution(self, targets: TargetSet) -> tuple[np.ndarray, np.ndarray | None]:
+        """Predictive mean and standard deviation at the queries (std None without a
+        correction): the benchmark scores intervals from these."""
+        out = self.predict_batch(targets.context_x, targets.context_y, targets.query_x)
+        return out.y, out.std
 
     def predict_batch(
         self, context_x: np.ndarray, context_y: np.ndarray, query_x: np.ndarray
     ) -> Prediction:
         """Predict T targets at once: context_x (T, k, d), context_y (T, k), query_x (T, Q, d)."""
         check_is_fitted(self, "psi_")
+        self.validate_params()  # predict-time settings may have been changed by set_params
         cx, cy, qx = check_batch(context_x, context_y, query_x, self.bank_.dim)
         self._check_scale(cx, cy, qx)
-        phi_all = self.embedding_.transform(cx, cy)[:, None, :] - self.embedding_.bank_embeddings_
+        out = self._predict(cx, cy, qx)
+        if out.std is not None:
+            out = replace(out, std=out.std * self.calibration())
+        if not np.all(np.isfinite(out.y)):
+            raise RTEError(
+                "Psi produced non-finite predictions; the context is too far from anything "
+                "seen in training. Check its units against the bank's."
+            )
+        return out
+
+    def _predict(
+        self,
+        cx: np.ndarray,
+        cy: np.ndarray,
+        qx: np.ndarray,
+        pool: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> Prediction:
+        """Decompose, predict with Psi and correct with the context GP (uncalibrated std)."""
+        e_target = self.embedding_.transform(cx, cy)
+        if self.decomposition == "chain":
+            out, on_context = self._chain(cx, cy, qx, e_target, pool)
+        else:
+            out, on_context = self._admissible(cx, cy, qx, e_target)
+        if self.correction == "gp":
+            fit = fit_gps(self.scaling_.x(cx), cy, on_context)
+            mean, std = fit.predict(self.scaling_.x(qx), out.y)
+            out = replace(out, y=mean, std=std)
+        return out
+
+    def anchor_index(self) -> VectorIndex:
+        """Nearest bank tasks in embedding: exact search for small banks, an HNSW graph for
+        large ones (built once, on first use)."""
+        check_is_fitted(self, "psi_")
+        if "anchor_index_" not in vars(self):
+            self.anchor_index_ = VectorIndex(self.embedding_.bank_embeddings_, seed=self.seed)
+        return self.anchor_index_
+
+    def calibration(self) -> float:
+        """Factor on the GP's standard deviation that makes 90% intervals cover 90% of
+        simulated targets drawn from the bank (split-conformal on bank tasks).
+
+        Each simulated target is a bank task seen through a small noisy context, with
+        every anchor within a random distance of it barred (up to ``calibration_reach``
+        of the bank's spread), so that it is reached by extrapolation as a new task
+        is. Computed once per setting of the predict-time options, deterministically.
+        """
+        check_is_fitted(self, "psi_")
+        key = tuple(getattr(self, name) for name in sorted(self.predict_params))
+        cache = vars(self).setdefault("calibrations_", {})
+        if self.correction != "gp":
+            return 1.0
+        if key not in cache:
+            cache[key] = float(np.quantile(self.calibration_scores(), 0.9) / Z90)
+        return cache[key]
+
+    def calibration_scores(self, n_tasks: int = 64) -> np.ndarray:
+        """|truth - mean| / std at every observed point of simulated bank targets."""
+        bank, emb = self.bank_, self.embedding_
+        rng = np.random.default_rng([self.seed, 7])
+        tasks = rng.choice(bank.n_tasks, min(n_tasks, bank.n_tasks), replace=False)
+        k = self.train_context_size or _CALIBRATION_CONTEXT
+        counts = bank.mask[tasks].sum(1)
+        picks = np.floor(rng.random((len(tasks), k)) * counts[:, None]).astype(int)
+        cx = bank.x[tasks[:, None], picks]
+        cy = bank.y[tasks[:, None], picks] + self.train_context_noise * rng.standard_normal(
+            picks.shape
+        )
+        # Anchors come from a random pool of at most _CALIBRATION_POOL bank tasks, with
+        # those within a random reach of each simulated target barred.
+        pool = np.sort(
+            rng.choice(bank.n_tasks, min(_CALIBRATION_POOL, bank.n_tasks), replace=False)
+        )
+        e_pool = emb.bank_embeddings_[pool]
+        distance = np.linalg.norm(e_pool[None] - emb.bank_embeddings_[tasks][:, None], axis=-1)
+        spread = float(np.quantile(np.linalg.norm(self.range_.differences, axis=1), 0.99))
+        reach = rng.uniform(0, self.calibration_reach, len(tasks))[:, None] * spread
+        barred = (distance <= reach) | (pool[None] == tasks[:, None])
+        barred[barred.all(1)] = False  # a task with every anchor barred keeps them all
+        out = self._predict(cx, cy, bank.x[tasks], (pool, barred))
+        z = np.abs(bank.y[tasks] - out.y) / np.maximum(out.std, 1e-12)
+        return z[bank.mask[tasks]]
+
+    def _chain(
+        self,
+        cx: np.ndarray,
+        cy: np.ndarray,
+        qx: np.ndarray,
+        e_target: np.ndarray,
+        pool: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> tuple[Prediction, np.ndarray]:
+        """The ``candidates`` anchors nearest in embedding, each reached by a chain; the
+        best ``n_anchors`` by context error, averaged. Also returns Psi at the contexts.
+
+        ``pool`` = (anchor indices (P,), barred (T, P)) restricts the anchors a target may
+        use (calibration only); otherwise the bank's vector index retrieves them."""
+        bank, e_bank = self.bank_, self.embedding_.bank_embeddings_
+        t, c = len(cx), min(self.candidates, bank.n_tasks)
+        if pool is None:
+            cand = self.anchor_index().search(e_target, c)[1]  # (T, C)
+        else:
+            anchors, barred = pool
+            gap = np.linalg.norm(e_target[:, None, :] - e_bank[anchors][None], axis=-1)
+            gap = np.where(barred, np.inf, gap)
+            cand = anchors[np.argsort(gap, axis=1, kind="stable")[:, :c]]
+        flat = cand.reshape(-1)
+        starts, targets = e_bank[flat], np.repeat(e_target, c, axis=0)
+        step = float(np.quantile(np.linalg.norm(self.range_.differences, axis=1), self.chain_step))
+        steps = chain_steps(np.linalg.norm(targets - starts, axis=1), step)
+        end = walk_chains(
+            self.psi_,
+            self.embedding_,
+            self.scaling_,
+            (bank.x[flat], bank.y[flat], bank.mask[flat]),
+            starts,
+            targets,
+            steps,
+        )
+        zc = torch.as_tensor(self.scaling_.x(np.repeat(cx, c, axis=0)), dtype=torch.float32)
+        last = end.phi
+        if self.refine:
+            yc = torch.as_tensor(self.scaling_.y(np.repeat(cy, c, axis=0)), dtype=torch.float32)
+            last = refine_phi(self.psi_, end, zc, yc, steps=self.refine, prior=self.refine_prior)
+        with torch.no_grad():
+            scaled = end.values(self.psi_, zc, torch.as_tensor(last, dtype=torch.float32))
+        loss = ((scaled.double().numpy() - self.scaling_.y(np.repeat(cy, c, axis=0))) ** 2).mean(-1)
+        order = np.argsort(loss.reshape(t, c), axis=1, kind="stable")[:, : min(self.n_anchors, c)]
+        rows = np.arange(t)[:, None]
+        pick = (rows * c + order).reshape(-1)  # flat row of each chosen (target, candidate)
+        n = order.shape[1]
+        # Only the chosen chains are evaluated at the queries.
+        zq = torch.as_tensor(self.scaling_.x(np.repeat(qx, n, axis=0)), dtype=torch.float32)
+        with torch.no_grad():
+            on_query = end.values(
+                self.psi_, zq, torch.as_tensor(last[pick], dtype=torch.float32), pick
+            )
+        on_query = self.scaling_.y_inverse(on_query.double().numpy())
+        on_context = self.scaling_.y_inverse(scaled.double().numpy())
+        anchors = cand[rows, order][:, 0]
+        best = pick.reshape(t, n)[:, 0]
+        phi = end.here[best] + last[best] - e_bank[anchors]  # the whole way, refined
+        first = steps[best]
+        in_range = self.range_.distance(phi / first[:, None]) <= self.range_.threshold
+        prediction = Prediction(
+            y=on_query.reshape(t, n, -1).mean(1),
+            anchor_index=anchors,
+            anchor_id=tuple(bank.task_ids[a] for a in anchors),
+            phi=phi,
+            context_mse=loss.reshape(t, c)[rows, order][:, 0] * self.scaling_.y_std**2,
+            phi_in_range=in_range,
+            steps=first,
+        )
+        return prediction, on_context[pick].reshape(t, n, -1).mean(1)
+
+    def _admissible(
+        self, cx: np.ndarray, cy: np.ndarray, qx: np.ndarray, e_target: np.ndarray
+    ) -> tuple[Prediction, np.ndarray]:
+        """Strategy A: one step from the admissible anchor(s) with the best context fit.
+        Also returns Psi's (averaged) prediction at the contexts."""
+        phi_all = e_target[:, None, :] - self.embedding_.bank_embeddings_
         distance = self.range_.distance(phi_all)
         needed = admissible_anchors(distance, self.range_.threshold, self.fallback_anchors)
         loss = self._context_losses(cx, cy, phi_all, needed)
@@ -208,24 +442,28 @@ class RelationalTaskExtrapolator(RTEParams):
         t, n = ranked.shape
         rows = np.arange(t)
         ranked_phi = phi_all[rows[:, None], ranked]  # (T, n, r)
-        y_each = self.evaluate_psi(
-            ranked.reshape(-1), ranked_phi.reshape(t * n, -1), np.repeat(qx, n, axis=0)
-        ).reshape(t, n, -1)
-        y = np.einsum("tn,tnq->tq", weights, y_each)
-        anchors, phi = ranked[:, 0], ranked_phi[:, 0]
-        if not np.all(np.isfinite(y)):
-            raise RTEError(
-                "Psi produced non-finite predictions; the context is too far from anything "
-                "seen in training. Check its units against the bank's."
+        flat_anchors, flat_phi = ranked.reshape(-1), ranked_phi.reshape(t * n, -1)
+        on_query, on_context = (
+            np.einsum(
+                "tn,tnq->tq",
+                weights,
+                self.evaluate_psi(flat_anchors, flat_phi, np.repeat(x, n, axis=0)).reshape(
+                    t, n, -1
+                ),
             )
-        return Prediction(
-            y=y,
+            for x in (qx, cx)
+        )
+        anchors = ranked[:, 0]
+        prediction = Prediction(
+            y=on_query,
             anchor_index=anchors,
             anchor_id=tuple(self.bank_.task_ids[a] for a in anchors),
-            phi=phi,
+            phi=ranked_phi[:, 0],
             context_mse=loss[rows, anchors] * self.scaling_.y_std**2,
             phi_in_range=distance[rows, anchors] <= self.range_.threshold,
+            steps=np.ones(t, dtype=int),
         )
+        return prediction, on_context
 
     def _check_scale(self, cx: np.ndarray, cy: np.ndarray, qx: np.ndarray) -> None:
         """Refuse inputs so far outside the bank's ranges that float32 maths would overflow."""

@@ -17,10 +17,13 @@ import numpy as np
 from rte._state import State, as_tensor
 from rte._validation import (
     check_context,
+    check_finite,
+    check_inputs,
     check_magnitude,
     check_nonnegative,
     check_positive_int,
     check_rng,
+    float_array,
 )
 from rte.errors import ValidationError
 from rte.tasks.family import TaskFamily
@@ -50,7 +53,9 @@ class TaskBank:
 
     Build one with :meth:`from_tasks` (validated) or :func:`sample_bank`.
     ``params`` (M, p) holds true task parameters when known (oracle methods only);
-    ``labels`` one :class:`RelationLabel` per task in the discrete regimes.
+    ``labels`` one :class:`RelationLabel` per task in the discrete regimes; ``family``
+    names the registered :class:`TaskFamily` the bank was sampled from, when it was
+    (references that know the functional form, such as ``family_fit``, need it).
     """
 
     x: np.ndarray
@@ -60,6 +65,7 @@ class TaskBank:
     params: np.ndarray | None = None
     param_names: tuple[str, ...] = ()
     labels: tuple[RelationLabel, ...] | None = None
+    family: str | None = None
 
     @classmethod
     def from_tasks(
@@ -70,6 +76,7 @@ class TaskBank:
         params: np.ndarray | None = None,
         param_names: Sequence[str] = (),
         labels: Sequence[RelationLabel] | None = None,
+        family: str | None = None,
     ) -> TaskBank:
         """Validate per-task arrays and pad them into a bank."""
         if len(xs) != len(ys):
@@ -122,7 +129,46 @@ class TaskBank:
                     f"labels must be {m} RelationLabel objects, one per task. Got {len(labels)} "
                     "items; build them with rte.tasks.RelationLabel."
                 )
-        return cls(x_pad, y_pad, mask, tuple(ids), params, tuple(param_names), labels)
+        return cls(x_pad, y_pad, mask, tuple(ids), params, tuple(param_names), labels, family)
+
+    @classmethod
+    def from_grid(
+        cls,
+        x: np.ndarray,
+        y: np.ndarray,
+        task_ids: Sequence[str],
+        params: np.ndarray | None = None,
+        param_names: Sequence[str] = (),
+        family: str | None = None,
+    ) -> TaskBank:
+        """A bank whose tasks share one grid of inputs x (n,) or (n, d); y (M, n).
+
+        Checked with whole-array operations, so a million tasks build in seconds.
+        """
+        grid = check_inputs(x, "grid x")
+        check_magnitude(grid, "grid x")
+        values = float_array(y, "y")
+        m = values.shape[0] if values.ndim == 2 else 0
+        if values.ndim != 2 or values.shape[1] != len(grid) or m < 2:
+            raise ValidationError(
+                f"y must have shape (M >= 2 tasks, {len(grid)} points). Got {values.shape}."
+            )
+        if len(grid) < MIN_POINTS_PER_TASK:
+            raise ValidationError(
+                f"Every task needs at least {MIN_POINTS_PER_TASK} points. Got a grid of "
+                f"{len(grid)}."
+            )
+        check_finite(values, "y")
+        check_magnitude(values, "y")
+        ids = tuple(str(t) for t in task_ids)
+        if len(ids) != m or len(set(ids)) != m:
+            raise ValidationError(f"task_ids must be {m} unique names, one per task.")
+        if params is not None:
+            params = float_array(params, "params").reshape(m, -1)
+            check_finite(params, "params")
+        x_all = np.broadcast_to(grid, (m, *grid.shape))
+        mask = np.ones(values.shape, dtype=bool)
+        return cls(x_all, values, mask, ids, params, tuple(param_names), None, family)
 
     @property
     def n_tasks(self) -> int:
@@ -152,6 +198,8 @@ class TaskBank:
         config = {"task_ids": list(self.task_ids), "param_names": list(self.param_names)}
         if self.labels is not None:
             config["labels"] = [asdict(label) for label in self.labels]
+        if self.family is not None:
+            config["family"] = self.family
         return State(config, tensors)
 
     @classmethod
@@ -175,6 +223,7 @@ class TaskBank:
             params,
             tuple(str(p) for p in state.value("param_names")),
             None if labels is None else tuple(RelationLabel(**lb) for lb in labels),
+            state.config.get("family"),
         )
 
     def fingerprint(self) -> str:
@@ -240,13 +289,14 @@ def sample_bank(
     noise = check_nonnegative(noise, "noise")
     params = family.sample_params(rng, n_tasks)
     x = _grid(family, n_points)
-    ys = [family.evaluate(x, p) + noise * rng.standard_normal(n_points) for p in params]
-    return TaskBank.from_tasks(
-        [x] * n_tasks,
-        ys,
+    y = family.evaluate_many(x, params) + noise * rng.standard_normal((n_tasks, n_points))
+    return TaskBank.from_grid(
+        x,
+        y,
         [f"{family.name}-{i}" for i in range(n_tasks)],
         params,
         family.param_names,
+        family=family.name,
     )
 
 

@@ -2,8 +2,9 @@
 support of theta, and the extrapolation bands beyond it.
 
 Bands (documented in docs/param.md): with support [lo, hi] and width w = hi - lo,
-``in_support`` is [lo, hi], ``F1`` the next half-width (hi, hi + w/2] and ``F2`` the
-half-width after that (hi + w/2, hi + w]. Nuisance parameters (phases, offsets)
+``in_support`` is [lo, hi], and each far band is the next half-width beyond the
+last: ``F1`` (hi, hi + w/2], ``F2`` (hi + w/2, hi + w], ``F3`` (hi + w, hi + 1.5w]
+and ``F4`` (hi + 1.5w, hi + 2w]. Nuisance parameters (phases, offsets)
 vary within fixed ranges in every band, so only theta is ever out of support.
 """
 
@@ -18,7 +19,7 @@ import numpy as np
 from rte._validation import check_choice, check_range
 from rte.errors import ValidationError
 
-BANDS = ("in_support", "F1", "F2")
+BANDS = ("in_support", "F1", "F2", "F3", "F4")
 
 TaskFunction = Callable[..., Any]
 
@@ -68,11 +69,14 @@ class TaskFamily:
         return ("theta", *self.nuisance)
 
     def band(self, name: str) -> tuple[float, float]:
-        """The theta interval of a band: ``in_support``, ``F1`` or ``F2``."""
+        """The theta interval of a band: ``in_support`` or ``F1`` .. ``F4``."""
         check_choice(name, BANDS, "band")
         lo, hi = self.support
+        if name == "in_support":
+            return lo, hi
+        k = int(name[1:])  # F_k spans the k-th half-width above the support
         w = hi - lo
-        return {"in_support": (lo, hi), "F1": (hi, hi + w / 2), "F2": (hi + w / 2, hi + w)}[name]
+        return hi + (k - 1) * w / 2, hi + k * w / 2
 
     def sample_params(
         self, rng: np.random.Generator, n: int, band: str = "in_support"
@@ -82,6 +86,29 @@ class TaskFamily:
         cols = [rng.uniform(lo, hi, n)]
         cols += [rng.uniform(a, b, n) for a, b in self.nuisance.values()]
         return np.stack(cols, axis=1)
+
+    def evaluate_many(self, x: np.ndarray, params: np.ndarray) -> np.ndarray:
+        """Evaluate M tasks (parameter rows (M, p)) on one grid of inputs (n,) -> (M, n).
+
+        One vectorised call when ``fn`` broadcasts (the built-in families do), checked
+        against the one-task path on the first row; otherwise one call per task.
+        """
+        xs = np.asarray(x, dtype=np.float64).reshape(-1)
+        kwargs = {key: params[:, 1 + i, None] for i, key in enumerate(self.nuisance)}
+        try:
+            with np.errstate(all="ignore"):
+                y = np.asarray(self.fn(xs[None, :], params[:, :1], **kwargs), dtype=np.float64)
+            vectorised = y.shape == (len(params), len(xs)) and np.array_equal(
+                y[0], self.evaluate(xs, params[0])
+            )
+        except Exception:  # any failure of the broadcast call: fall back to one call per task
+            vectorised = False
+        if not vectorised:
+            return np.stack([self.evaluate(xs, p) for p in params])
+        bad = ~np.isfinite(y).all(1)
+        if bad.any():
+            self.evaluate(xs, params[int(np.argmax(bad))])  # raises with the offending params
+        return y
 
     def evaluate(self, x: np.ndarray, params: np.ndarray) -> np.ndarray:
         """Evaluate one task (a parameter row) at inputs ``x`` of shape (n,) or (n, 1)."""

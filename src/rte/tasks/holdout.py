@@ -149,4 +149,5 @@ def _subset(bank: TaskBank, rows: np.ndarray) -> TaskBank:
         None if bank.params is None else bank.params[rows],
         bank.param_names,
         None if bank.labels is None else tuple(bank.labels[r] for r in rows),
+        bank.family,
     )

@@ -1,0 +1,37 @@
+"""Scores of predictive distributions against the clean query values.
+
+A method that implements ``predict_distribution(targets) -> (mean, std)`` (Gaussian
+predictive distributions of the noise-free curve) is scored by
+
+- ``coverage_90``: the share of query values inside the central 90% interval,
+  mean ± 1.645 std (calibrated intervals give 0.90);
+- ``interval_width``: the mean width of that interval (narrower is better at equal
+  coverage);
+- ``crps``: the continuous ranked probability score of the Gaussian, averaged over
+  queries (Gneiting & Raftery 2007; lower is better, equals the absolute error for a
+  point prediction).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import norm
+
+Z90 = float(norm.ppf(0.95))
+
+
+def crps_gaussian(mean: np.ndarray, std: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """CRPS of N(mean, std^2) at ``truth``, elementwise (std 0 gives |mean - truth|)."""
+    std = np.maximum(std, 1e-12)
+    z = (truth - mean) / std
+    return std * (z * (2 * norm.cdf(z) - 1) + 2 * norm.pdf(z) - 1 / np.sqrt(np.pi))
+
+
+def interval_metrics(mean: np.ndarray, std: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """coverage_90, interval_width and crps of Gaussian predictions, averaged over all points."""
+    half = Z90 * std
+    return {
+        "coverage_90": float(np.mean(np.abs(truth - mean) <= half)),
+        "interval_width": float(np.mean(2 * half)),
+        "crps": float(np.mean(crps_gaussian(mean, std, truth))),
+    }
