@@ -15,7 +15,8 @@ import numpy as np
 from rte.errors import ValidationError
 
 
-def _array(value: Any, name: str) -> np.ndarray:
+def float_array(value: Any, name: str) -> np.ndarray:
+    """``value`` as a float64 array, or ValidationError if numpy cannot read it as numbers."""
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -23,6 +24,37 @@ def _array(value: Any, name: str) -> np.ndarray:
             f"{name} must be numeric. Got a value numpy cannot read as numbers: {exc}."
         ) from None
     return arr
+
+
+# Largest magnitude a bank may hold: squared spreads of larger values overflow float64
+# (the scaling takes a standard deviation), so they are refused with a message, not
+# turned into an infinite scale.
+MAX_MAGNITUDE = 1e150
+
+
+def check_magnitude(arr: np.ndarray, name: str) -> None:
+    """Raise if finite ``arr`` holds values too large to scale (squares overflow)."""
+    if arr.size == 0:
+        return
+    worst = float(np.abs(arr).max())
+    if worst > MAX_MAGNITUDE:
+        raise ValidationError(
+            f"{name} holds values up to {worst:.3g}; rte computes squared spreads of its data, "
+            f"which overflow beyond {MAX_MAGNITUDE:g}. Rescale it (e.g. change units) so every "
+            f"value lies within ±{MAX_MAGNITUDE:g}."
+        )
+
+
+def check_rng(value: Any, name: str = "rng") -> np.random.Generator:
+    """A numpy Generator, or one seeded from an integer >= 0 (``sample_bank(fam, 10, 16, 0)``)."""
+    if isinstance(value, np.random.Generator):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0:
+        return np.random.default_rng(int(value))
+    raise ValidationError(
+        f"{name} must be a numpy Generator or an integer seed >= 0. Got {value!r}; pass e.g. "
+        "np.random.default_rng(0) or 0."
+    )
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
@@ -38,7 +70,7 @@ def check_finite(arr: np.ndarray, name: str) -> None:
 
 def check_inputs(x: Any, name: str, dim: int | None = None) -> np.ndarray:
     """Return inputs as a finite float array of shape (n, d); 1-D input means d = 1."""
-    arr = _array(x, name)
+    arr = float_array(x, name)
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
@@ -56,7 +88,7 @@ def check_inputs(x: Any, name: str, dim: int | None = None) -> np.ndarray:
 
 def check_outputs(y: Any, n: int, name: str) -> np.ndarray:
     """Return outputs as a finite float vector of length ``n``."""
-    arr = _array(y, name)
+    arr = float_array(y, name)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -136,9 +168,9 @@ def check_batch(
     context_x: Any, context_y: Any, query_x: Any, dim: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate T targets: context_x (T, k, d), context_y (T, k), query_x (T, Q, d)."""
-    cx = _array(context_x, "context_x")
-    cy = _array(context_y, "context_y")
-    qx = _array(query_x, "query_x")
+    cx = float_array(context_x, "context_x")
+    cy = float_array(context_y, "context_y")
+    qx = float_array(query_x, "query_x")
     if cx.ndim != 3 or cy.ndim != 2 or qx.ndim != 3:
         raise ValidationError(
             "predict_batch expects context_x (T, k, d), context_y (T, k) and query_x (T, Q, d). "
@@ -148,6 +180,11 @@ def check_batch(
         raise ValidationError(
             f"Expected the same number of targets in every array. Got {cx.shape[0]}, "
             f"{cy.shape[0]} and {qx.shape[0]}."
+        )
+    if cx.shape[0] == 0:
+        raise ValidationError(
+            "predict_batch needs at least one target. Got arrays with 0 targets; call it only "
+            "when there is something to predict."
         )
     for i in range(cx.shape[0]):
         check_context(cx[i], cy[i], dim, name=f"target {i} context")

@@ -10,6 +10,7 @@ __all__ = [
     "BackendImportError",
     "ModelFileError",
     "NotFittedError",
+    "OutputFileError",
     "RTEError",
     "ValidationError",
 ]
@@ -29,6 +30,10 @@ class NotFittedError(RTEError, ValueError, AttributeError):
 
 class ModelFileError(RTEError, ValueError):
     """A saved model is missing a part, corrupt, tampered with or from a newer format."""
+
+
+class OutputFileError(RTEError, OSError):
+    """An output file cannot be written: no permission, a directory in the way, a full disk."""
 
 
 class BackendImportError(RTEError, ImportError):

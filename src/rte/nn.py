@@ -7,6 +7,7 @@ the same activation and a full-batch-free Adam loop from :func:`train_regressor`
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from torch import nn
 
 from rte._params import at_least, param, positive
 from rte.base import Estimator
+from rte.errors import RTEError
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -80,6 +82,11 @@ def train_regressor(
         if sched is not None:
             sched.step()
         losses.append(float(loss.detach()))
+        if not math.isfinite(losses[-1]):
+            raise RTEError(
+                f"Training diverged at step {step}: the loss is {losses[-1]}. Lower the "
+                f"learning rate (lr={lr:g}) or check the data for extreme values."
+            )
         if progress is not None:
             progress(step, losses[-1])
     model.eval()

@@ -28,3 +28,45 @@ def test_report_gives_mean_and_std_over_seeds(tmp_path):
 def test_non_finite_records_are_refused():
     with pytest.raises(ValidationError, match="must be finite"):
         Record("quadratic", "rte", "F2", 0, "mse", float("nan"))
+
+
+def _variants():
+    from hostile.scripted import report_variants
+
+    return report_variants()
+
+
+@pytest.mark.parametrize("name", sorted(_variants()))
+def test_malformed_results_files_are_one_line_errors(tmp_path, monkeypatch, capsys, name):
+    """Issue 14, item 10: `rte report` on 19 of 31 malformed files ended in a traceback."""
+    import json
+    import sys
+
+    from rte.cli import main
+
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(_variants()[name]))
+    monkeypatch.setattr(sys, "argv", ["rte", "report", str(path)])
+    with pytest.raises(SystemExit) as info:
+        main()
+    err = capsys.readouterr().err
+    if name.startswith("valid") or name == "empty records":
+        assert info.value.code in (0, None), err
+    else:
+        assert info.value.code == 2
+        assert len(err.strip().splitlines()) == 1 and "results contract" in err
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [(b"", "not valid JSON"), (b"\xff\xfe", "not valid JSON"), (b"[" * 10**5, "not valid JSON")],
+)
+def test_unreadable_results_files_are_validation_errors(tmp_path, data, match):
+    from rte.bench.results import load_results
+
+    path = tmp_path / "results.json"
+    path.write_bytes(data)
+    with pytest.raises(ValidationError, match=match):
+        load_results(path)
+    with pytest.raises(ValidationError, match="expected a regular file"):
+        load_results(tmp_path)

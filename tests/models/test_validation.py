@@ -99,3 +99,9 @@ def test_predict_never_returns_nan(fitted, values):
         assert not sane
     else:
         assert np.isfinite(out.y).all()
+
+
+def test_predict_batch_with_zero_targets_is_a_clear_error(fitted):
+    """Issue 14, also: zero targets gave numpy's bare 'zero-size array' ValueError."""
+    with pytest.raises(ValidationError, match="at least one target"):
+        fitted.predict_batch(np.zeros((0, 5, 1)), np.zeros((0, 5)), np.zeros((0, 3, 1)))

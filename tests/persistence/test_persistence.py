@@ -231,3 +231,175 @@ def test_any_damaged_file_raises_model_file_error(
         assert part == MANIFEST_FILE
         out = loaded.predict(X, 2 * X**2, Q)
         assert np.all(np.isfinite(out.y))
+
+
+# ---- issue 14: nothing lost, nothing silently wrong -------------------------------------
+
+
+def _user_files(folder: Path) -> None:
+    (folder / "notes.txt").write_text("mine")
+
+
+def _user_subfolder(folder: Path) -> None:
+    (folder / "sub").mkdir()
+    (folder / "sub" / "data.csv").write_text("1")
+
+
+def _own_model_json(folder: Path) -> None:
+    for part in (WEIGHTS_FILE, MANIFEST_FILE):
+        (folder / part).unlink()
+    (folder / INFO_FILE).write_text('{"my": "settings"}')
+
+
+@pytest.mark.parametrize("extra", [_user_files, _user_subfolder, _own_model_json])
+def test_save_never_replaces_a_folder_holding_user_files(
+    table_model: RelationalTaskExtrapolator, table_model_dir: Path, tmp_path: Path, extra
+) -> None:
+    """Issue 14, item 1: a model folder with anything else in it is refused, untouched."""
+    folder = _copy(table_model_dir, tmp_path)
+    extra(folder)
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    with pytest.raises(ModelFileError, match="refusing to overwrite"):
+        table_model.save(folder)
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+def _kill_before_call(step: int, work) -> int:
+    """Run ``work`` in a forked child that SIGKILLs itself before its ``step``-th file call."""
+    import os
+    import signal
+
+    from hostile.scripted import trap_calls
+
+    pid = os.fork()
+    if pid == 0:
+        try:
+            with trap_calls(step, lambda: os.kill(os.getpid(), signal.SIGKILL)):
+                work()
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    return status
+
+
+def test_a_save_killed_at_any_step_leaves_a_model_and_no_leftovers(
+    table_model: RelationalTaskExtrapolator, table_model_dir: Path, tmp_path: Path
+) -> None:
+    """Issue 14, item 2: SIGKILL before each file-system call of a replacing save: the path
+    always holds the old or the new model, and the next save removes every hidden folder."""
+    import os
+
+    target = _copy(table_model_dir, tmp_path)
+    step = 0
+    while True:
+        step += 1
+        status = _kill_before_call(step, lambda: table_model.save(target, {"note": "new"}))
+        note = RelationalTaskExtrapolator.load(target).metadata_.get("note")
+        assert note in (None, "new")
+        if not os.WIFSIGNALED(status):  # the save finished before reaching this step
+            break
+        table_model.save(target)  # cleans what the killed save left
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"], step
+    assert step > 10  # the save has many steps, and each was interrupted once
+
+
+def test_a_read_only_model_folder_is_refused_and_left_whole(
+    table_model: RelationalTaskExtrapolator, table_model_dir: Path, tmp_path: Path
+) -> None:
+    """Issue 14, item 2: saving over a read-only model folder leaves no hidden folder."""
+    from hostile.harness import Sandbox
+
+    box = Sandbox(tmp_path)
+    target = _copy(table_model_dir, tmp_path)
+    box.read_only(target)
+    try:
+        try:
+            table_model.save(target, {"note": "new"})
+        except ModelFileError as exc:
+            assert "read-only" in str(exc) or "cannot write" in str(exc)
+        RelationalTaskExtrapolator.load(target)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]
+    finally:
+        box.release()
+        target.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("keys", "value"),
+    [
+        (("components", "scaling", "y_mean"), 1e3),
+        (("params", "n_anchors"), 5),
+        (("components", "bank", "task_ids"), [f"other{i}" for i in range(8)]),
+    ],
+)
+def test_an_edited_model_json_is_refused(
+    table_model_dir: Path, tmp_path: Path, keys: tuple[str, ...], value: object
+) -> None:
+    """Issue 14, item 3: model.json is covered by the manifest's checksum."""
+    copy = _copy(table_model_dir, tmp_path)
+    info = json.loads((copy / INFO_FILE).read_text())
+    node = info
+    for key in keys[:-1]:
+        node = node[key]
+    node[keys[-1]] = value
+    (copy / INFO_FILE).write_text(json.dumps(info))
+    with pytest.raises(ModelFileError, match="does not match the manifest"):
+        RelationalTaskExtrapolator.load(copy)
+
+
+def _link_zero(d: Path) -> None:
+    (d / WEIGHTS_FILE).unlink()
+    (d / WEIGHTS_FILE).symlink_to("/dev/zero")
+
+
+def _pipe(d: Path) -> None:
+    import os
+
+    (d / INFO_FILE).unlink()
+    os.mkfifo(d / INFO_FILE)
+
+
+def _nested(d: Path) -> None:
+    _rewrite(d, INFO_FILE, b"[" * 100_000 + b"]" * 100_000)
+
+
+@pytest.mark.parametrize(
+    ("damage", "match"),
+    [
+        (_link_zero, "expected a regular file. Got a character device"),
+        (_pipe, "expected a regular file. Got a named pipe"),
+        (_nested, "corrupt JSON"),
+    ],
+)
+def test_hostile_model_folders_are_refused_without_reading(
+    table_model_dir: Path, tmp_path: Path, damage, match: str
+) -> None:
+    """Issue 14, item 9: a part linked to /dev/zero, a named pipe or deeply nested JSON is
+    refused at once (no endless read, no hang, no RecursionError)."""
+    copy = _copy(table_model_dir, tmp_path)
+    damage(copy)
+    with pytest.raises(ModelFileError, match=match):
+        RelationalTaskExtrapolator.load(copy)
+
+
+def test_save_refuses_malformed_column_metadata_before_writing(
+    table_model: RelationalTaskExtrapolator, tmp_path: Path
+) -> None:
+    """Issue 14, also: save(metadata={"columns": 5}) used to save a model that could not load."""
+    with pytest.raises(ValidationError, match="metadata\\['columns'\\]"):
+        table_model.save(tmp_path / "m", metadata={"columns": 5})
+    with pytest.raises(ValidationError, match="metadata\\['columns'\\]"):
+        table_model.save(tmp_path / "m", metadata={"columns": {"x": 5}})
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_300_character_name_is_a_clear_error(
+    table_model: RelationalTaskExtrapolator, tmp_path: Path
+) -> None:
+    """Issue 14, also: file names beyond the system's limit end in ModelFileError."""
+    with pytest.raises(ModelFileError, match="too long"):
+        table_model.save(tmp_path / ("m" * 300))
+    with pytest.raises(ModelFileError, match="too long"):
+        RelationalTaskExtrapolator.load(tmp_path / ("m" * 300))
+    table_model.save(tmp_path / ("m" * 250))  # long but legal: temporary names stay short
+    RelationalTaskExtrapolator.load(tmp_path / ("m" * 250))

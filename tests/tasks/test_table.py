@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rte.errors import ValidationError
-from rte.tasks.bank import MIN_POINTS_PER_TASK
+from rte.tasks.bank import MIN_POINTS_PER_TASK, TaskBank
 from rte.tasks.table import TableColumns, load_bank, load_targets
 
 
@@ -226,3 +226,53 @@ def test_any_corrupted_bank_is_refused_clearly(frame: pd.DataFrame, suffix: str)
         with pytest.raises(ValidationError) as info:
             load_bank(path)
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_task_ids_are_text_as_written(tmp_path: Path, suffix: str) -> None:
+    """Issue 14, item 4: "007" and "7", "1" and "1.0" are different tasks; "NA" is an id."""
+    ids = ["007", "7", "1", "1.0", "NA", "nan"]
+    frame = pd.DataFrame(
+        {"task": np.repeat(ids, 4), "x": np.tile(np.arange(4.0), 6), "y": np.arange(24.0)}
+    )
+    bank = load_bank(_write(frame, tmp_path / f"b{suffix}"))
+    assert bank.task_ids == tuple(ids)
+
+
+def test_an_empty_task_id_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("task,x,y\na,0,1\na,1,2\na,2,3\n,0,1\n b,1,2\n")
+    with pytest.raises(ValidationError, match="row 4: expected a task id"):
+        load_bank(path)
+
+
+def test_context_table_ids_are_text_too(tmp_path: Path) -> None:
+    ctx, qry = tmp_path / "c.csv", tmp_path / "q.csv"
+    ctx.write_text("task,x,y\n007,0,1\n007,1,2\n7,0,3\n7,1,4\n")
+    qry.write_text("task,x\n7,0.5\n007,0.5\n")
+    assert load_targets(ctx, qry).task_ids == ("007", "7")
+
+
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [("y", 1e200), ("y", -1e308), ("x", 1e308), ("x", 1e151)],
+)
+def test_values_whose_scale_overflows_are_refused(tmp_path: Path, column: str, values: float):
+    """Issue 14, item 5: near the float limits a bank is refused when loaded, naming the
+    column (it used to train, then fail on save; the API returned an infinite scale)."""
+    frame = bank_frame(n_tasks=3, n_points=4)
+    frame[column] = frame[column] / frame[column].abs().max() * values
+    with pytest.raises(ValidationError, match=f"column '{column}' holds values up to .*Rescale"):
+        load_bank(_write(frame, tmp_path / "b.csv"))
+
+
+def test_from_tasks_refuses_overflowing_outputs() -> None:
+    x = np.linspace(0, 1, 4)
+    with pytest.raises(ValidationError, match="task '0' outputs holds values up to 1e\\+200"):
+        TaskBank.from_tasks([x, x], [x * 1e200, x * 2e200])
+
+
+def test_one_column_in_two_roles_is_refused(tmp_path: Path) -> None:
+    path = _write(bank_frame(), tmp_path / "b.csv")
+    with pytest.raises(ValidationError, match="named for more than one role"):
+        load_bank(path, TableColumns(x=("x",), y="x"))

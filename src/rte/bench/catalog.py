@@ -18,6 +18,7 @@ from rte.bench.length import LengthSuiteConfig, run_length_suite
 from rte.bench.param import ParamSuiteConfig, run_param_suite
 from rte.bench.real import RealSuiteConfig, run_real_suite
 from rte.bench.scale import ScaleConfig, run_scale_suite
+from rte.bench.table_suite import TableSuiteConfig, run_table_suite
 from rte.sequence.suite import ParityConfig, StringsConfig, run_sequence_suite
 
 Runner = Callable[..., Path]
@@ -73,6 +74,13 @@ SUITES: Mapping[str, Suite] = {
             run_real_suite,
             "Real data: a physics engine and measured curves, targets beyond the training range "
             "of a task variable (needs the extra 'real').",
+        ),
+        Suite(
+            "table",
+            TableSuiteConfig,
+            run_table_suite,
+            "Your own task table: hold out the tasks with the top values of a column (--by) and "
+            "compare every method on them (does RTE beat the closest bank curve?).",
         ),
         Suite(
             "scale",

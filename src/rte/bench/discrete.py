@@ -211,5 +211,5 @@ def run_discrete_suite(
         )
     first = next(o for o in outputs if o.episode.seed == config.first_seed)
     plot_far_target(first, bands[-1], out / f"{suite}_far_target.png")
-    console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
+    console.print(f"{len(records)} records in {seconds:.0f} s -> {path}", markup=False)
     return path

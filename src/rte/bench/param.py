@@ -7,7 +7,6 @@ queries. Every method fits the same bank and predicts the same targets.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +16,9 @@ from rich.console import Console
 from rte._params import at_least, names, param
 from rte.bench.execution import Execution
 from rte.bench.plots import plot_param_family
-from rte.bench.runner import Episode, run_episodes
-from rte.bench.suite import Options, SuiteConfig, stream
-from rte.bench.table import ratio_table, write_mse_results
+from rte.bench.runner import Episode
+from rte.bench.suite import Options, SuiteConfig, run_and_report, stream
+from rte.bench.table import ratio_table
 from rte.tasks import BANDS, get_family, sample_bank, sample_targets
 from rte.tasks.builtin import DEFAULT_PARAM_FAMILIES
 
@@ -84,29 +83,21 @@ def run_param_suite(
     ``execution`` says where episodes run (default: one process per core).
     """
     console = console or Console(width=max(Console().width, 120))
-    resolved = config.resolve_options(options)
-    start = time.perf_counter()
-    records, outputs = run_episodes(
+    done = run_and_report(
+        "param",
+        config,
         config.episodes,
         len(config.families) * config.seeds,
-        config.builders(resolved),
+        options,
+        out_dir,
+        bands=BANDS,
+        title=f"rte bench param: MSE, mean ± std over {config.seeds} seeds",
+        console=console,
         execution=execution,
     )
-    seconds = time.perf_counter() - start
-    methods = config.method_table(resolved)
     out = Path(out_dir)
-    path = write_mse_results(
-        out,
-        console,
-        suite="param",
-        config=config.to_dict(),
-        records=records,
-        seconds=seconds,
-        methods=methods,
-        bands=BANDS,
-    )
     ratios = ratio_table(
-        records,
+        done.records,
         numerator="rte",
         denominator="family_fit",
         bands=BANDS,
@@ -114,8 +105,10 @@ def run_param_suite(
     )
     if ratios is not None:
         console.print(ratios)
-    for output in outputs:
+    for output in done.outputs:
         if output.episode.seed == config.first_seed:
             plot_param_family(output, out / f"param_{output.episode.family}.png")
-    console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
-    return path
+    console.print(
+        f"{len(done.records)} records in {done.seconds:.0f} s -> {done.path}", markup=False
+    )
+    return done.path

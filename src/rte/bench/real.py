@@ -27,8 +27,7 @@ from rte.bench.options import merge
 from rte.bench.plots import plot_real_targets
 from rte.bench.results import Record
 from rte.bench.runner import Builder, Episode, EpisodeOutput, mse_per_target, run_episodes
-from rte.bench.suite import MethodSuiteConfig, Options, stream
-from rte.bench.table import write_mse_results
+from rte.bench.suite import MethodsConfig, Options, report, stream
 from rte.tasks.real import get_real_bank, real_bank_names
 from rte.tasks.real._extra import require
 
@@ -68,7 +67,7 @@ BANK_OPTIONS["theoph"]["inductive_t2v"] = {"train_context_size": 10}
 
 
 @dataclass(frozen=True)
-class RealSuiteConfig(MethodSuiteConfig):
+class RealSuiteConfig(MethodsConfig):
     """Everything needed to rerun ``rte bench real``; stored in results.json."""
 
     methods: tuple[str, ...] = param(REAL_METHODS, "Methods to run (any registered name).", names)
@@ -102,7 +101,7 @@ class RealSuiteConfig(MethodSuiteConfig):
             if sized:
                 defaults[method] = sized
         chosen = merge(merge(defaults, BANK_OPTIONS.get(bank, {})), given)
-        narrowed = MethodSuiteConfig(methods=methods)
+        narrowed = MethodsConfig(methods=methods)
         return narrowed.resolve_options({m: o for m, o in chosen.items() if m in methods})
 
     def episodes(self) -> Iterator[Episode]:
@@ -164,15 +163,16 @@ def run_real_suite(
             plot_real_targets(output, path, (spec.variable, spec.x_label, spec.y_label))
     seconds = time.perf_counter() - start
     methods = _method_table(config, resolved)
-    path = write_mse_results(
+    path = report(
         out,
-        console,
         suite="real",
         config=config.to_dict(),
         records=records,
         seconds=seconds,
         methods=methods,
         bands=BANDS,
+        title=f"rte bench real: MSE, mean ± std over {config.seeds} seeds",
+        console=console,
     )
     console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
     return path

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from rte._io import atomic_write_json
+from rte._io import atomic_write_json, read_regular
 from rte._version import __version__
 from rte.base import SEES
 from rte.errors import ValidationError
@@ -79,34 +79,115 @@ def write_results(
     records: Iterable[Record],
     seconds: float,
     methods: Mapping[str, Mapping[str, Any]],
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write ``out_dir/results.json`` atomically and return its path."""
+    """Write ``out_dir/results.json`` atomically and return its path.
+
+    ``extra`` adds suite-specific keys (e.g. the split of a user's table) beside the
+    contract's; it may not replace them.
+    """
     path = Path(out_dir) / "results.json"
-    atomic_write_json(
-        path,
-        {
-            "suite": suite,
-            "version": __version__,
-            "seconds": round(float(seconds), 3),
-            "config": dict(config),
-            "methods": {name: dict(info) for name, info in methods.items()},
-            "records": [asdict(r) for r in records],
-        },
-    )
+    data = {
+        "suite": suite,
+        "version": __version__,
+        "seconds": round(float(seconds), 3),
+        "config": dict(config),
+        "methods": {name: dict(info) for name, info in methods.items()},
+        "records": [asdict(r) for r in records],
+    }
+    clash = sorted(set(extra or {}) & set(data))
+    if clash:
+        raise ValidationError(f"extra keys {clash} would replace keys of the results contract.")
+    atomic_write_json(path, {**data, **(extra or {})})
     return path
 
 
+# Largest results file rte reads (a full run's file is a few megabytes).
+MAX_RESULTS_BYTES = 512 * 2**20
+
+
 def load_results(path: str | Path) -> dict[str, Any]:
-    """Read a results.json file, checking it follows the contract."""
+    """Read a results.json file, checking every part the contract defines.
+
+    Anything else (not JSON, a wrong type anywhere, a non-finite value, a pipe instead
+    of a file) raises ValidationError naming the part, so ``rte report`` ends in one line.
+    """
+    source = Path(path)
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"Cannot read results file {path}: {exc}.") from None
-    for key in ("suite", "version", "seconds", "config", "records"):
-        if key not in data:
-            raise ValidationError(f"Results file {path} lacks the key {key!r}.")
+        raw = read_regular(source, MAX_RESULTS_BYTES, ValidationError)
+    except FileNotFoundError:
+        raise ValidationError(f"{source}: no such results file. Check the path.") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, a 5,000-digit number
+        raise ValidationError(
+            f"{source}: not a results file (not valid JSON: {type(exc).__name__})."
+        ) from None
+    _check_contract(data, source)
     data["records"] = [Record(**{k: r[k] for k in RECORD_FIELDS}) for r in data["records"]]
     return data
+
+
+_TOP = {"suite": str, "version": str, "config": dict, "records": list}
+_WORDS = {str: "text", dict: "a JSON object", list: "a JSON list"}
+_RECORD = {"family": str, "method": str, "band": str, "metric": str}
+
+
+def _check_contract(data: Any, source: Path) -> None:
+    """Raise ValidationError at the first part of ``data`` that breaks the contract."""
+
+    def fail(where: str, expected: str, got: Any) -> ValidationError:
+        try:
+            shown = repr(got)
+        except RecursionError:
+            shown = "a deeply nested value"
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        return ValidationError(
+            f"{source}: {where} must be {expected}. Got {shown}; this file does not follow "
+            "the results contract (rte bench writes it)."
+        )
+
+    if not isinstance(data, dict):
+        raise fail("the file", "a JSON object", type(data).__name__)
+    for key, kind in _TOP.items():
+        if not isinstance(data.get(key), kind):
+            raise fail(f"{key!r}", _WORDS[kind], data.get(key, "nothing"))
+    if not _is_number(data.get("seconds")) or data["seconds"] < 0:
+        raise fail("'seconds'", "a finite number >= 0", data.get("seconds", "nothing"))
+    methods = data.setdefault("methods", {})
+    if not isinstance(methods, dict):
+        raise fail("'methods'", "a JSON object", methods)
+    for name, info in methods.items():
+        if not isinstance(info, dict):
+            raise fail(f"methods[{name!r}]", "a JSON object", info)
+        access = info.get("access", [])
+        if not isinstance(access, list) or not all(isinstance(a, str) for a in access):
+            raise fail(f"methods[{name!r}].access", "a list of access codes", access)
+        if not isinstance(info.get("options", {}), dict):
+            raise fail(f"methods[{name!r}].options", "a JSON object", info["options"])
+    for i, record in enumerate(data["records"]):
+        if not isinstance(record, dict):
+            raise fail(f"record {i}", "a JSON object", record)
+        for key, kind in _RECORD.items():
+            if not isinstance(record.get(key), kind):
+                raise fail(f"record {i}.{key}", "text", record.get(key, "nothing"))
+        seed = record.get("seed")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise fail(f"record {i}.seed", "an integer", seed)
+        if not _is_number(record.get("value")):
+            raise fail(f"record {i}.value", "a finite number", record.get("value", "nothing"))
+        if record["metric"] not in METRICS:
+            raise fail(f"record {i}.metric", f"one of {', '.join(METRICS)}", record["metric"])
+
+
+def _is_number(value: Any) -> bool:
+    """A finite JSON number (an integer too large for a float is not one)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def summarize(

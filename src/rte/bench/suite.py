@@ -1,18 +1,24 @@
-"""Settings every function-prediction suite (param, length, comp, real) shares, and how a
+"""Settings every function-prediction suite (param, length, comp, real, table) shares, and how a
 suite turns method names and user options into the estimators it runs."""
 
 from __future__ import annotations
 
+import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from rich.console import Console
 
 from rte._params import Settings, at_least, names, nonnegative, param
-from rte.bench.runner import Builder
+from rte.bench.execution import Execution
+from rte.bench.results import Record, write_results
+from rte.bench.runner import Builder, Episode, EpisodeOutput, run_episodes
+from rte.bench.table import results_table
 from rte.errors import ValidationError
 from rte.registry import MethodSpec, get_method
 
@@ -27,8 +33,8 @@ def stream(seed: int, *names: str) -> np.random.Generator:
 
 
 @dataclass(frozen=True)
-class MethodSuiteConfig(Settings):
-    """Methods and seeds of a suite, and how names and options become estimators.
+class MethodsConfig(Settings):
+    """The methods and seeds of a suite, and how their options resolve.
 
     ``ALIASES`` maps a method name as recorded to the registry name it is built
     from (the discrete suites record ``rte_discrete`` as ``rte``).
@@ -86,8 +92,84 @@ class MethodSuiteConfig(Settings):
 
 
 @dataclass(frozen=True)
-class SuiteConfig(MethodSuiteConfig):
-    """Methods, seeds and target settings of a synthetic suite; stored in results.json."""
+class SuiteRun:
+    """What :func:`run_and_report` ran: results path, records, predictions, methods, time."""
+
+    path: Path
+    records: list[Record]
+    outputs: list[EpisodeOutput]
+    methods: dict[str, dict[str, Any]]
+    seconds: float
+
+
+def run_and_report(
+    suite: str,
+    config: MethodsConfig,
+    episodes: Callable[[], Iterator[Episode]],
+    n_episodes: int,
+    options: Options | None,
+    out_dir: str | Path,
+    *,
+    bands: Sequence[str],
+    title: str,
+    console: Console,
+    execution: Execution | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> SuiteRun:
+    """Every method on every episode, results.json in ``out_dir`` and the MSE table."""
+    resolved = config.resolve_options(options)
+    start = time.perf_counter()
+    records, outputs = run_episodes(
+        episodes, n_episodes, config.builders(resolved), execution=execution
+    )
+    seconds = time.perf_counter() - start
+    methods = config.method_table(resolved)
+    path = report(
+        out_dir,
+        suite=suite,
+        config=config.to_dict(),
+        records=records,
+        seconds=seconds,
+        methods=methods,
+        bands=bands,
+        title=title,
+        console=console,
+        extra=extra,
+    )
+    return SuiteRun(path, records, outputs, methods, seconds)
+
+
+def report(
+    out_dir: str | Path,
+    *,
+    suite: str,
+    config: Mapping[str, Any],
+    records: Sequence[Record],
+    seconds: float,
+    methods: Mapping[str, Mapping[str, Any]],
+    bands: Sequence[str],
+    title: str,
+    console: Console,
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write a suite's results.json and print its MSE table per band."""
+    path = write_results(
+        out_dir,
+        suite=suite,
+        config=config,
+        records=records,
+        seconds=seconds,
+        methods=methods,
+        extra=extra,
+    )
+    console.print(results_table(records, metric="mse", bands=bands, access=methods, title=title))
+    return path
+
+
+@dataclass(frozen=True)
+class SuiteConfig(MethodsConfig):
+    """Methods, seeds and target settings of a suite that samples its tasks; stored in
+    results.json."""
 
     n_points: int = param(64, "Observations per training task.", at_least(3))
     context_size: int = param(10, "Context points per target (k).", at_least(2))

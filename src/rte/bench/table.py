@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from rte.base import sees_legend
-from rte.bench.results import Record, format_mean_std, sees_code, summarize, write_results
+from rte.bench.results import Record, format_mean_std, sees_code, summarize
 
 
 def results_table(
@@ -27,7 +26,8 @@ def results_table(
     codes (B bank, C context, ...) with a caption legend.
     """
     stats = summarize(records)
-    table = Table(title=title, caption=f"sees: {sees_legend()}", show_lines=False)
+    # Names come from users (bank files, registered methods): never read them as markup.
+    table = Table(title=escape(title), caption=f"sees: {sees_legend()}", show_lines=False)
     for col in ("family", "method", *bands, "sees"):
         table.add_column(col, justify="right" if col in bands else "left", no_wrap=True)
     families = list(dict.fromkeys(r.family for r in records))
@@ -38,37 +38,9 @@ def results_table(
             for band in bands:
                 s = stats.get((fam, method, band, metric))
                 cells.append("-" if s is None else format_mean_std(s[0], s[1]))
-            table.add_row(fam, method, *cells, sees_code(access.get(method, {})))
+            table.add_row(escape(fam), escape(method), *cells, sees_code(access.get(method, {})))
         table.add_section()
     return table
-
-
-def write_mse_results(
-    out: Path,
-    console: Console,
-    *,
-    suite: str,
-    config: Mapping[str, Any],
-    records: Sequence[Record],
-    seconds: float,
-    methods: Mapping[str, Mapping[str, Any]],
-    bands: Sequence[str],
-) -> Path:
-    """Write a function suite's results.json and print its MSE table per band."""
-    path = write_results(
-        out, suite=suite, config=config, records=records, seconds=seconds, methods=methods
-    )
-    seeds = len({r.seed for r in records})
-    console.print(
-        results_table(
-            records,
-            metric="mse",
-            bands=bands,
-            access=methods,
-            title=f"rte bench {suite}: MSE, mean ± std over {seeds} seeds",
-        )
-    )
-    return path
 
 
 def ratio_table(

@@ -48,15 +48,21 @@ def _cli_type(kind: Any, name: str) -> tuple[Any, Callable[[Any], Any]]:
 
 
 def _default_text(default: Any) -> str:
-    if isinstance(default, tuple):
-        return ",".join(map(str, default))
-    return str(default)
+    """`` (default: ...)`` for a help line; nothing when there is no default value."""
+    if default is None or default == ():
+        return ""
+    shown = ",".join(map(str, default)) if isinstance(default, tuple) else str(default)
+    return f" (default: {shown})"
 
 
 def with_fields(
     cls: type, into: str, panel: str, skip: tuple[str, ...] = ()
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Add one option per field of ``cls`` to a command; given values arrive as ``into``."""
+    """Add one option per field of ``cls`` to a command; given values arrive as ``into``.
+
+    Fields named in the class attribute ``ARGUMENTS`` become required positional
+    arguments instead (``rte bench table BANK``).
+    """
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         declared = [f for f in fields(cls) if f.name not in skip]
@@ -68,15 +74,26 @@ def with_fields(
         ]
         converters = {}
         options = []
-        for f in declared:
+        positional = getattr(cls, "ARGUMENTS", ())
+        for f in sorted(declared, key=lambda f: f.name not in positional):
             kind, convert = _cli_type(field_type(cls, f.name), f.name)
             converters[f.name] = convert
+            if f.name in positional:
+                argument = typer.Argument(
+                    ..., help=escape(help_text(f)), show_default=False, metavar=f.name.upper()
+                )
+                options.append(
+                    inspect.Parameter(
+                        f.name, inspect.Parameter.KEYWORD_ONLY, default=argument, annotation=kind
+                    )
+                )
+                continue
             flag = f"--{f.name.replace('_', '-')}"
             decls = [f"{flag}/--no-{f.name.replace('_', '-')}"] if kind is bool else [flag]
             option = typer.Option(
                 None,
                 *decls,
-                help=f"{help_text(f)} (default: {_default_text(f.default)})",
+                help=escape(f"{help_text(f)}{_default_text(f.default)}"),
                 rich_help_panel=panel,
                 show_default=False,
             )

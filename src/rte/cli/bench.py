@@ -52,7 +52,7 @@ JobsOpt = Annotated[
 BackendOpt = Annotated[
     str,
     typer.Option(
-        help="local (worker processes) or ray (needs rte[ray]).", rich_help_panel="Execution"
+        help="local (worker processes) or ray (needs rte\\[ray]).", rich_help_panel="Execution"
     ),
 ]
 AddressOpt = Annotated[

@@ -77,11 +77,13 @@ def predict_command(
     threads: ThreadsOpt = 1,
 ) -> None:
     """Predict new tasks from their contexts; writes predictions, anchor task and phi."""
-    from rte._io import atomic_write_text
+    from rte._io import atomic_write_text, check_output_file
     from rte.bench.options import set_threads
     from rte.tasks.table import load_targets
 
     set_threads(threads)
+    if out is not None:
+        check_output_file(out)
     model = RelationalTaskExtrapolator.load(model_dir)
     columns = model_columns(model, model_dir)
     targets = load_targets(context, query, columns)
@@ -97,24 +99,39 @@ def _prediction_frame(
     model: RelationalTaskExtrapolator, targets: TargetTables, columns: TableColumns
 ) -> pd.DataFrame:
     """One row per query: task, inputs, prediction and its 90% interval, anchor task id,
-    phi, diagnostics."""
+    phi, diagnostics.
+
+    A diagnostic column whose name the table already uses (an input named ``anchor``)
+    gets the prefix ``rte_``, so no column of the user's is ever overwritten.
+    """
     import pandas as pd
 
+    taken = {columns.task, *targets.inputs, columns.y}
     frames = []
     for tid, (cx, cy), qx in zip(targets.task_ids, targets.contexts, targets.queries, strict=True):
         out = model.predict(cx, cy, qx)
+        interval = () if out.std is None else out.interval(0.9)
+        diagnostics = {
+            **dict(zip(("lower_90", "upper_90"), interval, strict=True)),
+            "anchor": out.anchor_id[0],
+            **{f"phi_{i + 1}": value for i, value in enumerate(out.phi[0])},
+            "phi_in_range": bool(out.phi_in_range[0]),
+            "context_mse": out.context_mse[0],
+        }
         frame = pd.DataFrame(qx, columns=list(targets.inputs))
         frame.insert(0, columns.task, tid)
         frame[columns.y] = out.y
-        if out.std is not None:
-            frame["lower_90"], frame["upper_90"] = out.interval(0.9)
-        frame["anchor"] = out.anchor_id[0]
-        for i, value in enumerate(out.phi[0]):
-            frame[f"phi_{i + 1}"] = value
-        frame["phi_in_range"] = bool(out.phi_in_range[0])
-        frame["context_mse"] = out.context_mse[0]
+        for name, value in diagnostics.items():
+            frame[_free_name(name, taken)] = value
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``rte_name`` (``rte_rte_name``, ...) if the table already has it."""
+    while name in taken:
+        name = f"rte_{name}"
+    return name
 
 
 def inspect_command(

@@ -25,7 +25,6 @@ from rte.operator.psi import RelationalOperator
 from rte.scaling import Scaling
 from rte.tasks.interpolate import AnchorInterpolator
 
-
 MAX_CHAIN_STEPS = 16
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +46,13 @@ from rte.persistence._format import (
     parse_json,
     parse_tensors,
 )
-from rte.persistence.files import read_regular, write_directory
+from rte.persistence.files import (
+    lstat_or_none,
+    only_model_files,
+    read_regular,
+    regular_size,
+    write_directory,
+)
 from rte.persistence.migrate import load_format_1
 
 __all__ = [
@@ -72,11 +79,10 @@ def save_states(
     """Write an estimator of class ``kind`` with ``params`` and component ``states``."""
     target = Path(path)
     check_replaceable(target)
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise ValidationError(f"metadata must be a mapping (a dict). Got {metadata!r}.")
     meta = dict(metadata or {})
-    if not isinstance(meta.get("columns", {}), dict):
-        raise ValidationError(
-            f"metadata['columns'] must be a JSON object of column names. Got {meta['columns']!r}."
-        )
+    check_columns(meta.get("columns", {}))
     tensors = {
         f"{name}.{key}": value
         for name, state in states.items()
@@ -111,6 +117,24 @@ def save_states(
     return target
 
 
+_COLUMN_ROLES = {"task": str, "x": list, "y": str, "params": list}
+
+
+def check_columns(columns: Any) -> None:
+    """``metadata['columns']`` (table column names, as ``rte fit`` stores them) is well formed."""
+    ok = isinstance(columns, Mapping) and all(
+        key in _COLUMN_ROLES
+        and isinstance(value, _COLUMN_ROLES[key])
+        and (not isinstance(value, list) or all(isinstance(v, str) for v in value))
+        for key, value in columns.items()
+    )
+    if not ok:
+        raise ValidationError(
+            "metadata['columns'] must be a JSON object with 'task' and 'y' (text) and 'x' and "
+            f"'params' (lists of text), any of them optional. Got {columns!r}."
+        )
+
+
 def read_info(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The checked description of a model directory (``model.json``, any format)."""
     return dict(load_states(path).info)
@@ -119,12 +143,18 @@ def read_info(path: str | os.PathLike[str]) -> dict[str, Any]:
 def load_states(path: str | os.PathLike[str], kind: str | None = None) -> SavedModel:
     """Read and verify a model directory; ``kind`` (a class name) must match if given."""
     directory = Path(path)
-    if not directory.is_dir():
+    try:
+        found = directory.stat()
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:
+        raise ModelFileError(f"{directory}: cannot open it ({exc.strerror or exc}).") from None
+    if found is None or not stat.S_ISDIR(found.st_mode):
         raise ModelFileError(
             f"{directory}: expected a model directory (from `rte fit` or save). Got "
-            f"{'a file' if directory.exists() else 'nothing at that path'}."
+            f"{'a file' if found else 'nothing at that path'}."
         )
-    if (directory / MANIFEST_FILE).exists() or not (directory / INFO_FILE).exists():
+    if lstat_or_none(directory / MANIFEST_FILE) or not lstat_or_none(directory / INFO_FILE):
         saved = _load_current(directory)
     else:
         saved = load_format_1(directory)
@@ -165,6 +195,10 @@ def _load_current(directory: Path) -> SavedModel:
             f"{directory / INFO_FILE}: expected an object with 'kind', 'params', 'components' "
             "and 'metadata'. Save the model again."
         )
+    try:
+        check_columns(info["metadata"].get("columns", {}))
+    except ValidationError as exc:
+        raise ModelFileError(f"{directory / INFO_FILE}: {exc} Save the model again.") from None
     info["format_version"] = version
     tensors = parse_tensors(weights, directory)
     return SavedModel(
@@ -175,31 +209,60 @@ def _load_current(directory: Path) -> SavedModel:
 def check_replaceable(target: Path) -> None:
     """Raise unless ``target`` is free, an empty directory or a model directory to replace.
 
-    A model directory holds only model files; a folder with anything else in it is
-    refused, so saving never deletes what rte did not write.
+    A model directory holds only model files; a folder with anything else in it
+    (files, sub-folders) is refused, so saving never deletes what rte did not write.
+    A read-only model directory is refused too: it is not rte's to replace.
     """
-    if not target.exists() and not target.is_symlink():
+    found = lstat_or_none(target)
+    if found is None:
         return
-    if target.is_symlink() or not target.is_dir():
+    if not stat.S_ISDIR(found.st_mode):
         raise ModelFileError(
             f"{target}: refusing to overwrite; it exists and is not an rte model directory. "
             "Choose another --out path."
         )
     try:
-        entries = {p.name for p in target.iterdir()}
+        entries = sorted(p.name for p in target.iterdir())
     except OSError as exc:
         raise ModelFileError(f"{target}: cannot list it ({exc.strerror or exc}).") from None
-    extra = sorted(entries - MODEL_FILES)
-    if extra or (entries and INFO_FILE not in entries):
+    if entries and not (only_model_files(target) and _written_by_rte(target)):
+        extra = [e for e in entries if e not in MODEL_FILES] or entries
         raise ModelFileError(
             f"{target}: refusing to overwrite; it exists and is not an rte model directory "
-            f"(it holds {extra[:3] or sorted(entries)[:3]}). Choose another --out path."
+            f"(it holds {extra[:3]}). Choose another --out path."
+        )
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise ModelFileError(
+            f"{target}: refusing to overwrite a read-only model directory. Make it writable "
+            "(chmod u+w) or choose another --out path."
         )
 
 
+def _written_by_rte(directory: Path) -> bool:
+    """Whether ``directory`` is a model rte saved: its manifest holds the checksum of its
+    model.json (format 2), or its model.json is a format-1 description. A folder that
+    merely holds a file named model.json is not one."""
+    try:
+        info = read_regular(directory / INFO_FILE, MAX_JSON_BYTES)
+        if lstat_or_none(directory / MANIFEST_FILE) is None:
+            old = parse_json(info, directory / INFO_FILE)
+            return isinstance(old, dict) and old.get("format_version") == 1
+        manifest = parse_json(
+            read_regular(directory / MANIFEST_FILE, MAX_JSON_BYTES), directory / MANIFEST_FILE
+        )
+    except ModelFileError:
+        return False
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    return isinstance(files, dict) and files.get(INFO_FILE) == digest(info)
+
+
 def _verified(path: Path, expected: Any, limit: int) -> bytes:
-    data = read_regular(path, limit)
-    if not isinstance(expected, dict) or digest(data) != expected:
+    # The size is compared before reading, so a huge or endless part is never read.
+    if (
+        not isinstance(expected, dict)
+        or expected.get("bytes") != regular_size(path)
+        or digest(data := read_regular(path, limit)) != expected
+    ):
         raise ModelFileError(
             f"{path}: its SHA-256 or size does not match the manifest; it is corrupt, "
             "truncated or was modified. Save the model again."

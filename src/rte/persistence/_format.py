@@ -71,7 +71,7 @@ def digest(data: bytes) -> dict[str, Any]:
 def parse_json(data: bytes, path: Path) -> Any:
     try:
         return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, a 5,000-digit number
         raise ModelFileError(
             f"{path}: corrupt JSON ({type(exc).__name__}). Save the model again."
         ) from None

@@ -480,5 +480,5 @@ def run_sequence_suite(
     title = f"{config.name}: {suite.metric} (mean ± std over {config.seeds} seed(s))"
     atomic_write_bytes(out / "accuracy.png", plot_png(records, suite.metric, title))
     console.print(results_table(records, suite.metric, title))
-    console.print(f"wrote {path} in {seconds:.0f} s")
+    console.print(f"wrote {path} in {seconds:.0f} s", markup=False)
     return path

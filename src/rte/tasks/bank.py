@@ -19,8 +19,11 @@ from rte._validation import (
     check_context,
     check_finite,
     check_inputs,
+    check_magnitude,
     check_nonnegative,
     check_positive_int,
+    check_rng,
+    float_array,
 )
 from rte.errors import ValidationError
 from rte.tasks.family import TaskFamily
@@ -95,6 +98,8 @@ class TaskBank:
         dim = None
         for tid, x, y in zip(ids, xs, ys, strict=True):
             cx, cy = check_context(x, y, dim, name=f"task {tid!r}")
+            check_magnitude(cx, f"task {tid!r} inputs")
+            check_magnitude(cy, f"task {tid!r} outputs")
             dim = cx.shape[1]
             if cx.shape[0] < MIN_POINTS_PER_TASK:
                 raise ValidationError(
@@ -141,7 +146,8 @@ class TaskBank:
         Checked with whole-array operations, so a million tasks build in seconds.
         """
         grid = check_inputs(x, "grid x")
-        values = np.asarray(y, dtype=np.float64)
+        check_magnitude(grid, "grid x")
+        values = float_array(y, "y")
         m = values.shape[0] if values.ndim == 2 else 0
         if values.ndim != 2 or values.shape[1] != len(grid) or m < 2:
             raise ValidationError(
@@ -153,11 +159,12 @@ class TaskBank:
                 f"{len(grid)}."
             )
         check_finite(values, "y")
+        check_magnitude(values, "y")
         ids = tuple(str(t) for t in task_ids)
         if len(ids) != m or len(set(ids)) != m:
             raise ValidationError(f"task_ids must be {m} unique names, one per task.")
         if params is not None:
-            params = np.asarray(params, dtype=np.float64).reshape(m, -1)
+            params = float_array(params, "params").reshape(m, -1)
             check_finite(params, "params")
         x_all = np.broadcast_to(grid, (m, *grid.shape))
         mask = np.ones(values.shape, dtype=bool)
@@ -252,14 +259,31 @@ class TargetSet:
         return self.context_x.shape[0]
 
 
+def _check_family(family: object) -> None:
+    if not isinstance(family, TaskFamily):
+        raise ValidationError(
+            f"Expected a TaskFamily. Got {type(family).__name__} {family!r}; look a family up "
+            "with rte.get_family(name)."
+        )
+
+
 def _grid(family: TaskFamily, n: int) -> np.ndarray:
     return np.linspace(*family.domain, n)
 
 
 def sample_bank(
-    family: TaskFamily, n_tasks: int, n_points: int, rng: np.random.Generator, noise: float = 0.0
+    family: TaskFamily,
+    n_tasks: int,
+    n_points: int,
+    rng: np.random.Generator | int,
+    noise: float = 0.0,
 ) -> TaskBank:
-    """Draw ``n_tasks`` training tasks with theta in the support, observed on a grid."""
+    """Draw ``n_tasks`` training tasks with theta in the support, observed on a grid.
+
+    ``rng`` is a numpy Generator or an integer seed.
+    """
+    _check_family(family)
+    rng = check_rng(rng)
     check_positive_int(n_tasks, "n_tasks", 2)
     check_positive_int(n_points, "n_points", MIN_POINTS_PER_TASK)
     noise = check_nonnegative(noise, "noise")
@@ -280,14 +304,17 @@ def sample_targets(
     family: TaskFamily,
     band: str,
     n_targets: int,
-    rng: np.random.Generator,
+    rng: np.random.Generator | int,
     *,
     context_size: int = 10,
     noise: float = 0.05,
     n_query: int = 100,
 ) -> TargetSet:
     """Draw target tasks with theta in ``band``: k noisy context points at uniform random
-    inputs, and noiseless queries on a grid over the whole domain."""
+    inputs, and noiseless queries on a grid over the whole domain. ``rng`` is a numpy
+    Generator or an integer seed."""
+    _check_family(family)
+    rng = check_rng(rng)
     check_positive_int(n_targets, "n_targets")
     check_positive_int(context_size, "context_size", 2)
     check_positive_int(n_query, "n_query")

@@ -50,11 +50,16 @@ class TaskFamily:
             raise ValidationError(
                 f"TaskFamily {self.name!r}: fn must be a callable f(x, theta). Got {self.fn!r}."
             )
-        object.__setattr__(self, "support", check_range(*self.support, f"{self.name} support"))
-        object.__setattr__(self, "domain", check_range(*self.domain, f"{self.name} domain"))
+        object.__setattr__(self, "support", _interval(self.support, f"{self.name} support"))
+        object.__setattr__(self, "domain", _interval(self.domain, f"{self.name} domain"))
+        if not isinstance(self.nuisance, Mapping):
+            raise ValidationError(
+                f"TaskFamily {self.name!r}: nuisance must map names to (low, high) ranges. Got "
+                f"{self.nuisance!r}."
+            )
         nuisance = {
-            key: check_range(*rng, f"{self.name} nuisance {key!r}")
-            for key, rng in dict(self.nuisance).items()
+            key: _interval(rng, f"{self.name} nuisance {key!r}")
+            for key, rng in self.nuisance.items()
         }
         object.__setattr__(self, "nuisance", nuisance)
 
@@ -123,11 +128,32 @@ class TaskFamily:
         return y
 
 
+def _interval(value: Any, name: str) -> tuple[float, float]:
+    """A (low, high) pair checked by :func:`check_range`."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ValidationError(f"{name} must be two numbers (low, high). Got {value!r}.")
+    return check_range(value[0], value[1], name)
+
+
 _FAMILIES: dict[str, TaskFamily] = {}
 
 
-def register_family(family: TaskFamily) -> TaskFamily:
-    """Add ``family`` to the registry the CLI and benchmark look names up in."""
+def register_family(family: TaskFamily, *, replace: bool = False) -> TaskFamily:
+    """Add ``family`` to the registry the CLI and benchmark look names up in.
+
+    A name already registered (a built-in one included) is refused unless ``replace``
+    is True, as for :func:`rte.register_method`.
+    """
+    if not isinstance(family, TaskFamily):
+        raise ValidationError(
+            f"register_family expects a TaskFamily. Got {type(family).__name__} {family!r}; "
+            'build one with TaskFamily("name", fn, support=(lo, hi)).'
+        )
+    if family.name in _FAMILIES and not replace:
+        raise ValidationError(
+            f"A family named {family.name!r} is already registered. Choose another name or "
+            "pass replace=True."
+        )
     _FAMILIES[family.name] = family
     return family
 

@@ -14,12 +14,21 @@ real-data suite.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from rte._params import Settings, at_least, names, nonnegative, param
+from rte._validation import float_array
 from rte.errors import ValidationError
 from rte.tasks.bank import TargetSet, TaskBank
+
+
+def _bands(value: Any, name: str) -> tuple[str, ...]:
+    names(value, name)
+    if len(set(value)) != len(value):
+        raise ValidationError(f"{name} must be distinct names. Got {value!r}.")
+    return value
 
 
 def _share(value: float, name: str) -> float:
@@ -38,7 +47,7 @@ class HoldoutSplit(Settings):
     bands: tuple[str, ...] = param(
         ("near", "far"),
         "Names of the far bands, in increasing task variable; held-out tasks split evenly.",
-        names,
+        _bands,
     )
     context_size: int = param(10, "Observations of a target shown as its context.", at_least(2))
     noise: float = param(
@@ -65,7 +74,7 @@ def holdout_split(
     equals a training task's is never a target. Queries per target are as many as
     the sparsest held-out task has beyond its context (drawn at random, then sorted).
     """
-    values = np.asarray(variable, dtype=np.float64).reshape(-1)
+    values = float_array(variable, "The task variable").reshape(-1)
     if values.shape != (bank.n_tasks,) or not np.all(np.isfinite(values)):
         raise ValidationError(
             f"The task variable must hold one finite value per task ({bank.n_tasks}). Got "

@@ -26,10 +26,17 @@ import numpy as np
 import pandas as pd
 
 from rte._io import atomic_write_text
+from rte._validation import check_magnitude
 from rte.errors import ValidationError
 from rte.tasks.bank import MIN_POINTS_PER_TASK, TaskBank
 
 _NUMBERED_INPUT = re.compile(r"^x(\d+)$")
+# Cells read as missing in numeric columns (pandas' defaults). Task-id columns are read
+# as text verbatim: "007" is not "7", "1.0" is not "1", and "NA" is an id like any other.
+_MISSING = (
+    *("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND"),
+    *("1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"),
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,17 @@ class TableColumns:
     x: tuple[str, ...] = ()
     y: str = "y"
     params: tuple[str, ...] = ()
+
+    def distinct(self, source: str) -> tuple[str, ...]:
+        """Every named column, refusing one column in two roles (task, input, output, ...)."""
+        named = (self.task, *self.x, self.y, *self.params)
+        twice = sorted({n for n in named if named.count(n) > 1})
+        if twice:
+            raise ValidationError(
+                f"{source}: column(s) {twice} named for more than one role (task id, inputs, "
+                "output, task parameters). Each column plays one role; name different columns."
+            )
+        return named
 
     def resolve(self, frame: pd.DataFrame, source: str) -> TableColumns:
         """These names with the input columns of ``frame`` filled in (default pattern)."""
@@ -76,8 +94,11 @@ class TargetTables:
     inputs: tuple[str, ...]
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (``.csv``) or Parquet (``.parquet``, ``.pq``) file into a data frame."""
+def read_table(path: str | Path, text: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a CSV (``.csv``) or Parquet (``.parquet``, ``.pq``) file into a data frame.
+
+    Columns named in ``text`` (task ids) are read verbatim as text from a CSV.
+    """
     source = Path(path)
     suffix = source.suffix.lower()
     if suffix not in (".csv", ".parquet", ".pq"):
@@ -88,7 +109,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if not source.is_file():
         raise ValidationError(f"{source}: no such file. Check the path.")
     try:
-        frame = pd.read_csv(source) if suffix == ".csv" else pd.read_parquet(source)
+        frame = _read_csv(source, text) if suffix == ".csv" else pd.read_parquet(source)
     except Exception as exc:  # any reader failure means an unreadable file
         raise ValidationError(
             f"{source}: cannot read it as {suffix[1:]}: {type(exc).__name__}: {exc}"
@@ -99,10 +120,21 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def _read_csv(source: Path, text: tuple[str, ...]) -> pd.DataFrame:
+    header = pd.read_csv(source, nrows=0).columns
+    return pd.read_csv(
+        source,
+        dtype={c: str for c in text if c in header},
+        keep_default_na=False,
+        na_values={c: _MISSING for c in header if c not in text},
+    )
+
+
 def load_bank(path: str | Path, columns: TableColumns | None = None) -> TaskBank:
     """Load a bank of training tasks from a task table file (see the module docstring)."""
-    frame = read_table(path)
-    return bank_from_frame(frame, (columns or TableColumns()).resolve(frame, str(path)), str(path))
+    columns = columns or TableColumns()
+    frame = read_table(path, (columns.task,))
+    return bank_from_frame(frame, columns.resolve(frame, str(path)), str(path))
 
 
 def bank_from_frame(frame: pd.DataFrame, columns: TableColumns, source: str) -> TaskBank:
@@ -111,7 +143,7 @@ def bank_from_frame(frame: pd.DataFrame, columns: TableColumns, source: str) -> 
     ``columns`` must be resolved (:meth:`TableColumns.resolve`); ``source`` names the
     file in messages.
     """
-    _require(frame, (columns.task, *columns.x, columns.y, *columns.params), source)
+    _require(frame, columns.distinct(source), source)
     tasks = _task_ids(frame[columns.task], source)
     x = _numeric(frame, columns.x, source, tasks)
     y = _numeric(frame, (columns.y,), source)[:, 0]
@@ -182,9 +214,10 @@ def load_targets(
     Without a task column in either table, all rows form one target named ``target``.
     Every target needs a context and queries, and the two tables must use the same inputs.
     """
-    ctx, qry = read_table(context_path), read_table(query_path)
+    columns = columns or TableColumns()
+    ctx, qry = read_table(context_path, (columns.task,)), read_table(query_path, (columns.task,))
     ctx_source, qry_source = str(context_path), str(query_path)
-    columns = (columns or TableColumns()).resolve(ctx, ctx_source)
+    columns = columns.resolve(ctx, ctx_source)
     inputs = columns.x
     _require(ctx, (*inputs, columns.y), ctx_source)
     _require(qry, inputs, qry_source)
@@ -227,7 +260,7 @@ def _single_target(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _task_ids(column: pd.Series, source: str) -> np.ndarray:
-    empty = column.isna().to_numpy()
+    empty = (column.isna() | (column.astype(str).str.strip() == "")).to_numpy()
     if empty.any():
         row = column.index[np.argmax(empty)]
         raise ValidationError(
@@ -266,6 +299,7 @@ def _numeric(
                 f"Got {out[row, j]} ({int(missing.sum())} such value(s) in the column); remove "
                 "or impute them."
             )
+        check_magnitude(out[:, j], f"{source}, column {name!r}")
     return out
 
 
