@@ -64,8 +64,12 @@ def write_results(
     records: Iterable[Record],
     seconds: float,
     methods: Mapping[str, Mapping[str, Any]],
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write ``out_dir/results.json`` atomically and return its path."""
+    """Write ``out_dir/results.json`` atomically and return its path.
+
+    ``extra`` adds top-level keys beside the contract's (e.g. a suite's intervals).
+    """
     path = Path(out_dir) / "results.json"
     atomic_write_json(
         path,
@@ -76,6 +80,7 @@ def write_results(
             "config": dict(config),
             "methods": {name: dict(info) for name, info in methods.items()},
             "records": [asdict(r) for r in records],
+            **dict(extra or {}),
         },
     )
     return path
