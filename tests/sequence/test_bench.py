@@ -4,14 +4,18 @@ strict protocol, configs and options."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 import rte.sequence.suite as runner
 from rte.bench.execution import Execution
 from rte.bench.results import load_results
+from rte.cli import app
 from rte.errors import ValidationError
 from rte.sequence.backends import ModelPathError
 from rte.sequence.parity import ParitySuite
@@ -240,3 +244,27 @@ def test_a_missing_model_is_reported_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(ModelPathError, match="does not exist") as info:
         run_sequence_suite(config, tmp_path / "out", execution=IN_PROCESS)
     assert "\n" not in str(info.value)
+
+
+def test_the_command_line_runs_a_suite_and_refuses_bad_input(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    """``rte bench strings --quick --set rte.steps=1``: one seed, the options recorded; a
+    bad option is one line and exit code 2."""
+    out = tmp_path / "run"
+    args = ["bench", "strings", "--quick", "--targets", "1", "--model", str(model_dir)]
+    args += ["--methods", "rte,symbolic_search", "--set", "rte.steps=1", "--jobs", "1"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = json.loads((out / "results.json").read_text())
+    assert raw["config"]["seeds"] == 1 and raw["methods"]["rte"]["options"]["steps"] == 1
+    command = [sys.executable, "-c", "from rte.cli import main; main()", "bench", "parity"]
+    bad = subprocess.run(
+        [*command, "--set", "oracle.steps=3", "--out", str(tmp_path / "bad")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip().startswith("error: oracle has no options of its own")
+    assert bad.stderr.strip().count("\n") == 0
