@@ -25,6 +25,23 @@ def test_report_gives_mean_and_std_over_seeds(tmp_path):
     assert "seeds [0, 1]" in text
 
 
+def test_report_shows_intervals_where_the_file_has_them(tmp_path):
+    records = [Record("parity", "rte", "S6", 0, "accuracy", 0.7)]
+    interval = {"family": "parity", "method": "rte", "band": "S6", "metric": "accuracy"}
+    path = write_results(
+        tmp_path,
+        suite="parity",
+        config={},
+        records=records,
+        seconds=1.0,
+        methods={"rte": {"access": ["B", "C", "L"]}},
+        extra={"intervals": [{**interval, "level": 0.95, "low": 0.55, "high": 0.82}]},
+    )
+    text = report(path, "accuracy")
+    assert "| parity | rte | 0.7 ± 0 [0.55, 0.82] | BCL |" in text
+    assert "[95% interval over targets]" in text
+
+
 def test_non_finite_records_are_refused():
     with pytest.raises(ValidationError, match="must be finite"):
         Record("quadratic", "rte", "F2", 0, "mse", float("nan"))

@@ -1,4 +1,5 @@
-"""The estimators of the sequence regime: SequenceRTE, SFT and FewShot on the tiny model."""
+"""The estimators of the sequence regime: SequenceRTE, SFT, FewShot (tiny model) and
+SymbolicSearch."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import torch
 from sklearn.base import clone
 
 from rte.baselines.lm import SFT, FewShot
+from rte.baselines.symbolic import SymbolicSearch
 from rte.errors import NotFittedError, ValidationError
 from rte.models import SequenceRTE
 from rte.sequence.backends import LanguageModel
@@ -28,7 +30,7 @@ def lm(model: Any, tokenizer: Any) -> LanguageModel:
 
 def _bank(suite: ParitySuite | StringSuite) -> tuple[SequenceBank, Split]:
     split = suite.split(np.random.default_rng(0))
-    return SequenceBank.from_split(suite, split), split
+    return split.bank, split
 
 
 def _logits(lm: LanguageModel) -> torch.Tensor:
@@ -43,7 +45,13 @@ def _inputs(target: Target) -> list[str]:
 
 @pytest.mark.parametrize(
     "estimator",
-    [SequenceRTE(steps=3), SequenceRTE(probe=1, keep=4, seed=2), SFT(steps=2, rank=4), FewShot()],
+    [
+        SequenceRTE(steps=3),
+        SequenceRTE(probe=1, keep=4, tie=0.5, seed=2),
+        SFT(steps=2, rank=4),
+        FewShot(),
+        SymbolicSearch(seed=1),
+    ],
 )
 def test_clone_round_trips_the_params(estimator: Any) -> None:
     copy = clone(estimator)
@@ -61,10 +69,12 @@ def test_declared_params_and_access() -> None:
         "warmup": 5,
     }
     assert (params["learning_rate"], params["score_batch_size"], params["probe"]) == (2e-3, 64, 0)
-    assert params["keep"] == 16 and "q_proj" in params["target_modules"]
-    assert set(SFT().get_params()) == set(params) - {"probe", "keep"}
+    assert params["keep"] == 16 and params["tie"] == 0.0 and "q_proj" in params["target_modules"]
+    assert set(SFT().get_params()) == set(params) - {"probe", "keep", "tie"}
     assert set(FewShot().get_params()) == {"score_batch_size", "seed"}
-    assert (SequenceRTE.sees, SFT.sees, FewShot.sees) == ("BCL", "BC", "C")
+    assert set(SymbolicSearch().get_params()) == {"seed"}
+    sees = (SequenceRTE.sees, SFT.sees, FewShot.sees, SymbolicSearch.sees)
+    assert sees == ("BCL", "BC", "C", "BCLX")
 
 
 def test_rte_fits_decomposes_predicts_saves_and_releases(lm: LanguageModel, tmp_path: Path) -> None:
@@ -83,12 +93,41 @@ def test_rte_fits_decomposes_predicts_saves_and_releases(lm: LanguageModel, tmp_
     assert predicted == rte.predict_with(found, xs)
     assert len(rte.predict_with(target.truth, xs)) == len(xs)
     assert all(isinstance(y, str) for y in predicted)
+    assert rte.decompose(target.context, executed=True) in bank.candidates
+    values = rte.anchor_values(["reverse"], xs, executed=True)
+    assert values == {("reverse", x): x[::-1] for x in xs}
     folder = rte.save_adapter(tmp_path / "adapter")
     assert (folder / "adapter_model.safetensors").is_file()
     assert rte.release() is lm.model
     torch.testing.assert_close(_logits(lm), before)
     with pytest.raises(NotFittedError, match="not fitted"):
         rte.decompose(target.context)
+
+
+def test_rte_on_parity_scores_chains_it_generates(lm: LanguageModel) -> None:
+    """Parity's Psi answers are chains: context scoring reads the final bit after Psi's
+    own chain, so every candidate gets a finite score and predictions are bits."""
+    bank, split = _bank(ParitySuite(n_targets=1, n_queries=3))
+    rte = SequenceRTE(steps=1, batch_size=2, score_batch_size=256).fit(bank, lm)
+    target = split.targets[0]
+    scores = rte._score(bank.candidates[:40], target.context[:2], executed=False)
+    assert scores.shape == (40,) and np.isfinite(scores).all()
+    assert set(rte.predict(target.context, _inputs(target))) <= {"0", "1", ""}
+    assert all(g.choice_logprobs for g in rte.generated_.values())
+    rte.release()
+
+
+def test_symbolic_search_finds_the_target_function() -> None:
+    bank, split = _bank(StringSuite(n_targets=5))
+    search = SymbolicSearch().fit(bank)
+    for target in split.targets:
+        found = search.decompose(target.context)
+        assert found in target.equivalent
+        assert search.predict(target.context, _inputs(target)) == [y for _, y in target.queries]
+    with pytest.raises(ValidationError, match="expects a SequenceBank"):
+        SymbolicSearch().fit(split)  # type: ignore[arg-type]
+    with pytest.raises(NotFittedError):
+        SymbolicSearch().decompose(split.targets[0].context)
 
 
 def test_fit_refuses_bad_inputs_and_params(lm: LanguageModel) -> None:
@@ -103,8 +142,8 @@ def test_fit_refuses_bad_inputs_and_params(lm: LanguageModel) -> None:
         SequenceRTE(steps=0).fit(bank, lm)
     with pytest.raises(ValidationError, match=r"FewShot\.score_batch_size must be"):
         FewShot(score_batch_size=0).fit(bank, lm)
-    with pytest.raises(ValidationError, match="at least one of its relations"):
-        SequenceBank(ParitySuite(), (), split.candidates)
+    with pytest.raises(ValidationError, match=r"SequenceRTE\.tie must be a finite number >= 0"):
+        SequenceRTE(tie=-1.0).fit(bank, lm)
 
 
 def test_few_shot_and_sft_answer_the_queries(lm: LanguageModel) -> None:

@@ -1,38 +1,46 @@
-"""Training batches and scoring prompts use the suite's Psi format."""
+"""Training batches come from the stored examples and use the suite's formats."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from rte.baselines.lm import sft_training_batch
-from rte.models.sequence import psi_training_batch
+from rte.models.sequence import psi_training_batch, relation_examples
 from rte.sequence.parity import ParitySuite
-from rte.sequence.scoring import psi_examples
-from rte.sequence.strings import DESCRIPTIONS, PRIMITIVES, StringSuite
-from rte.sequence.tasks import SequenceBank
+from rte.sequence.strings import DESCRIPTIONS, PRIMITIVES, StringSuite, render
 
 
-def test_psi_batches_and_scoring_share_the_answer_format() -> None:
-    suite = ParitySuite()
-    split = suite.split(np.random.default_rng(0))
-    bank = SequenceBank.from_split(suite, split)
-    for example in psi_training_batch(bank, np.random.default_rng(1), 16):
-        assert example.prompt.startswith("bits ") and example.prompt.endswith("->")
+def test_psi_batches_are_stored_relation_pairs_with_a_labelled_chain() -> None:
+    bank = ParitySuite(n_targets=1).split(np.random.default_rng(0)).bank
+    stored = {x for x, _ in bank.tasks[bank.root]}
+    for example in psi_training_batch(bank, np.random.default_rng(1), 32):
+        bits = example.prompt.removeprefix("bits ").split("; anchor ")[0].split()
+        x = "".join(b[1] for b in bits)
+        assert x in stored
         anchor = example.prompt.split("; anchor ")[1][0]
-        steps = example.answer.split()
-        assert steps[0].startswith(anchor)  # the chain restates the anchor's bit
-    target = split.targets[0]
-    for example, (x, y) in zip(
-        psi_examples(suite, target.truth, target.context), target.context, strict=True
-    ):
-        assert example.answer == suite.psi_answer(x, target.truth.phi, y)
-        assert example.answer.endswith(f"so {y}")
+        phi = example.prompt.removesuffix(" ->")[-1]
+        label, steps, _, y = example.answer.split()
+        assert label == f"{phi}{x['abcdefghij'.index(phi)]}"  # the bit read after its label
+        assert steps.startswith(f"{anchor}+{label[1]}=")
+        assert y == str((int(anchor) + int(label[1])) % 2)
+    assert bank.suite.psi_output(" h1 1+1=2 so 0\n") == "0"
+    assert bank.suite.psi_output(" garbled") == ""
 
 
-def test_sft_batches_are_few_shot_prompts_of_bank_tasks() -> None:
-    suite = StringSuite()
-    assert suite.n_context == 4
-    bank = SequenceBank.from_split(suite, suite.split(np.random.default_rng(0)))
+def test_relation_examples_read_both_tasks_stored_outputs() -> None:
+    bank = StringSuite(n_targets=1).split(np.random.default_rng(0)).bank
+    examples = relation_examples(bank)
+    assert set(examples) == set(bank.relations)
+    for relation, triples in examples.items():
+        assert len(triples) == bank.suite.n_stored
+        for x, a, y in triples:
+            assert (bank.stored(relation.anchor, x), bank.stored(relation.task, x)) == (a, y)
+
+
+def test_sft_batches_are_few_shot_prompts_of_one_stored_task() -> None:
+    suite = StringSuite(n_targets=1)
+    bank = suite.split(np.random.default_rng(0)).bank
+    stored = {(render(x), render(y)) for pairs in bank.tasks.values() for x, y in pairs}
     rng = np.random.default_rng(2)
     sizes = set()
     for _ in range(20):
@@ -40,15 +48,18 @@ def test_sft_batches_are_few_shot_prompts_of_bank_tasks() -> None:
         demos = {e.prompt.count("\n") for e in batch}
         assert len(demos) == 1  # one context length per batch: no padding waste
         sizes |= demos
-        assert all(e.answer.endswith("\n") and e.prompt.endswith("->") for e in batch)
+        for e in batch:
+            lines = e.prompt.split("\n")
+            pairs = [tuple(line.split(" -> ")) for line in lines[:-1]]
+            assert set(pairs) <= stored
+            assert (lines[-1].removesuffix(" ->"), e.answer.strip()) in stored
     assert sizes == {1, 2, 3, 4}
 
 
 def test_psi_batches_train_every_phi_equally_often() -> None:
     """Seed 0 of the strings suite has 1 training pair with phi rotate_right and 6 with
     upper: sampling by pair would show rotate_right about 6 times less often."""
-    suite = StringSuite()
-    bank = SequenceBank.from_split(suite, suite.split(np.random.default_rng(0)))
+    bank = StringSuite(n_targets=1).split(np.random.default_rng(0)).bank
     batch = psi_training_batch(bank, np.random.default_rng(3), 6000)
     phis = [e.prompt.split("; apply ")[1].removesuffix(" ->") for e in batch]
     counts = np.array([phis.count(DESCRIPTIONS[g]) for g in PRIMITIVES])

@@ -18,7 +18,8 @@ def test_parity_prompts_are_exact() -> None:
     assert suite.psi_prompt(x, "1", "h") == (
         "bits a0 b1 c1 d0 e1 f0 g1 h1 i0 j1; anchor 1; add h ->"
     )
-    assert suite.psi_answer(x, "h", "0") == " 1+1=2 so 0"
+    assert suite.psi_answer(x, "1", "h", "0") == " h1 1+1=2 so 0\n"
+    assert suite.psi_output(" h1 1+1=2 so 0") == "0"
     assert suite.fewshot_prompt((("0000000000", "0"),), x) == "0000000000 -> 0\n0110101101 ->"
     assert suite.answer("1") == " 1"
 
@@ -28,7 +29,8 @@ def test_string_prompts_are_exact() -> None:
     assert suite.psi_prompt("hello", "olleh", "upper") == (
         "in h e l l o; anchor o l l e h; apply uppercase ->"
     )
-    assert suite.psi_answer("hello", "upper", "OLLEH") == " O L L E H\n"
+    assert suite.psi_answer("hello", "olleh", "upper", "OLLEH") == " O L L E H\n"
+    assert suite.psi_output(" O L L E H") == "OLLEH"
     assert suite.fewshot_prompt((("ab", "BA"),), "cd") == "a b -> B A\nc d ->"
     assert suite.parse(" O L L E H") == "OLLEH"
     assert suite.parse(" empty") == ""

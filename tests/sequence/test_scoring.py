@@ -1,4 +1,5 @@
-"""Likelihood scoring ranks the true decomposition first for a model fitted on a trivial bank."""
+"""Scoring and generation with shared-prefix caches match plain forward passes; a model
+fitted on a toy bank ranks the true decomposition first."""
 
 from __future__ import annotations
 
@@ -10,73 +11,30 @@ import torch
 from conftest import tiny_model, tiny_tokenizer
 
 from rte.sequence.prompts import Encoder, Example
-from rte.sequence.scoring import (
-    answer_nll,
-    best_decomposition,
-    context_scores,
-    generate_answers,
-    prefix_groups,
-)
-from rte.sequence.tasks import SequenceDecomposition, Split, make_target
+from rte.sequence.scoring import answer_nll, generate, prefix_groups
+from rte.sequence.search import search
+from rte.sequence.tasks import SequenceDecomposition
 
 ANCHORS = {"id": str, "up": str.upper}
 PHIS = {"dup": lambda s: s + s, "same": lambda s: s}
-
-
-class ToySuite:
-    """One-letter inputs; anchors id / up; phi dup / same. Four distinct tasks."""
-
-    family = "toy"
-    metric = "exact_match"
-    choices = None
-    n_context = 2
-    max_answer_chars = 2
-
-    def sample_input(self, rng: np.random.Generator) -> str:
-        return "abcd"[int(rng.integers(4))]
-
-    def anchor_output(self, anchor: str, x: str) -> str:
-        return ANCHORS[anchor](x)
-
-    def apply_phi(self, phi: str, anchor_out: str, x: str) -> str:
-        return PHIS[phi](anchor_out)
-
-    def psi_prompt(self, x: str, anchor_out: str, phi: str) -> str:
-        return f"{anchor_out} {phi} ->"
-
-    def psi_answer(self, x: str, phi: str, y: str) -> str:
-        return self.answer(y)
-
-    def fewshot_prompt(self, context: tuple[tuple[str, str], ...], x: str) -> str:
-        return "\n".join([*(f"{a} -> {b}" for a, b in context), f"{x} ->"])
-
-    def answer(self, y: str) -> str:
-        return f" {y}\n"
-
-    def parse(self, text: str) -> str:
-        return text.strip()
-
-    def split(self, rng: np.random.Generator) -> Split:
-        raise NotImplementedError
-
-
 CANDIDATES = [SequenceDecomposition(a, p) for a in ANCHORS for p in PHIS]
+
+
+def _prompt(x: str, d: SequenceDecomposition) -> str:
+    return f"{ANCHORS[d.anchor](x)} {d.phi} ->"
+
+
+def _output(x: str, d: SequenceDecomposition) -> str:
+    return PHIS[d.phi](ANCHORS[d.anchor](x))
 
 
 @pytest.fixture(scope="module")
 def fitted() -> tuple[Any, Encoder]:
-    """The tiny model fully fine-tuned on every Psi example of the toy bank."""
+    """The tiny model fully fine-tuned on every Psi example of a toy bank."""
     tokenizer = tiny_tokenizer()
     model = tiny_model(len(tokenizer))
-    suite, encoder = ToySuite(), Encoder(tokenizer)
-    examples = [
-        Example(
-            suite.psi_prompt(x, suite.anchor_output(d.anchor, x), d.phi),
-            suite.answer(suite.apply_phi(d.phi, suite.anchor_output(d.anchor, x), x)),
-        )
-        for d in CANDIDATES
-        for x in "abcd"
-    ]
+    encoder = Encoder(tokenizer)
+    examples = [Example(_prompt(x, d), f" {_output(x, d)}\n") for d in CANDIDATES for x in "abcd"]
     batch = encoder.encode(examples)
     torch.manual_seed(0)
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
@@ -94,24 +52,21 @@ def fitted() -> tuple[Any, Encoder]:
 
 
 @pytest.mark.parametrize("truth", CANDIDATES)
-def test_true_decomposition_ranks_first(
+def test_true_decomposition_ranks_first_and_is_generated(
     fitted: tuple[Any, Encoder], truth: SequenceDecomposition
 ) -> None:
     model, encoder = fitted
-    suite = ToySuite()
-    target = make_target(suite, truth, "toy", np.random.default_rng(1), n_context=3, n_queries=1)
-    scores = context_scores(model, encoder, suite, CANDIDATES, target.context, batch_size=3)
-    # Candidates that are the same function on the context (e.g. up∘same on
-    # 'a' vs id∘same only if the letter is its own capital) never occur here.
-    assert CANDIDATES[int(np.argmin(scores))] == truth
-    found = best_decomposition(
-        model, encoder, suite, CANDIDATES, target.context, batch_size=2, probe=1, keep=2
-    )
-    assert found == truth
-    x = target.queries[0][0]
-    prompt = suite.psi_prompt(x, suite.anchor_output(truth.anchor, x), truth.phi)
-    (text,) = generate_answers(model, encoder, [prompt], max_new_tokens=4, batch_size=1)
-    assert suite.parse(text) == target.queries[0][1]
+    context = (("a", _output("a", truth)), ("c", _output("c", truth)))
+
+    def score(pool, pairs) -> np.ndarray:
+        flat = [Example(_prompt(x, d), f" {y}\n") for d in pool for x, y in pairs]
+        nll = answer_nll(model, encoder, flat, batch_size=3)
+        return nll.reshape(len(pool), len(pairs)).sum(axis=1)
+
+    assert search(CANDIDATES, context, score) == truth
+    assert search(CANDIDATES, context, score, probe=1, keep=2) == truth
+    (made,) = generate(model, encoder, [_prompt("b", truth)], max_new_tokens=4, batch_size=1)
+    assert made.text.strip() == _output("b", truth)
 
 
 def _reference_nll(model: Any, encoder: Encoder, example: Example) -> float:
@@ -140,3 +95,48 @@ def test_shared_prefix_scoring_matches_plain_forward(model: Any, tokenizer: Any)
     rows = [encoder.ids(e.prompt) + encoder.ids(e.answer) for e in examples[:3]]
     groups = prefix_groups(rows, [len(encoder.ids(e.prompt)) for e in examples[:3]])
     assert groups == [(len(encoder.ids("in abcdef; anchor ")), [2, 1, 0])]
+
+
+def _reference_greedy(model: Any, encoder: Encoder, prompt: str, steps: int) -> list[Any]:
+    """Token-by-token greedy decoding with full forwards: (token, log-probs) per step."""
+    ids = list(encoder.ids(prompt))
+    out = []
+    with torch.inference_mode():
+        for _ in range(steps):
+            logp = torch.log_softmax(model(input_ids=torch.tensor([ids])).logits[0, -1], -1)
+            token = int(logp.argmax())
+            out.append((token, logp))
+            ids.append(token)
+    return out
+
+
+def test_cached_generation_matches_plain_greedy_decoding(model: Any, tokenizer: Any) -> None:
+    """Rows sharing a prefix, rows of other lengths, rows leaving the batch early: the
+    text and the tracked log-probabilities are those of plain greedy decoding."""
+    encoder = Encoder(tokenizer)
+    prompts = [
+        "bits a0 b1 c1; anchor 1; add b ->",
+        "bits a0 b1 c1; anchor 0; add c ->",
+        "bits a1 b1; anchor 0; add a ->",
+        "q ->",
+        "bits a0 b1 c1; anchor 1; add b ->",
+    ]
+    track = ("0", "1")
+    ids = [encoder.ids(t)[-1] for t in track]
+    stop = encoder.ids("\n")[-1]
+    for batch_size in (1, 3, 64):
+        made = generate(
+            model, encoder, prompts, max_new_tokens=6, batch_size=batch_size, track=track
+        )
+        for prompt, got in zip(prompts, made, strict=True):
+            steps = _reference_greedy(model, encoder, prompt, 6)
+            tokens = []
+            for token, _ in steps:
+                if token in (stop, tokenizer.eos_token_id):
+                    break
+                tokens.append(token)
+            assert got.text == tokenizer.decode(tokens, skip_special_tokens=True)
+            emitted = [logp for token, logp in steps[: len(tokens)] if token in ids]
+            expected = emitted[-1] if emitted else steps[0][1]
+            np.testing.assert_allclose(got.choice_logprobs, expected[ids].numpy(), atol=1e-4)
+    assert generate(model, encoder, [], max_new_tokens=3, batch_size=2) == []

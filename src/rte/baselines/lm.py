@@ -22,26 +22,29 @@ from rte.sequence.backends import LanguageModel
 from rte.sequence.lora import LoraParams, detach_lora, train_lora
 from rte.sequence.prompts import Example
 from rte.sequence.scoring import ScoringParams, answer_prompts
-from rte.sequence.tasks import SequenceBank, make_target
+from rte.sequence.tasks import SequenceBank
 
 
 def sft_training_batch(bank: SequenceBank, rng: np.random.Generator, size: int) -> list[Example]:
-    """Few-shot prompts of random bank tasks, the query's answer as label.
+    """Few-shot prompts of random bank tasks from their stored examples, the query's
+    answer as label.
 
     Each step draws one number of demonstrations between 1 and the suite's
-    ``n_context`` (uniformly) for the whole batch: the model learns to answer from
-    contexts of every length, and since a batch is as long as its longest prompt,
-    one length per batch makes the average step about half as long as full
-    contexts would.
+    ``n_context`` (uniformly, at most one less than a task stores) for the whole
+    batch: the model learns to answer from contexts of every length, and since a
+    batch is as long as its longest prompt, one length per batch makes the average
+    step about half as long as full contexts would.
     """
     suite = bank.suite
-    k = int(rng.integers(1, suite.n_context + 1))
+    labels = list(bank.tasks)
+    fewest = min(len(pairs) for pairs in bank.tasks.values())
+    k = int(rng.integers(1, max(1, min(suite.n_context, fewest - 1)) + 1))
     batch = []
     for _ in range(size):
-        d = bank.relations[int(rng.integers(len(bank.relations)))]
-        t = make_target(suite, d, "train", rng, n_context=k, n_queries=1)
-        ((x, y),) = t.queries
-        batch.append(Example(suite.fewshot_prompt(t.context, x), suite.answer(y)))
+        pairs = bank.tasks[labels[int(rng.integers(len(labels)))]]
+        picked = [pairs[int(i)] for i in rng.choice(len(pairs), min(k + 1, len(pairs)), False)]
+        *demos, (x, y) = picked
+        batch.append(Example(suite.fewshot_prompt(tuple(demos), x), suite.answer(y)))
     return batch
 
 
@@ -70,14 +73,7 @@ class FewShot(ScoringParams):
         check_is_fitted(self, "model_")
         suite = self.suite_
         prompts = [suite.fewshot_prompt(tuple(context), x) for x in inputs]
-        return answer_prompts(
-            self.model_,
-            self.encoder_,
-            suite,
-            prompts,
-            lambda _r, y: suite.answer(y),
-            self.score_batch_size,
-        )
+        return answer_prompts(self.model_, self.encoder_, suite, prompts, self.score_batch_size)
 
 
 @dataclass(kw_only=True, repr=False, eq=False)

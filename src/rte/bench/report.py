@@ -19,9 +19,15 @@ def markdown_table(
     metric: str,
     access: Mapping[str, Mapping[str, Any]] | None = None,
     bands: Sequence[str] | None = None,
+    intervals: Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    """One row per (family, method), one column per band: mean ± std over seeds."""
+    """One row per (family, method), one column per band: mean ± std over seeds, and the
+    interval over targets in brackets where the results file holds one."""
     stats = summarize(records)
+    bounds = {
+        (i["family"], i["method"], i["band"], i["metric"]): f" [{i['low']:.3g}, {i['high']:.3g}]"
+        for i in intervals
+    }
     chosen = [r for r in records if r.metric == metric]
     families = list(dict.fromkeys(r.family for r in chosen))
     methods = list(dict.fromkeys(r.method for r in chosen))
@@ -32,6 +38,7 @@ def markdown_table(
         for method in methods:
             cells = [
                 format_mean_std(*stats[(fam, method, b, metric)][:2])
+                + bounds.get((fam, method, b, metric), "")
                 if (fam, method, b, metric) in stats
                 else "-"
                 for b in bands
@@ -58,9 +65,11 @@ def report(path: str | Path, metric: str = "mse") -> str:
     data = load_results(path)
     methods = data.get("methods", {})
     seeds = sorted({r.seed for r in data["records"]})
-    table = markdown_table(data["records"], metric, methods or None)
+    intervals = data.get("intervals", [])
+    table = markdown_table(data["records"], metric, methods or None, intervals=intervals)
+    level = f" [{intervals[0]['level']:.0%} interval over targets]" if intervals else ""
     parts = [
-        f"{data['suite']}: {metric}, mean ± std over seeds {seeds}; "
+        f"{data['suite']}: {metric}, mean ± std over seeds {seeds}{level}; "
         f"run time {data['seconds']:.0f} s (rte {data['version']})",
         table,
     ]

@@ -1,11 +1,16 @@
 """SequenceRTE: the relational task extrapolator of the language-model regime.
 
-Psi is a pretrained causal LM tuned with LoRA on the bank's relation pairs: a
-prompt carries the anchor task's output on the query input, the name of the
-transformation phi and the input; the answer is the related task's output. A
-target is decomposed by likelihood scoring: the candidate (anchor, phi) whose Psi
-prompts give the target's context outputs the lowest negative log-likelihood
-wins, and Psi then answers the queries with it.
+Psi is a pretrained causal LM tuned with LoRA on the bank's relation pairs, read off
+the stored examples: a prompt carries the input, the anchor task's output on it and
+the label of the transformation phi; the answer is the related task's output (for
+parity a short chain of steps ending in it). A target is decomposed by likelihood
+scoring over the bank's candidates: each candidate's anchor outputs on the context
+inputs come from a model of the bank (:mod:`rte.sequence.search`: stored examples,
+else Psi along the anchor's relation path from the root), the context outputs'
+negative log-likelihood under Psi is summed, and the lowest wins; Psi then answers
+the queries with it. No task generator is called (the strict protocol); passing
+``executed=True`` computes anchor outputs with the generators instead, the
+``rte_executed`` ablation row (access X).
 
 The language model is not a hyperparameter: it is loaded once per run
 (:func:`rte.sequence.backends.load_language_model`) and passed to ``fit``, so that
@@ -23,23 +28,28 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rte._params import at_least, param
+from rte._params import at_least, nonnegative, param
 from rte.base import check_is_fitted
 from rte.errors import ValidationError
 from rte.sequence.backends import LanguageModel
 from rte.sequence.lora import LoraParams, detach_lora, save_adapter, train_lora
 from rte.sequence.prompts import Example
-from rte.sequence.scoring import ScoringParams, answer_prompts, best_decomposition
-from rte.sequence.tasks import SequenceBank, SequenceDecomposition
+from rte.sequence.scoring import Generated, ScoringParams, answer_nll, generate
+from rte.sequence.search import RelationTree, executed_values, modelled_values, search
+from rte.sequence.tasks import Pairs, Relation, SequenceBank, SequenceDecomposition
 
 Context = Sequence[tuple[str, str]]
+# Context NLL charged for a Psi answer with no output in it (a broken chain).
+MALFORMED_NLL = 20.0
+# The label a target takes as one more task of the relation tree when predicted.
+QUERY = "<query>"
 
 
 def check_fit_inputs(bank: Any, language_model: Any, owner: str) -> None:
     """Refuse a ``bank`` or ``language_model`` of the wrong type before any work."""
     if not isinstance(bank, SequenceBank):
         raise ValidationError(
-            f"{owner}.fit expects a SequenceBank (SequenceBank.from_split(suite, split)). "
+            f"{owner}.fit expects a SequenceBank (suite.split(rng).bank). "
             f"Got {type(bank).__name__}."
         )
     if not isinstance(language_model, LanguageModel):
@@ -49,8 +59,33 @@ def check_fit_inputs(bank: Any, language_model: Any, owner: str) -> None:
         )
 
 
-def psi_training_batch(bank: SequenceBank, rng: np.random.Generator, size: int) -> list[Example]:
-    """Random relation pairs of the bank on random inputs, as Psi examples.
+def relation_examples(bank: SequenceBank) -> dict[Relation, list[tuple[str, str, str]]]:
+    """Per relation, its (x, anchor output, task output) triples read off the stored
+    examples of both tasks on the inputs they share."""
+    out = {}
+    for r in bank.relations:
+        triples = []
+        for x, y in bank.tasks[r.task]:
+            a = bank.stored(r.anchor, x)
+            if a is not None:
+                triples.append((x, a, y))
+        if triples:
+            out[r] = triples
+    if not out:
+        raise ValidationError(
+            "Psi trains on relation pairs stored on shared inputs. Got a bank whose related "
+            "tasks share no stored input; store them on common inputs."
+        )
+    return out
+
+
+def psi_training_batch(
+    bank: SequenceBank,
+    rng: np.random.Generator,
+    size: int,
+    examples: dict[Relation, list[tuple[str, str, str]]] | None = None,
+) -> list[Example]:
+    """Random relation pairs of the bank on stored inputs, as Psi examples.
 
     Balanced over phi: draw phi uniformly, then one of the bank's pairs with it.
     Uniform over pairs would train each phi in proportion to its number of
@@ -58,18 +93,17 @@ def psi_training_batch(bank: SequenceBank, rng: np.random.Generator, size: int) 
     training compositions are the outer primitives of the most held-out ones.
     """
     suite = bank.suite
-    by_phi: dict[str, list[SequenceDecomposition]] = {}
-    for d in bank.relations:
-        by_phi.setdefault(d.phi, []).append(d)
+    examples = examples if examples is not None else relation_examples(bank)
+    by_phi: dict[str, list[Relation]] = {}
+    for r in examples:
+        by_phi.setdefault(r.phi, []).append(r)
     phis = sorted(by_phi)
     batch = []
     for _ in range(size):
         pairs = by_phi[phis[int(rng.integers(len(phis)))]]
-        d = pairs[int(rng.integers(len(pairs)))]
-        x = suite.sample_input(rng)
-        anchor_out = suite.anchor_output(d.anchor, x)
-        y = suite.apply_phi(d.phi, anchor_out, x)
-        batch.append(Example(suite.psi_prompt(x, anchor_out, d.phi), suite.psi_answer(x, d.phi, y)))
+        r = pairs[int(rng.integers(len(pairs)))]
+        x, a, y = examples[r][int(rng.integers(len(examples[r])))]
+        batch.append(Example(suite.psi_prompt(x, a, r.phi), suite.psi_answer(x, a, r.phi, y)))
     return batch
 
 
@@ -80,9 +114,8 @@ class SequenceRTE(LoraParams, ScoringParams):
     Example::
 
         lm = load_language_model()
-        suite = StringSuite()
-        split = suite.split(np.random.default_rng(0))
-        rte = SequenceRTE(steps=150).fit(SequenceBank.from_split(suite, split), lm)
+        split = StringSuite().split(np.random.default_rng(0))
+        rte = SequenceRTE(steps=150).fit(split.bank, lm)
         target = split.targets[0]
         outputs = rte.predict(target.context, [x for x, _ in target.queries])
         base = rte.release()
@@ -90,13 +123,25 @@ class SequenceRTE(LoraParams, ScoringParams):
 
     sees: ClassVar[str] = "BCL"
     description: ClassVar[str] = (
-        "LoRA-tuned Psi on the bank's relation pairs; decomposition by likelihood scoring"
+        "LoRA-tuned Psi on the bank's relation pairs; anchors from a model of the bank; "
+        "decomposition by likelihood scoring"
     )
 
     probe: int = param(
         0, "Context pairs of the pruning pass of decomposition (0: no pruning).", at_least(0)
     )
     keep: int = param(16, "Candidates kept after the pruning pass.", at_least(1))
+    probe_tokens: int = param(
+        0,
+        "Answer tokens the pruning pass scores (0: the whole answer; not used by chains).",
+        at_least(0),
+    )
+    tie: float = param(
+        0.0,
+        "Candidates whose context NLL is within this many nats of the best count as equally "
+        "likely; the first in the bank's order (fewest bits or primitives) wins.",
+        nonnegative,
+    )
 
     def fit(
         self,
@@ -104,13 +149,22 @@ class SequenceRTE(LoraParams, ScoringParams):
         language_model: LanguageModel,
         on_step: Callable[[int, float], None] | None = None,
     ) -> SequenceRTE:
-        """Train the LoRA Psi on the bank's relation pairs (batches from ``[seed, 1]``).
+        """Train the LoRA Psi on the bank's stored relation pairs (batches from ``[seed, 1]``).
 
         ``language_model.model`` carries the adapter until :meth:`release`;
         ``on_step(step, loss)`` is called after each training step (progress bars).
         """
         self.validate_params()
         check_fit_inputs(bank, language_model, type(self).__name__)
+        suite = bank.suite
+        if suite.chain and not suite.choices:
+            raise ValidationError(
+                f"A suite whose Psi answers are chains needs closed choices. Got "
+                f"{type(suite).__name__} with chain=True and no choices."
+            )
+        tree = RelationTree.of(bank)
+        tree.check_reaches(d.anchor for d in bank.candidates)
+        examples = relation_examples(bank)
         rng = np.random.default_rng([self.seed, 1])
         losses: list[float] = []
 
@@ -122,44 +176,147 @@ class SequenceRTE(LoraParams, ScoringParams):
         self.model_ = train_lora(
             language_model.model,
             language_model.encoder,
-            lambda _step: psi_training_batch(bank, rng, self.batch_size),
+            lambda _step: psi_training_batch(bank, rng, self.batch_size, examples),
             self,
             on_step=step_done,
         )
         self.bank_ = bank
+        self.tree_ = tree
         self.encoder_ = language_model.encoder
         self.losses_ = losses
+        # Room for the longest output and its end of line; a chain (parity's has one
+        # length) stops at its last token, the output: no step is spent on the newline.
+        ids = self.encoder_.ids
+        if suite.chain:
+            chains = psi_training_batch(bank, np.random.default_rng(0), 64, examples)
+            self.max_new_tokens_ = max(len(ids(e.answer.rstrip("\n"))) for e in chains)
+        else:
+            self.max_new_tokens_ = len(ids(suite.answer("x" * suite.max_answer_chars))) + 1
+        self.generated_: dict[str, Generated] = {}
+        self.nll_: dict[int, dict[Example, float]] = {}
         return self
 
-    def decompose(self, context: Context) -> SequenceDecomposition:
+    # Psi, cached: each distinct prompt is generated or scored once per fit.
+    def _generate(self, prompts: Sequence[str]) -> list[Generated]:
+        missing = [p for p in dict.fromkeys(prompts) if p not in self.generated_]
+        if missing:
+            suite = self.bank_.suite
+            done = generate(
+                self.model_,
+                self.encoder_,
+                missing,
+                max_new_tokens=self.max_new_tokens_,
+                batch_size=self.score_batch_size,
+                track=suite.choices if suite.chain else (),
+            )
+            self.generated_.update(zip(missing, done, strict=True))
+        return [self.generated_[p] for p in prompts]
+
+    def _psi_outputs(self, steps: Sequence[tuple[str, str, str]]) -> list[str]:
+        suite = self.bank_.suite
+        texts = self._generate([suite.psi_prompt(x, a, phi) for x, a, phi in steps])
+        return [suite.psi_output(g.text) for g in texts]
+
+    def _psi_nll(
+        self, rows: Sequence[tuple[str, str, str, str]], answer_tokens: int = 0
+    ) -> np.ndarray:
+        """NLL of each observed ``y`` under Psi given (x, anchor output, phi).
+
+        A chain suite's output is scored after Psi's own greedy chain; an answer
+        without a chain is scored directly (teacher forcing the observed output, its
+        first ``answer_tokens`` tokens only when > 0).
+        """
+        suite = self.bank_.suite
+        if suite.chain:
+            made = self._generate([suite.psi_prompt(x, a, phi) for x, a, phi, _ in rows])
+            return np.array(
+                [
+                    -g.choice_logprobs[suite.choices.index(y)]
+                    if g.choice_logprobs
+                    else MALFORMED_NLL
+                    for g, (*_, y) in zip(made, rows, strict=True)
+                ]
+            )
+        examples = [
+            Example(suite.psi_prompt(x, a, phi), suite.psi_answer(x, a, phi, y))
+            for x, a, phi, y in rows
+        ]
+        cache = self.nll_.setdefault(answer_tokens, {})
+        missing = [e for e in dict.fromkeys(examples) if e not in cache]
+        if missing:
+            nll = answer_nll(
+                self.model_,
+                self.encoder_,
+                missing,
+                batch_size=self.score_batch_size,
+                answer_tokens=answer_tokens,
+            )
+            cache.update(zip(missing, nll.tolist(), strict=True))
+        return np.array([cache[e] for e in examples])
+
+    def anchor_values(
+        self, anchors: Sequence[str], inputs: Sequence[str], *, executed: bool = False
+    ) -> dict[tuple[str, str], str]:
+        """Outputs of bank tasks on inputs: from the model of the bank, or (``executed``,
+        the X ablation) from the generators."""
+        check_is_fitted(self, "model_")
+        needs = [(a, x) for a in dict.fromkeys(anchors) for x in inputs]
+        if executed:
+            return executed_values(self.bank_, needs)
+        suite = self.bank_.suite
+        return modelled_values(self.bank_, self.tree_, needs, self._psi_outputs, suite.choices)
+
+    def _score(
+        self,
+        candidates: Sequence[SequenceDecomposition],
+        pairs: Pairs,
+        executed: bool,
+        answer_tokens: int = 0,
+    ) -> np.ndarray:
+        inputs = [x for x, _ in pairs]
+        values = self.anchor_values([d.anchor for d in candidates], inputs, executed=executed)
+        rows = [(x, values[(d.anchor, x)], d.phi, y) for d in candidates for x, y in pairs]
+        nll = self._psi_nll(rows, answer_tokens)
+        return nll.reshape(len(candidates), len(pairs)).sum(axis=1)
+
+    def decompose(self, context: Context, *, executed: bool = False) -> SequenceDecomposition:
         """The bank candidate whose Psi prompts give the context's outputs the lowest NLL."""
         check_is_fitted(self, "model_")
-        return best_decomposition(
-            self.model_,
-            self.encoder_,
-            self.bank_.suite,
+        return search(
             self.bank_.candidates,
-            context,
-            batch_size=self.score_batch_size,
+            tuple(context),
+            lambda pool, pairs: self._score(pool, pairs, executed),
             probe=self.probe,
             keep=self.keep,
+            tie=self.tie,
+            probe_score=lambda pool, pairs: self._score(pool, pairs, executed, self.probe_tokens),
         )
 
     def predict_with(
-        self, decomposition: SequenceDecomposition, inputs: Sequence[str]
+        self,
+        decomposition: SequenceDecomposition,
+        inputs: Sequence[str],
+        *,
+        executed: bool = False,
     ) -> list[str]:
         """Psi's outputs on ``inputs`` for a given decomposition (the oracle row's use)."""
         check_is_fitted(self, "model_")
-        suite, d = self.bank_.suite, decomposition
-        prompts = [suite.psi_prompt(x, suite.anchor_output(d.anchor, x), d.phi) for x in inputs]
-        return answer_prompts(
-            self.model_,
-            self.encoder_,
-            suite,
-            prompts,
-            lambda r, y: suite.psi_answer(inputs[r], d.phi, y),
-            self.score_batch_size,
+        d = decomposition
+        if executed:
+            values = self.anchor_values([d.anchor], inputs, executed=True)
+            return self._psi_outputs([(x, values[(d.anchor, x)], d.phi) for x in inputs])
+        # The target as one more task of the tree: its anchor's path and the last step
+        # are asked together (one pass for closed outputs).
+        step = Relation(d.anchor, d.phi, QUERY)
+        tree = self.tree_.extended(step)
+        values = modelled_values(
+            self.bank_,
+            tree,
+            [(QUERY, x) for x in inputs],
+            self._psi_outputs,
+            self.bank_.suite.choices,
         )
+        return [values[(QUERY, x)] for x in inputs]
 
     def predict(self, context: Context, inputs: Sequence[str]) -> list[str]:
         """Decompose the target from its context, then answer ``inputs`` with Psi."""
@@ -177,5 +334,6 @@ class SequenceRTE(LoraParams, ScoringParams):
         """
         check_is_fitted(self, "model_")
         base = detach_lora(self.model_)
-        del self.model_, self.bank_, self.encoder_, self.losses_
+        for name in ("model_", "bank_", "tree_", "encoder_", "losses_", "generated_", "nll_"):
+            delattr(self, name)
         return base

@@ -1,10 +1,12 @@
 """Sparse parity: length extrapolation from |S| <= 5 to |S| = 6.
 
 A task is the parity of the bits of an n-bit input that lie in a subset S. The
-training bank holds every subset with 1 <= |S| <= 5; a test task with |S| = 6
-(band ``S6``) is a training anchor S' with |S'| = 5 plus one added index i, which
-is phi. Psi must compute ``parity_S'(x) XOR x_i``: the same relation, whatever
-|S'|, which is why it extrapolates while a model of the tasks themselves does not.
+bank stores every subset with 1 <= |S| <= 5, plus the empty subset (the constant
+0, the root every relation path starts from), each on the seed's ``n_stored``
+inputs; its relations are (S', i, S' + i). A test task with |S| = 6 (band ``S6``)
+is a size-5 anchor S' plus one added index i, which is phi. Psi must compute
+``parity_S'(x) XOR x_i``: the same relation whatever |S'|, which is why it
+extrapolates while a model of the tasks themselves does not.
 
 Defaults, and why:
 - n = 10 bits, the smallest the brief allows: digits are single tokens, so
@@ -12,22 +14,19 @@ Defaults, and why:
 - Psi prompts label the bits with letters (``a0 b1 ...``) and name phi by its
   letter, so reading x_i is a copy after a matching label (what pretrained
   LMs do well) rather than counting positions; Psi's answer spells out
-  ``anchor + x_i = sum so parity`` (see :meth:`ParitySuite.psi_answer`).
+  the step (see :meth:`ParitySuite.psi_answer`).
 - Few-shot prompts (sft, few_shot) show plain digit strings, half the tokens; a
   model inferring an unknown subset from examples gains nothing from labels.
-- Candidates are one expansion step beyond the bank, the issue's construction:
-  every largest bank task S' (|S'| = 5) with every index i not in S'. That
-  covers all 6-subsets evenly, so it says nothing about which one a target
-  is. A pilot that also offered the smaller anchors drowned the truth in
-  spurious subsets consistent with 10 context pairs (about 3.8k candidates
-  over 848 distinct functions of size <= 6, versus 1,260 over 210). Scoring
-  cost does not depend on the count: a Psi prompt depends only on
-  (x, parity_S'(x), i), 2 n per context input, each scored once.
+- Candidates (``bank``, the default) come from the bank's relation structure
+  alone: every bank anchor S' (the empty subset and every size up to 5) with
+  every index i not in S', ordered fewest bits first. ``band`` (an ablation)
+  keeps only the size-5 anchors, i.e. it knows the target's size.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from typing import ClassVar
 
@@ -35,11 +34,24 @@ import numpy as np
 
 from rte._params import Settings, at_least, param
 from rte.errors import ValidationError
-from rte.sequence.tasks import SequenceDecomposition, Split, make_target
+from rte.sequence.tasks import (
+    CANDIDATE_SETS,
+    MAX_STORED,
+    Pairs,
+    Relation,
+    SequenceBank,
+    SequenceDecomposition,
+    Split,
+    make_target,
+    store_tasks,
+    stored_inputs,
+)
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+ROOT = ""  # the empty subset: parity 0 on every input
 
 
+@lru_cache(maxsize=4096)
 def parse_subset(name: str, n_bits: int) -> tuple[int, ...]:
     """Subset from its name, e.g. 'a,c,f' -> (0, 2, 5); '' is the empty subset."""
     if name == "":
@@ -70,12 +82,16 @@ class ParitySuite(Settings):
     metric: ClassVar[str] = "accuracy"
     choices: ClassVar[tuple[str, ...] | None] = ("0", "1")
     max_answer_chars: ClassVar[int] = 1
+    chain: ClassVar[bool] = True
 
     n_bits: int = param(10, "Input length n (10 to 16).", at_least(10))
     max_train_size: int = param(5, "Largest |S| in the training bank.", at_least(1))
     n_context: int = param(10, "Context pairs per target.", at_least(1))
     n_queries: int = param(16, "Held-out query inputs per target.", at_least(1))
-    n_targets: int = param(8, "Test targets per band and seed.", at_least(1))
+    n_targets: int = param(20, "Test targets per band and seed.", at_least(1))
+    n_stored: int = param(
+        MAX_STORED, f"Stored examples per bank task (at most {MAX_STORED}).", at_least(1)
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -96,6 +112,10 @@ class ParitySuite(Settings):
         """A uniformly random n-bit string."""
         return "".join(str(int(b)) for b in rng.integers(0, 2, self.n_bits))
 
+    def input_space(self) -> int:
+        """2^n inputs."""
+        return 2**self.n_bits
+
     def _check_input(self, x: str) -> None:
         if len(x) != self.n_bits or set(x) - {"0", "1"}:
             raise ValidationError(
@@ -103,7 +123,7 @@ class ParitySuite(Settings):
             )
 
     def anchor_output(self, anchor: str, x: str) -> str:
-        """Parity of the anchor subset's bits of ``x``."""
+        """Generator: parity of the anchor subset's bits of ``x``."""
         self._check_input(x)
         return str(sum(int(x[i]) for i in parse_subset(anchor, self.n_bits)) % 2)
 
@@ -114,7 +134,7 @@ class ParitySuite(Settings):
         return index
 
     def apply_phi(self, phi: str, anchor_out: str, x: str) -> str:
-        """Adding index i to the subset flips the parity when x_i is 1."""
+        """Generator: adding index i to the subset flips the parity when x_i is 1."""
         return str((int(anchor_out) + int(x[self._phi_index(phi)])) % 2)
 
     def psi_prompt(self, x: str, anchor_out: str, phi: str) -> str:
@@ -123,20 +143,27 @@ class ParitySuite(Settings):
         bits = " ".join(f"{LETTERS[i]}{b}" for i, b in enumerate(x))
         return f"bits {bits}; anchor {anchor_out}; add {LETTERS[self._phi_index(phi)]} ->"
 
-    def psi_answer(self, x: str, phi: str, y: str) -> str:
-        """Psi spells the step out: ``anchor + x_i = sum so parity``, e.g. `` 1+1=2 so 0``.
+    def psi_answer(self, x: str, anchor_out: str, phi: str, y: str) -> str:
+        """Psi spells the step out: ``x_i anchor+x_i=sum so parity``, e.g. `` h1 1+1=2 so 0``.
 
-        XOR in one token is hard to learn in a few LoRA steps; copying the anchor
-        bit, reading x_i, adding (which the pretrained model knows) and mapping
-        the sum to its parity are each easy. The anchor bit is implied by y and
-        x_i, so a candidate whose anchor disagrees with the observed y is
-        penalised at the first answer token.
+        Each step is easy for a pretrained LM: `` h1`` repeats phi's label and copies
+        the bit that follows it in the prompt (an induction copy), then the anchor
+        bit is copied, the two are added and the sum's parity named. Without the
+        label the model never learned to read x_i (55 % chain accuracy on fresh
+        inputs after 40 steps, validation seed 100; 100 % with it). The chain is
+        training supervision written from the stored outputs and the input's bit
+        i; at test time Psi writes its own chain and scoring reads the final bit.
         """
-        added = int(x[self._phi_index(phi)])
-        anchor = (int(y) + added) % 2
-        return f" {anchor}+{added}={anchor + added} so {y}"
+        index = self._phi_index(phi)
+        added, anchor = int(x[index]), int(anchor_out)
+        return f" {LETTERS[index]}{added} {anchor}+{added}={anchor + added} so {y}\n"
 
-    def fewshot_prompt(self, context: tuple[tuple[str, str], ...], x: str) -> str:
+    def psi_output(self, text: str) -> str:
+        """The last bit Psi wrote (the parity after ``so``); '' if it wrote none."""
+        bits = [c for c in text if c in "01"]
+        return bits[-1] if bits else ""
+
+    def fewshot_prompt(self, context: Pairs, x: str) -> str:
         """Demonstrations ``x -> y`` one per line, then the query."""
         lines = [f"{cx} -> {cy}" for cx, cy in context]
         return "\n".join([*lines, f"{x} ->"])
@@ -149,21 +176,44 @@ class ParitySuite(Settings):
         """Generated text stripped of spaces."""
         return text.strip()
 
-    def relations(self, sizes: range) -> list[SequenceDecomposition]:
-        """All (S', i) with |S' + i| in ``sizes``, i not in S'."""
+    def relations(self, sizes: range) -> list[Relation]:
+        """All (S', i, S' + i) with |S' + i| in ``sizes``, i not in S'."""
         out = []
         for size in sizes:
             for subset in combinations(range(self.n_bits), size - 1):
                 for i in range(self.n_bits):
                     if i not in subset:
-                        out.append(SequenceDecomposition(subset_name(subset), LETTERS[i]))
+                        task = subset_name((*subset, i))
+                        out.append(Relation(subset_name(subset), LETTERS[i], task))
         return out
 
-    def split(self, rng: np.random.Generator) -> Split:
-        """Bank: 1 <= |S| <= max size. Targets: |S| = max + 1, as a max-size anchor + i."""
+    def candidates(self, anchor_sizes: range) -> list[SequenceDecomposition]:
+        """Every anchor S' with |S'| in ``anchor_sizes`` and every i not in S', fewest bits
+        first (then by name): the order that breaks ties between equally good candidates."""
+        out = []
+        for size in anchor_sizes:
+            for subset in combinations(range(self.n_bits), size):
+                out += [
+                    SequenceDecomposition(subset_name(subset), LETTERS[i])
+                    for i in range(self.n_bits)
+                    if i not in subset
+                ]
+        return out
+
+    def split(self, rng: np.random.Generator, candidates: str = "bank") -> Split:
+        """Bank: stored tasks 0 <= |S| <= max size. Targets: |S| = max + 1, as a max-size
+        anchor + i. ``candidates``: ``bank`` (every bank anchor) or ``band`` (only
+        max-size anchors: the ablation that knows the target's size)."""
+        if candidates not in CANDIDATE_SETS:
+            raise ValidationError(
+                f"candidates must be one of {', '.join(CANDIDATE_SETS)}. Got {candidates!r}."
+            )
         top = self.max_train_size
-        train = self.relations(range(1, top + 1))
-        candidates = self.relations(range(top + 1, top + 2))
+        relations = self.relations(range(1, top + 1))
+        tasks = store_tasks(self, ROOT, relations, stored_inputs(self, rng))
+        sizes = range(0, top + 1) if candidates == "bank" else range(top, top + 1)
+        pool = self.candidates(sizes)
+        bank = SequenceBank(self, tasks, ROOT, tuple(relations), tuple(pool))
         targets = []
         for _ in range(self.n_targets):
             subset = tuple(sorted(rng.choice(self.n_bits, top + 1, replace=False).tolist()))
@@ -177,8 +227,9 @@ class ParitySuite(Settings):
                     truth,
                     self.held_out_band,
                     rng,
+                    pool,
                     n_context=self.n_context,
                     n_queries=self.n_queries,
                 )
             )
-        return Split(tuple(train), tuple(candidates), tuple(targets))
+        return Split(bank, tuple(targets))

@@ -1,17 +1,18 @@
-"""Batched likelihood scoring, candidate ranking and answers to prompts.
+"""Batched likelihood scoring and greedy generation with shared-prefix KV caches.
 
-Scoring is where the sequence regime spends its time, so it (1) scores each
-distinct (prompt, answer) once, however many candidates share it, (2) runs a
-token prefix shared by many prompts once and reuses its KV cache, (3) left-pads
-so the answer sits at the end and only its logits are computed
-(``logits_to_keep``), and (4) optionally prunes: all candidates on the first
-context pairs, then only the best few on the whole context. :class:`ScoringParams`
-declares the batch size every language-model method scores and generates with.
+Scoring and generation are where the sequence regime spends its time, so both
+(1) handle each distinct prompt once, however many candidates share it, (2) run a
+token prefix shared by many prompts once and reuse its KV cache, and (3) left-pad
+so the next token sits at the end and only its logits are computed
+(``logits_to_keep``). Generation also drops finished rows from the batch.
+:class:`ScoringParams` declares the batch size every language-model method
+scores and generates with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import inspect
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +21,8 @@ import torch
 
 from rte._params import at_least, param
 from rte.base import Estimator
-from rte.errors import ValidationError
 from rte.sequence.prompts import Encoder, Example
-from rte.sequence.tasks import SequenceDecomposition, SequenceSuite
+from rte.sequence.tasks import SequenceSuite
 
 
 @dataclass(kw_only=True, repr=False, eq=False)
@@ -56,25 +56,34 @@ def prefix_groups(
 ) -> list[tuple[int, list[int]]]:
     """Group rows that start with the same tokens: ``(shared length, row indices)``.
 
-    Rows are sorted, so rows sharing a prefix are neighbours; a group only
-    grows while the new row shares the whole current prefix. The shared part
-    always stops before the last prompt token, so the token that predicts the
-    first answer token is in every row's own suffix.
+    Rows are sorted, so rows sharing a prefix are neighbours. A new row joins the
+    current group when the tokens saved with it (the shortened shared prefix, once
+    per member) are at least those saved without it; so the candidates of one
+    anchor share its prompt even when their phis' descriptions begin alike. The
+    shared part always stops before the last prompt token, so the token that
+    predicts the first answer token is in every row's own suffix.
     """
     order = sorted(range(len(rows)), key=lambda i: rows[i])
     groups: list[tuple[int, list[int]]] = []
     shared, members = prompt_lengths[order[0]] - 1, [order[0]]
     for i in order[1:]:
-        common = min(_common_prefix(rows[members[0]], rows[i]), prompt_lengths[i] - 1)
-        if len(members) == 1 and common >= MIN_SHARED_TOKENS:
-            shared = min(shared, common)
-        if common >= shared and shared >= MIN_SHARED_TOKENS:
+        common = min(shared, _common_prefix(rows[members[0]], rows[i]), prompt_lengths[i] - 1)
+        saved_before = shared * (len(members) - 1) if len(members) > 1 else 0
+        if common >= MIN_SHARED_TOKENS and common * len(members) >= saved_before:
+            shared = common
             members.append(i)
         else:
             groups.append((shared, members))
             shared, members = prompt_lengths[i] - 1, [i]
     groups.append((shared, members))
     return groups
+
+
+def _cache_key(model: Any) -> str:
+    """The forward keyword of the KV cache: ``cache`` (transformers >= 5.24) or, before,
+    ``past_key_values`` (the old name still works there, with a warning)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
 
 
 def _left_pad(rows: Sequence[Sequence[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -88,6 +97,45 @@ def _left_pad(rows: Sequence[Sequence[int]], pad: int) -> tuple[torch.Tensor, to
     return ids, mask
 
 
+def _prefixed_forward(
+    model: Any,
+    encoder: Encoder,
+    rows: Sequence[tuple[int, ...]],
+    groups: list[tuple[int, list[int]]],
+    keep: int,
+) -> tuple[torch.Tensor, Any, torch.Tensor, torch.Tensor]:
+    """Run the rows of ``groups``: shared prefixes once (KV cache), then the suffixes.
+
+    Returns the logits of the last ``keep`` positions of every member row (groups'
+    order), the cache, the attention mask over prefix + suffix, and the suffix ids.
+    """
+    device = next(model.parameters()).device
+    owner = torch.tensor([g for g, (_, m) in enumerate(groups) for _ in m])
+    prefix_ids, prefix_mask = _left_pad([rows[m[0]][:n] for n, m in groups], encoder.pad_id)
+    key = _cache_key(model)
+    out = model(
+        input_ids=prefix_ids.to(device),
+        attention_mask=prefix_mask.to(device),
+        position_ids=_positions(prefix_mask).to(device),
+        use_cache=True,
+        logits_to_keep=1,
+    )
+    cache = out[key] if key in out else out["past_key_values"]
+    cache.batch_select_indices(owner.to(device))
+    suffix_ids, suffix_mask = _left_pad([rows[i][n:] for n, m in groups for i in m], encoder.pad_id)
+    mask = torch.cat([prefix_mask[owner], suffix_mask], dim=1)
+    positions = _positions(mask)[:, prefix_mask.shape[1] :]
+    logits = model(
+        input_ids=suffix_ids.to(device),
+        attention_mask=mask.to(device),
+        position_ids=positions.to(device),
+        use_cache=True,
+        logits_to_keep=keep,
+        **{key: cache},
+    ).logits.float()
+    return logits, cache, mask.to(device), suffix_ids.to(device)
+
+
 def _score_chunk(
     model: Any,
     encoder: Encoder,
@@ -95,33 +143,13 @@ def _score_chunk(
     answer_lengths: list[int],
     groups: list[tuple[int, list[int]]],
 ) -> list[float]:
-    """NLL of the rows of ``groups``: shared prefixes once (KV cache), then the suffixes."""
-    device = next(model.parameters()).device
+    """NLL of the answers of the rows of ``groups``."""
     members = [i for _, m in groups for i in m]
-    owner = torch.tensor([g for g, (_, m) in enumerate(groups) for _ in m])
-    prefix_ids, prefix_mask = _left_pad([rows[m[0]][:n] for n, m in groups], encoder.pad_id)
-    cache = model(
-        input_ids=prefix_ids.to(device),
-        attention_mask=prefix_mask.to(device),
-        position_ids=_positions(prefix_mask).to(device),
-        use_cache=True,
-        logits_to_keep=1,
-    ).past_key_values
-    cache.batch_select_indices(owner.to(device))
-    suffix_ids, suffix_mask = _left_pad([rows[i][n:] for n, m in groups for i in m], encoder.pad_id)
-    mask = torch.cat([prefix_mask[owner], suffix_mask], dim=1)
-    positions = _positions(mask)[:, prefix_mask.shape[1] :]
     keep = max(answer_lengths[i] for i in members) + 1
-    logits = model(
-        input_ids=suffix_ids.to(device),
-        attention_mask=mask.to(device),
-        position_ids=positions.to(device),
-        past_key_values=cache,
-        use_cache=True,
-        logits_to_keep=keep,
-    ).logits.float()
+    logits, _, _, suffix_ids = _prefixed_forward(model, encoder, rows, groups, keep)
+    device = logits.device
     logp = torch.log_softmax(logits[:, :-1], dim=-1)
-    targets = suffix_ids[:, -keep + 1 :].to(device)
+    targets = suffix_ids[:, -keep + 1 :]
     steps = torch.arange(keep - 1, device=device)
     lengths = torch.tensor([answer_lengths[i] for i in members], device=device)
     valid = steps.unsqueeze(0) >= (keep - 1 - lengths).unsqueeze(1)
@@ -130,99 +158,119 @@ def _score_chunk(
     return (-torch.where(valid, picked, 0.0).sum(dim=1)).cpu().tolist()
 
 
-@torch.inference_mode()
-def answer_nll(
-    model: Any, encoder: Encoder, examples: Sequence[Example], *, batch_size: int = 64
-) -> np.ndarray:
-    """Summed negative log-likelihood of each example's answer tokens given its prompt.
-
-    Prompts that share a token prefix (the same query input, say, under many
-    candidates) run that prefix once and reuse its KV cache for each suffix.
-    """
-    unique = list(dict.fromkeys(examples))
-    prompts = [encoder.ids(e.prompt) for e in unique]
-    answers = [encoder.ids(e.answer) for e in unique]
-    rows = [p + a for p, a in zip(prompts, answers, strict=True)]
-    groups = prefix_groups(rows, [len(p) for p in prompts])
-    # Similar suffix lengths in a chunk keep padding low.
-    groups.sort(key=lambda g: max(len(rows[i]) - g[0] for i in g[1]))
-    values: dict[Example, float] = {}
+def _chunks(
+    groups: list[tuple[int, list[int]]], batch_size: int
+) -> Iterator[list[tuple[int, list[int]]]]:
+    """Prefix groups packed into chunks of at most ``batch_size`` rows (big groups split)."""
     chunk: list[tuple[int, list[int]]] = []
     size = 0
     for n, members in groups:
         for start in range(0, len(members), batch_size):
             part = members[start : start + batch_size]
             if size + len(part) > batch_size and chunk:
-                nll = _score_chunk(model, encoder, rows, [len(a) for a in answers], chunk)
-                done = [unique[i] for _, m in chunk for i in m]
-                values.update(zip(done, nll, strict=True))
+                yield chunk
                 chunk, size = [], 0
             chunk.append((n, part))
             size += len(part)
-    nll = _score_chunk(model, encoder, rows, [len(a) for a in answers], chunk)
-    values.update(zip([unique[i] for _, m in chunk for i in m], nll, strict=True))
-    return np.array([values[e] for e in examples])
-
-
-def psi_examples(
-    suite: SequenceSuite, d: SequenceDecomposition, pairs: Sequence[tuple[str, str]]
-) -> list[Example]:
-    """Psi prompts for candidate ``d`` on (x, y) pairs, answers being the observed y."""
-    return [
-        Example(
-            suite.psi_prompt(x, suite.anchor_output(d.anchor, x), d.phi),
-            suite.psi_answer(x, d.phi, y),
-        )
-        for x, y in pairs
-    ]
-
-
-def context_scores(
-    model: Any,
-    encoder: Encoder,
-    suite: SequenceSuite,
-    candidates: Sequence[SequenceDecomposition],
-    pairs: Sequence[tuple[str, str]],
-    *,
-    batch_size: int,
-) -> np.ndarray:
-    """Total context NLL of each candidate, one batched pass over distinct prompts."""
-    flat = [e for d in candidates for e in psi_examples(suite, d, pairs)]
-    return (
-        answer_nll(model, encoder, flat, batch_size=batch_size)
-        .reshape(len(candidates), len(pairs))
-        .sum(axis=1)
-    )
-
-
-def best_decomposition(
-    model: Any,
-    encoder: Encoder,
-    suite: SequenceSuite,
-    candidates: Sequence[SequenceDecomposition],
-    context: Sequence[tuple[str, str]],
-    *,
-    batch_size: int,
-    probe: int = 0,
-    keep: int = 16,
-) -> SequenceDecomposition:
-    """The candidate whose Psi prompts give the context outputs the lowest NLL.
-
-    With ``0 < probe < len(context)``, all candidates are first scored on the first
-    ``probe`` context pairs and only the best ``keep`` on the whole context.
-    """
-    if not candidates:
-        raise ValidationError("best_decomposition needs at least one candidate. Got none.")
-    pool = list(candidates)
-    if 0 < probe < len(context) and keep < len(pool):
-        first = context_scores(model, encoder, suite, pool, context[:probe], batch_size=batch_size)
-        pool = [pool[i] for i in np.argsort(first, kind="stable")[:keep]]
-    scores = context_scores(model, encoder, suite, pool, context, batch_size=batch_size)
-    return pool[int(np.argmin(scores))]
+    if chunk:
+        yield chunk
 
 
 @torch.inference_mode()
-def generate_answers(
+def answer_nll(
+    model: Any,
+    encoder: Encoder,
+    examples: Sequence[Example],
+    *,
+    batch_size: int = 64,
+    answer_tokens: int = 0,
+) -> np.ndarray:
+    """Summed negative log-likelihood of each example's answer tokens given its prompt
+    (only the first ``answer_tokens`` of them when > 0: a cheaper, coarser score).
+
+    Prompts that share a token prefix (the same query input, say, under many
+    candidates) run that prefix once and reuse its KV cache for each suffix.
+    """
+    unique = list(dict.fromkeys(examples))
+    if not unique:
+        return np.zeros(0)
+    prompts = [encoder.ids(e.prompt) for e in unique]
+    cut = answer_tokens or None
+    kept = [encoder.ids(e.answer)[:cut] for e in unique]
+    answers = [len(a) for a in kept]
+    rows = [p + a for p, a in zip(prompts, kept, strict=True)]
+    groups = prefix_groups(rows, [len(p) for p in prompts])
+    # Similar suffix lengths in a chunk keep padding low.
+    groups.sort(key=lambda g: max(len(rows[i]) - g[0] for i in g[1]))
+    values: dict[Example, float] = {}
+    for chunk in _chunks(groups, batch_size):
+        nll = _score_chunk(model, encoder, rows, answers, chunk)
+        values.update(zip([unique[i] for _, m in chunk for i in m], nll, strict=True))
+    return np.array([values[e] for e in examples])
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A greedy continuation: its text, and the log-probabilities of the tracked tokens
+    at the last step that emitted one of them (the answer's final choice), if tracked."""
+
+    text: str
+    choice_logprobs: tuple[float, ...] = ()
+
+
+def _generate_chunk(
+    model: Any,
+    encoder: Encoder,
+    rows: list[tuple[int, ...]],
+    groups: list[tuple[int, list[int]]],
+    max_new_tokens: int,
+    stop_ids: torch.Tensor,
+    track: torch.Tensor,
+) -> list[Generated]:
+    """Greedy decoding of the rows of ``groups`` (prefixes cached once); finished rows
+    leave the batch."""
+    logits, cache, mask, _ = _prefixed_forward(model, encoder, rows, groups, 1)
+    n = len(mask)
+    tokens: list[list[int]] = [[] for _ in range(n)]
+    tracked: list[torch.Tensor | None] = [None] * n
+    alive = torch.arange(n)
+    for step in range(max_new_tokens):
+        logp = torch.log_softmax(logits[:, -1], dim=-1)
+        nxt = logp.argmax(dim=-1)
+        stopped = torch.isin(nxt, stop_ids)
+        chosen = torch.isin(nxt, track)
+        for r, row in enumerate(alive.tolist()):
+            if len(track) and (chosen[r] or tracked[row] is None):
+                tracked[row] = logp[r, track].cpu()
+            if not stopped[r]:
+                tokens[row].append(int(nxt[r]))
+        live = (~stopped).nonzero().squeeze(1)
+        if len(live) == 0 or step == max_new_tokens - 1:
+            break
+        if len(live) < len(alive):
+            cache.batch_select_indices(live)
+            mask, nxt, alive = mask[live], nxt[live], alive[live.cpu()]
+        mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=1)
+        logits = model(
+            input_ids=nxt.unsqueeze(1),
+            attention_mask=mask,
+            position_ids=(mask.sum(dim=1, keepdim=True) - 1),
+            use_cache=True,
+            logits_to_keep=1,
+            **{_cache_key(model): cache},
+        ).logits.float()
+    decode = encoder.tokenizer.decode
+    return [
+        Generated(
+            decode(t, skip_special_tokens=True),
+            () if p is None else tuple(float(v) for v in p),
+        )
+        for t, p in zip(tokens, tracked, strict=True)
+    ]
+
+
+@torch.inference_mode()
+def generate(
     model: Any,
     encoder: Encoder,
     prompts: Sequence[str],
@@ -230,27 +278,32 @@ def generate_answers(
     max_new_tokens: int,
     batch_size: int,
     stop: str = "\n",
-) -> list[str]:
-    """Greedy continuations of ``prompts``, each cut at the first ``stop``."""
-    tokenizer = encoder.tokenizer
+    track: Sequence[str] = (),
+) -> list[Generated]:
+    """Greedy continuations of ``prompts``, each cut before the first ``stop`` (or EOS).
+
+    Prompts sharing a token prefix (a target's few-shot demonstrations, the input
+    of a Psi prompt) run it once. ``track`` names answer tokens (e.g. the choices
+    '0' and '1'): each result carries their log-probabilities at the last step that
+    emitted one of them, i.e. the final answer after any chain of steps.
+    """
+    unique = list(dict.fromkeys(prompts))
+    if not unique:
+        return []
+    rows = [encoder.ids(p) for p in unique]
     stop_ids = [encoder.ids(stop)[-1]]
-    if tokenizer.eos_token_id is not None:
-        stop_ids.append(int(tokenizer.eos_token_id))
+    if encoder.tokenizer.eos_token_id is not None:
+        stop_ids.append(int(encoder.tokenizer.eos_token_id))
     device = next(model.parameters()).device
-    texts: list[str] = []
-    for start in range(0, len(prompts), batch_size):
-        ids, mask = encoder.encode_prompts(prompts[start : start + batch_size])
-        out = model.generate(
-            input_ids=ids.to(device),
-            attention_mask=mask.to(device),
-            max_new_tokens=max_new_tokens,
-            do_sample=False,
-            eos_token_id=stop_ids,
-            pad_token_id=encoder.pad_id,
-        )
-        for row in out[:, ids.shape[1] :]:
-            texts.append(tokenizer.decode(row.tolist(), skip_special_tokens=True).split(stop)[0])
-    return texts
+    stops = torch.tensor(stop_ids, device=device)
+    tracked = torch.tensor([encoder.ids(t)[-1] for t in track], dtype=torch.long, device=device)
+    groups = prefix_groups(rows, [len(r) for r in rows])
+    groups.sort(key=lambda g: max(len(rows[i]) - g[0] for i in g[1]))
+    out: dict[str, Generated] = {}
+    for chunk in _chunks(groups, batch_size):
+        done = _generate_chunk(model, encoder, rows, chunk, max_new_tokens, stops, tracked)
+        out.update(zip([unique[i] for _, m in chunk for i in m], done, strict=True))
+    return [out[p] for p in prompts]
 
 
 def answer_prompts(
@@ -258,20 +311,14 @@ def answer_prompts(
     encoder: Encoder,
     suite: SequenceSuite,
     prompts: Sequence[str],
-    answers: Callable[[int, str], str],
     batch_size: int,
 ) -> list[str]:
-    """Predicted outputs: lowest-NLL choice for closed answers, else greedy text.
-
-    ``answers(row, y)`` formats candidate output ``y`` as the answer text of
-    prompt ``row``, so Psi's answer format (which may spell out a step) is reused.
-    """
+    """Predicted outputs of few-shot prompts: lowest-NLL choice for closed answers, else
+    greedy text."""
     if suite.choices is not None:
-        flat = [Example(p, answers(r, c)) for r, p in enumerate(prompts) for c in suite.choices]
+        flat = [Example(p, suite.answer(c)) for p in prompts for c in suite.choices]
         nll = answer_nll(model, encoder, flat, batch_size=batch_size).reshape(len(prompts), -1)
         return [suite.choices[int(i)] for i in nll.argmin(axis=1)]
-    longest = max(len(encoder.ids(answers(0, "x" * suite.max_answer_chars))), 1)
-    texts = generate_answers(
-        model, encoder, prompts, max_new_tokens=longest + 1, batch_size=batch_size
-    )
-    return [suite.parse(t) for t in texts]
+    longest = max(len(encoder.ids(suite.answer("x" * suite.max_answer_chars))), 1)
+    texts = generate(model, encoder, prompts, max_new_tokens=longest + 1, batch_size=batch_size)
+    return [suite.parse(t.text) for t in texts]

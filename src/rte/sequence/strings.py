@@ -3,8 +3,9 @@
 Twelve primitive string functions; a task is a composition ``g∘h``. Each seed
 holds out ``n_held_out`` of the 144 ordered pairs: they never enter training
 (band ``unseen``). The training bank is the identity, every primitive and the
-remaining compositions; Psi learns "apply g to the anchor's output" from the
-pairs (identity, g) and (h, g∘h). phi is the outer primitive g, the anchor h.
+remaining compositions, each stored as examples on the seed's ``n_stored``
+inputs; Psi learns "apply g to the anchor's output" from the relations
+(identity, g) and (h, g∘h). phi is the outer primitive g, the anchor h.
 
 Defaults, and why:
 - Inputs are 4 or 5 lowercase letters, written space-separated (``h e l l o``)
@@ -14,8 +15,10 @@ Defaults, and why:
   compositions. 16 primitives would allow 200 held out, but every extra
   primitive adds candidates to score per target; 12 keeps a default run
   inside the CPU budget.
-- Anchors searched are the identity and the primitives (13 x 12 = 156
-  candidates); the search never knows a target is a composition of two.
+- Candidates (``bank``, the default): every bank task as anchor (identity, the
+  12 primitives, the training compositions) with every primitive as phi, fewest
+  primitives first. ``band`` (an ablation) keeps the identity and the primitives
+  as anchors, i.e. it knows a target is a composition of exactly two.
 """
 
 from __future__ import annotations
@@ -29,7 +32,18 @@ import numpy as np
 from rte._params import Settings, at_least, param
 from rte._validation import check_choice, check_positive_int
 from rte.errors import ValidationError
-from rte.sequence.tasks import SequenceDecomposition, Split, make_target
+from rte.sequence.tasks import (
+    CANDIDATE_SETS,
+    MAX_STORED,
+    Pairs,
+    Relation,
+    SequenceBank,
+    SequenceDecomposition,
+    Split,
+    make_target,
+    store_tasks,
+    stored_inputs,
+)
 
 VOWELS = frozenset("aeiouAEIOU")
 IDENTITY = "identity"
@@ -97,6 +111,18 @@ def apply_primitive(name: str, s: str) -> str:
     return PRIMITIVES[name](s)
 
 
+def composition_name(d: SequenceDecomposition) -> str:
+    """Label of the task ``d.phi`` after ``d.anchor``: ``g∘h``, or ``g`` after the identity."""
+    return d.phi if d.anchor == IDENTITY else f"{d.phi}∘{d.anchor}"
+
+
+def apply_task(label: str, s: str) -> str:
+    """Apply a bank task by label (``identity``, ``g`` or ``g∘h``), innermost first."""
+    for name in reversed(label.split("∘")):
+        s = apply_primitive(name, s)
+    return s
+
+
 def render(s: str) -> str:
     """Space-separated characters, ``empty`` for the empty string."""
     return " ".join(s) if s else EMPTY
@@ -120,13 +146,17 @@ class StringSuite(Settings):
     family: ClassVar[str] = "strings"
     metric: ClassVar[str] = "exact_match"
     choices: ClassVar[tuple[str, ...] | None] = None
+    chain: ClassVar[bool] = False
 
     n_held_out: int = param(100, "Compositions never trained on.", at_least(1))
     min_length: int = param(4, "Shortest input string.", at_least(2))
     max_length: int = param(5, "Longest input string.", at_least(2))
     n_context: int = param(4, "Context pairs per target.", at_least(1))
     n_queries: int = param(4, "Held-out query inputs per target.", at_least(1))
-    n_targets: int = param(12, "Unseen targets per seed.", at_least(1))
+    n_targets: int = param(20, "Unseen targets per seed.", at_least(1))
+    n_stored: int = param(
+        MAX_STORED, f"Stored examples per bank task (at most {MAX_STORED}).", at_least(1)
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -152,12 +182,16 @@ class StringSuite(Settings):
         n = int(rng.integers(self.min_length, self.max_length + 1))
         return "".join(chr(ord("a") + int(i)) for i in rng.integers(0, 26, n))
 
+    def input_space(self) -> int:
+        """Lowercase strings of the allowed lengths."""
+        return sum(26**n for n in range(self.min_length, self.max_length + 1))
+
     def anchor_output(self, anchor: str, x: str) -> str:
-        """The anchor primitive (or identity) applied to ``x``."""
-        return apply_primitive(anchor, x)
+        """Generator: the anchor task (identity, primitive or composition) applied to ``x``."""
+        return apply_task(anchor, x)
 
     def apply_phi(self, phi: str, anchor_out: str, x: str) -> str:
-        """phi is the outer primitive g: applied to the anchor's output."""
+        """Generator: phi is the outer primitive g, applied to the anchor's output."""
         if phi == IDENTITY:
             raise ValidationError(
                 "phi must be a string primitive. Got 'identity'; it is an anchor only."
@@ -169,11 +203,15 @@ class StringSuite(Settings):
         check_choice(phi, PRIMITIVES, "string primitive")
         return f"in {render(x)}; anchor {render(anchor_out)}; apply {DESCRIPTIONS[phi]} ->"
 
-    def psi_answer(self, x: str, phi: str, y: str) -> str:
+    def psi_answer(self, x: str, anchor_out: str, phi: str, y: str) -> str:
         """Psi answers like the few-shot format: the rendered output and a newline."""
         return self.answer(y)
 
-    def fewshot_prompt(self, context: tuple[tuple[str, str], ...], x: str) -> str:
+    def psi_output(self, text: str) -> str:
+        """Psi's generated answer back to a plain string."""
+        return self.parse(text)
+
+    def fewshot_prompt(self, context: Pairs, x: str) -> str:
         """Demonstrations ``x -> y`` one per line, then the query."""
         lines = [f"{render(cx)} -> {render(cy)}" for cx, cy in context]
         return "\n".join([*lines, f"{render(x)} ->"])
@@ -192,15 +230,25 @@ class StringSuite(Settings):
         pick = rng.choice(len(pairs), self.n_held_out, replace=False)
         return [pairs[int(i)] for i in sorted(pick)]
 
-    def split(self, rng: np.random.Generator) -> Split:
-        """Bank = identity->primitive and training compositions; targets = unseen ones."""
+    def split(self, rng: np.random.Generator, candidates: str = "bank") -> Split:
+        """Bank = identity, the primitives and the training compositions, stored; targets =
+        unseen compositions. ``candidates``: ``bank`` (every bank task as anchor) or
+        ``band`` (identity and primitives only: the ablation that knows the depth)."""
+        if candidates not in CANDIDATE_SETS:
+            raise ValidationError(
+                f"candidates must be one of {', '.join(CANDIDATE_SETS)}. Got {candidates!r}."
+            )
         unseen = self.held_out(rng)
         hidden = set(unseen)
-        train = [SequenceDecomposition(IDENTITY, g) for g in PRIMITIVES]
-        train += [d for d in all_compositions() if d not in hidden]
-        candidates = [
-            SequenceDecomposition(h, g) for h in (IDENTITY, *PRIMITIVES) for g in PRIMITIVES
-        ]
+        pairs = [SequenceDecomposition(IDENTITY, g) for g in PRIMITIVES]
+        pairs += [d for d in all_compositions() if d not in hidden]
+        relations = [Relation(d.anchor, d.phi, composition_name(d)) for d in pairs]
+        tasks = store_tasks(self, IDENTITY, relations, stored_inputs(self, rng))
+        anchors = [IDENTITY, *PRIMITIVES]
+        if candidates == "bank":
+            anchors += [r.task for r in relations if r.anchor != IDENTITY]
+        pool = [SequenceDecomposition(h, g) for h in anchors for g in PRIMITIVES]
+        bank = SequenceBank(self, tasks, IDENTITY, tuple(relations), tuple(pool))
         chosen = rng.choice(len(unseen), self.n_targets, replace=False)
         targets = [
             make_target(
@@ -208,9 +256,10 @@ class StringSuite(Settings):
                 unseen[int(i)],
                 "unseen",
                 rng,
+                pool,
                 n_context=self.n_context,
                 n_queries=self.n_queries,
             )
             for i in chosen
         ]
-        return Split(tuple(train), tuple(candidates), tuple(targets))
+        return Split(bank, tuple(targets))

@@ -1,0 +1,67 @@
+"""``symbolic_search``: exact execution of every candidate (anchor, phi), no language model.
+
+The reference that bounds the sequence suites' search from above: it executes each
+candidate's anchor and phi with the task generators (access X), counts the context
+pairs it gets wrong, and keeps the fewest errors, ties broken by the same candidate
+order RTE uses (fewest bits or primitives first). What it reaches is what a perfect
+Psi with a perfect model of the bank reaches with this candidate set and this
+context; where it falls short of 100 %, the context does not identify the target
+among the bank's candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from rte.base import Estimator, check_is_fitted
+from rte.errors import ValidationError
+from rte.sequence.search import search
+from rte.sequence.tasks import Pairs, SequenceBank, SequenceDecomposition, task_output
+
+
+@dataclass(kw_only=True, repr=False, eq=False)
+class SymbolicSearch(Estimator):
+    """Exact execution of the bank's candidates; the fewest context errors wins."""
+
+    sees: ClassVar[str] = "BCLX"
+    description: ClassVar[str] = (
+        "exact execution of every candidate's anchor and phi (generators); fewest context "
+        "errors, ties by the bank's order"
+    )
+
+    def fit(self, bank: SequenceBank) -> SymbolicSearch:
+        """Keep the bank (its suite's generators and its candidates)."""
+        self.validate_params()
+        if not isinstance(bank, SequenceBank):
+            raise ValidationError(
+                f"SymbolicSearch.fit expects a SequenceBank (suite.split(rng).bank). Got "
+                f"{type(bank).__name__}."
+            )
+        self.bank_ = bank
+        return self
+
+    def _errors(self, candidates: Sequence[SequenceDecomposition], pairs: Pairs) -> np.ndarray:
+        suite = self.bank_.suite
+        return np.array(
+            [sum(task_output(suite, d, x) != y for x, y in pairs) for d in candidates], float
+        )
+
+    def decompose(self, context: Pairs) -> SequenceDecomposition:
+        """The first candidate, in the bank's order, with the fewest context errors."""
+        check_is_fitted(self, "bank_")
+        return search(self.bank_.candidates, tuple(context), self._errors)
+
+    def predict_with(
+        self, decomposition: SequenceDecomposition, inputs: Sequence[str]
+    ) -> list[str]:
+        """The decomposition's outputs on ``inputs``, executed."""
+        check_is_fitted(self, "bank_")
+        return [task_output(self.bank_.suite, decomposition, x) for x in inputs]
+
+    def predict(self, context: Pairs, inputs: Sequence[str]) -> list[str]:
+        """Decompose the target from its context, then execute the decomposition."""
+        return self.predict_with(self.decompose(context), inputs)
