@@ -37,6 +37,9 @@ FUNCTION_OPTIONS = {
     "reptile": {"meta_steps": 100},
     "bilinear": {"steps": 300},
     "snake_mlp": {"steps": 300},
+    "dkt": {"steps": 150},
+    "tnp": {"steps": 150},
+    "symbolic_regression": {"population_size": 50, "max_evaluations": 2000},
 }
 DISCRETE_OPTIONS = {
     name: {"steps": 600, "width": 64, "batch_size": 128, "lr": 5e-3, "top_k": 4}
@@ -53,6 +56,9 @@ TINY = {
     "n_anchors": 16,
     "n_diffs": 16,
     "batch_size": 16,
+    "d_model": 8,
+    "population_size": 10,
+    "max_evaluations": 100,
 }
 # Error at most this share of the best wrong answer's.
 SHARE = 0.25
@@ -154,7 +160,11 @@ def test_estimator_contract(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(FUNCTION_OPTIONS) + sorted(DISCRETE_OPTIONS))
 def test_bad_hyperparameters_fail_before_work(name: str) -> None:
     spec = get_method(name)
-    field = next(k for k in ("steps", "meta_steps", "restarts", "chunk") if k in spec.resolve())
+    field = next(
+        k
+        for k in ("steps", "meta_steps", "restarts", "chunk", "generations")
+        if k in spec.resolve()
+    )
     with pytest.raises(ValidationError, match=field):
         spec.resolve({field: -1})
     with pytest.raises(ValidationError, match="Unknown option"):
