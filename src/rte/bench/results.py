@@ -29,7 +29,17 @@ from rte._version import __version__
 from rte.base import SEES
 from rte.errors import ValidationError
 
-METRICS = ("mse", "accuracy", "exact_match", "decomposition_accuracy", "seconds")
+METRICS = (
+    "mse",
+    "accuracy",
+    "exact_match",
+    "decomposition_accuracy",
+    "seconds",
+    # Predictive intervals, scored against the clean query values (rte.bench.intervals).
+    "coverage_90",
+    "interval_width",
+    "crps",
+)
 RECORD_FIELDS = ("family", "method", "band", "seed", "metric", "value")
 
 
