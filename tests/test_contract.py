@@ -39,6 +39,9 @@ FUNCTION_OPTIONS = {
     "reptile": {"meta_steps": 100},
     "bilinear": {"steps": 300},
     "snake_mlp": {"steps": 300},
+    "dkt": {"steps": 150},
+    "tnp": {"steps": 150},
+    "symbolic_regression": {"population_size": 50, "max_evaluations": 2000},
 }
 DISCRETE_OPTIONS = {
     name: {"steps": 600, "width": 64, "batch_size": 128, "lr": 5e-3, "top_k": 4}
@@ -76,6 +79,9 @@ TINY = {
     "batch_size": 16,
     "decomposer_steps": 3,
     "discovery_steps": 3,
+    "d_model": 8,
+    "population_size": 10,
+    "max_evaluations": 100,
 }
 ALL_METHODS = sorted(FUNCTION_OPTIONS) + sorted(DISCRETE_OPTIONS) + sorted(UNLABELLED_OPTIONS)
 # Error at most this share of the best wrong answer's.
@@ -201,7 +207,7 @@ def test_estimator_contract(name: str) -> None:
 @pytest.mark.parametrize("name", ALL_METHODS)
 def test_bad_hyperparameters_fail_before_work(name: str) -> None:
     spec = get_method(name)
-    names = ("steps", "meta_steps", "restarts", "chunk", "starts")
+    names = ("steps", "meta_steps", "restarts", "chunk", "starts", "generations")
     field = next(k for k in names if k in spec.resolve())
     with pytest.raises(ValidationError, match=field):
         spec.resolve({field: -1})

@@ -21,6 +21,7 @@ from rte.baselines.bilinear import BilinearTransduction
 from rte.baselines.cnp import CNP
 from rte.baselines.context_gp import ContextGP
 from rte.baselines.context_mlp import ContextMLP
+from rte.baselines.dkt import DeepKernelTransfer
 from rte.baselines.family_fit import FamilyFit
 from rte.baselines.inductive import InductiveOracle, InductiveT2V
 from rte.baselines.maml import FOMAML, MAML
@@ -28,6 +29,8 @@ from rte.baselines.nearest_task import NearestTask
 from rte.baselines.oracles import DiscreteOracle, TransductiveOracle
 from rte.baselines.reptile import Reptile
 from rte.baselines.snake import SnakeMLP
+from rte.baselines.symbolic_regression import SymbolicRegression
+from rte.baselines.tnp import TNP
 from rte.errors import ValidationError
 from rte.models.continuous import RelationalTaskExtrapolator
 from rte.models.discrete import DiscreteRTE
@@ -160,6 +163,10 @@ def _register_builtin() -> None:
     register_method("reptile", Reptile)
     register_method("bilinear", BilinearTransduction)
     register_method("snake_mlp", SnakeMLP)
+    # The strongest peers (docs/peers.md); dkt and symbolic_regression need the peers extra.
+    register_method("dkt", DeepKernelTransfer)
+    register_method("tnp", TNP)
+    register_method("symbolic_regression", SymbolicRegression)
 
 
 _register_builtin()

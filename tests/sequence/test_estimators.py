@@ -12,7 +12,7 @@ import torch
 from sklearn.base import clone
 
 from rte.baselines.lm import SFT, FewShot
-from rte.baselines.symbolic import SymbolicSearch
+from rte.baselines.symbolic_search import SymbolicSearch
 from rte.errors import NotFittedError, ValidationError
 from rte.models import SequenceRTE
 from rte.sequence.backends import LanguageModel

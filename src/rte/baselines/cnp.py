@@ -2,8 +2,7 @@
 
 An encoder maps each context pair (x, y) to a vector; their mean is the task's
 representation r. A decoder maps (x, r) to a Gaussian mean and standard deviation.
-Trained on the bank by the Gaussian negative log-likelihood, with random
-context/target splits of random tasks; the targets include the context points.
+Training and prediction are the neural processes' shared ones (:mod:`._process`).
 """
 
 from __future__ import annotations
@@ -11,20 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
 import torch
 from torch import nn
 
-from rte._params import at_least, param, positive
-from rte.base import Estimator, check_is_fitted
-from rte.baselines._meta import BankTensors
-from rte.errors import ValidationError
-from rte.nn import mlp, train_regressor
-from rte.scaling import Scaling
-from rte.tasks.bank import TargetSet, TaskBank
-
-# Floor of the predicted std (scaled units), as in Garnelo et al., to keep the NLL bounded.
-_MIN_STD = 0.01
+from rte._params import at_least, param
+from rte.baselines._process import NeuralProcess, gaussian_head
+from rte.nn import mlp
 
 
 class CNPNetwork(nn.Module):
@@ -40,12 +31,13 @@ class CNPNetwork(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Context (B, k, d), (B, k); queries (B, q, d) -> mean and std, each (B, q)."""
         r = self.encoder(torch.cat([cx, cy[..., None]], -1)).mean(1)
-        out = self.decoder(torch.cat([qx, r[:, None].expand(-1, qx.shape[1], -1)], -1))
-        return out[..., 0], _MIN_STD + nn.functional.softplus(out[..., 1])
+        return gaussian_head(
+            self.decoder(torch.cat([qx, r[:, None].expand(-1, qx.shape[1], -1)], -1))
+        )
 
 
 @dataclass(kw_only=True, repr=False, eq=False)
-class CNP(Estimator):
+class CNP(NeuralProcess):
     """Conditional neural process; predicts the decoder mean, keeps the std for calibration."""
 
     sees: ClassVar[str] = "BC"
@@ -54,63 +46,7 @@ class CNP(Estimator):
     width: int = param(64, "Hidden units of encoder and decoder.", at_least(1))
     depth: int = param(2, "Hidden layers of encoder and decoder.", at_least(1))
     rep_dim: int = param(32, "Size of the task representation r.", at_least(1))
-    min_context: int = param(3, "Fewest context points in training.", at_least(1))
-    max_context: int = param(20, "Most context points in training.", at_least(1))
-    n_points: int = param(40, "Points drawn per training task.", at_least(1))
-    batch_tasks: int = param(16, "Tasks per training step.", at_least(1))
-    steps: int = param(1000, "Adam steps.", at_least(1))
-    lr: float = param(5e-3, "Adam learning rate.", positive)
 
-    def validate_params(self) -> None:
-        """The declared checks, and context sizes that fit in the points drawn."""
-        super().validate_params()
-        if not self.min_context <= self.max_context <= self.n_points:
-            raise ValidationError(
-                "CNP needs min_context <= max_context <= n_points. Got "
-                f"{self.min_context}, {self.max_context} and {self.n_points}."
-            )
-
-    def fit(self, bank: TaskBank) -> CNP:
-        """Train encoder and decoder by the Gaussian NLL on random context/target splits."""
-        self.validate_params()
-        self.scaling_ = Scaling.fit(bank)
-        data = BankTensors.from_bank(bank, self.scaling_)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
-            self.net_ = CNPNetwork(bank.dim, self.width, self.depth, self.rep_dim)
-
-        # Small banks: draw what the smallest task has, and keep one target beyond the context.
-        n_points = min(self.n_points, int(bank.mask.sum(1).min()))
-        max_context = max(min(self.max_context, n_points - 1), self.min_context)
-
-        def sample(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-            x, y = data.draw(gen, self.batch_tasks, n_points)
-            k = int(torch.randint(self.min_context, max_context + 1, (1,), generator=gen))
-            # Inputs carry the split: the first k points are the context.
-            return torch.cat([x, y[..., None]], -1), torch.full((1,), k)
-
-        def nll(net: nn.Module, xy: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-            x, y = xy[..., :-1], xy[..., -1]
-            mean, std = net(x[:, : int(k)], y[:, : int(k)], x)
-            return -torch.distributions.Normal(mean, std).log_prob(y).mean()
-
-        train_regressor(
-            self.net_, sample, steps=self.steps, lr=self.lr, seed=self.seed, loss_fn=nll
-        )
-        return self
-
-    def predict_distribution(self, targets: TargetSet) -> tuple[np.ndarray, np.ndarray]:
-        """Predictive mean and std at the queries, (T, Q) each, in the bank's units."""
-        check_is_fitted(self, "net_")
-        sc = self.scaling_
-        cx, cy, qx = (
-            torch.as_tensor(a, dtype=torch.float32)
-            for a in (sc.x(targets.context_x), sc.y(targets.context_y), sc.x(targets.query_x))
-        )
-        with torch.no_grad():
-            mean, std = self.net_(cx, cy, qx)
-        return sc.y_inverse(mean.double().numpy()), std.double().numpy() * sc.y_std
-
-    def predict_targets(self, targets: TargetSet) -> np.ndarray:
-        """The predictive mean at the queries, (T, Q)."""
-        return self.predict_distribution(targets)[0]
+    def network(self, dim: int) -> CNPNetwork:
+        """Encoder and decoder MLPs."""
+        return CNPNetwork(dim, self.width, self.depth, self.rep_dim)

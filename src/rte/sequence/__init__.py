@@ -11,7 +11,7 @@ negative log-likelihood wins. transformers and peft are optional (``pip install
 
 The estimators live beside the other regimes' ones: ``rte.models.sequence``
 (``SequenceRTE``), ``rte.baselines.lm`` (``SFT``, ``FewShot``) and
-``rte.baselines.symbolic`` (``SymbolicSearch``). This package
+``rte.baselines.symbolic_search`` (``SymbolicSearch``). This package
 holds what they and the runner are built from, one job per module:
 
 - ``device``: the single place where device and dtype are chosen.

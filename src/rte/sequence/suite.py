@@ -40,7 +40,7 @@ from rte._params import Settings, at_least, one_of, param
 from rte._validation import check_choice
 from rte.base import Estimator, sees_legend
 from rte.baselines.lm import SFT, FewShot
-from rte.baselines.symbolic import SymbolicSearch
+from rte.baselines.symbolic_search import SymbolicSearch
 from rte.bench.execution import Execution, map_ordered
 from rte.bench.intervals import LEVEL, bootstrap_interval
 from rte.bench.results import Record, summarize, write_results
