@@ -70,7 +70,7 @@ def test_declared_params_and_access() -> None:
     }
     assert (params["learning_rate"], params["score_batch_size"], params["probe"]) == (2e-3, 64, 0)
     assert params["keep"] == 16 and params["tie"] == 0.0 and "q_proj" in params["target_modules"]
-    assert set(SFT().get_params()) == set(params) - {"probe", "keep", "tie"}
+    assert set(SFT().get_params()) == set(params) - {"probe", "probe_tokens", "keep", "tie"}
     assert set(FewShot().get_params()) == {"score_batch_size", "seed"}
     assert set(SymbolicSearch().get_params()) == {"seed"}
     sees = (SequenceRTE.sees, SFT.sees, FewShot.sees, SymbolicSearch.sees)
