@@ -82,6 +82,20 @@ def test_fit_is_deterministic_for_a_seed(quadratic_bank):
     assert not np.array_equal(runs[0], runs[2])
 
 
+def test_refitting_forgets_what_was_computed_for_the_previous_bank(quadratic_bank):
+    """The anchor index and the calibration belong to one fit: a model refitted on
+    another bank predicts what a fresh model fitted on it predicts."""
+    x = np.linspace(-3, 3, 10)
+    other = sample_bank(get_family("cubic"), 40, 32, np.random.default_rng(8))
+    model = RelationalTaskExtrapolator(steps=50, seed=1).fit(quadratic_bank)
+    model.predict(x, 2 * x**2, x)  # builds the index and the calibration
+    again = model.fit(other).predict(x, x**3, x)
+    fresh = RelationalTaskExtrapolator(steps=50, seed=1).fit(other).predict(x, x**3, x)
+    assert len(model.anchor_index()) == other.n_tasks
+    np.testing.assert_allclose(again.y, fresh.y)
+    np.testing.assert_allclose(again.std, fresh.std)
+
+
 def test_embedding_is_linear_in_theta_and_stable_for_small_contexts(fitted, quadratic_bank):
     emb = fitted.embedding_
     design = np.c_[emb.bank_embeddings_, np.ones(quadratic_bank.n_tasks)]

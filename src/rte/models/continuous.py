@@ -33,6 +33,8 @@ from rte.tasks.interpolate import AnchorInterpolator
 
 # Inputs further than this many bank spreads from the bank are refused (float32 range).
 _MAX_SCALED = 1e6
+# Lazily computed attributes of a fitted model, dropped when it is fitted again.
+_CACHES = ("anchor_index_", "calibrations_", "step_lengths_")
 # Rows of (target, anchor, point) evaluated per forward pass while scoring anchors.
 _SCORE_CHUNK_ROWS = 200_000
 # Context size of simulated calibration targets when training used dense tasks only.
@@ -169,6 +171,8 @@ class RelationalTaskExtrapolator(RTEParams):
         self.validate_params()
         if not isinstance(bank, TaskBank):
             raise ValidationError(f"fit expects a TaskBank. Got {type(bank).__name__}.")
+        for cache in _CACHES:  # computed from the previous fit, if any
+            vars(self).pop(cache, None)
         rng = np.random.default_rng(self.seed)
         scaling, embedding = self.fit_embedding(bank)
         bank_emb = embedding.bank_embeddings_
@@ -311,6 +315,15 @@ class RelationalTaskExtrapolator(RTEParams):
             self.anchor_index_ = VectorIndex(self.embedding_.bank_embeddings_, seed=self.seed)
         return self.anchor_index_
 
+    def step_length(self, quantile: float) -> float:
+        """The ``quantile`` of the seen training differences' lengths (cached: a chain's
+        step length is needed on every request)."""
+        cache = vars(self).setdefault("step_lengths_", {})
+        if quantile not in cache:
+            lengths = np.linalg.norm(self.range_.differences, axis=1)
+            cache[quantile] = float(np.quantile(lengths, quantile))
+        return cache[quantile]
+
     def calibration(self) -> float:
         """Factor on the GP's standard deviation that makes 90% intervals cover 90% of
         simulated targets drawn from the bank (split-conformal on bank tasks).
@@ -348,7 +361,7 @@ class RelationalTaskExtrapolator(RTEParams):
         )
         e_pool = emb.bank_embeddings_[pool]
         distance = np.linalg.norm(e_pool[None] - emb.bank_embeddings_[tasks][:, None], axis=-1)
-        spread = float(np.quantile(np.linalg.norm(self.range_.differences, axis=1), 0.99))
+        spread = self.step_length(0.99)
         reach = rng.uniform(0, self.calibration_reach, len(tasks))[:, None] * spread
         barred = (distance <= reach) | (pool[None] == tasks[:, None])
         barred[barred.all(1)] = False  # a task with every anchor barred keeps them all
@@ -380,7 +393,7 @@ class RelationalTaskExtrapolator(RTEParams):
             cand = anchors[np.argsort(gap, axis=1, kind="stable")[:, :c]]
         flat = cand.reshape(-1)
         starts, targets = e_bank[flat], np.repeat(e_target, c, axis=0)
-        step = float(np.quantile(np.linalg.norm(self.range_.differences, axis=1), self.chain_step))
+        step = self.step_length(self.chain_step)
         steps = chain_steps(np.linalg.norm(targets - starts, axis=1), step)
         end = walk_chains(
             self.psi_,
