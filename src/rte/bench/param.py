@@ -1,8 +1,9 @@
 """The parameter-extrapolation suite: ``rte bench param``.
 
 For each family and seed: a bank of training tasks with theta in the support, and
-targets in the bands in_support, F1 and F2, each with a noisy context and clean
-queries. Every method fits the same bank and predicts the same targets.
+targets in the bands in_support and F1-F4 (up to two support widths beyond it), each
+with a noisy context and clean queries. Every method fits the same bank and predicts
+the same targets.
 """
 
 from __future__ import annotations

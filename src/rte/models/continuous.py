@@ -51,8 +51,8 @@ class Prediction:
     a correction); ``anchor_index`` (T,) and ``anchor_id`` the chosen training tasks;
     ``phi`` (T, r) the whole transformation from the anchor; ``steps`` (T,) the chain
     steps it was split into; ``context_mse`` (T,) Psi's error on the context, before
-    the correction; ``phi_in_range`` (T,) whether every step lies within the
-    transformations seen in training.
+    the correction; ``phi_in_range`` (T,) whether the mean step (phi / steps) lies
+    within the transformations seen in training.
     """
 
     y: np.ndarray
@@ -159,7 +159,10 @@ class RelationalTaskExtrapolator(RTEParams):
 
     sees: ClassVar[str] = "BC"
     share_fit: ClassVar[bool] = True
-    description: ClassVar[str] = "Psi with strategy-A decomposition of the context"
+    description: ClassVar[str] = (
+        "Psi along chains from the nearest anchors, corrected by a GP on the context, with "
+        "calibrated intervals"
+    )
 
     def fit(
         self, bank: TaskBank, progress: Callable[[int, float], None] | None = None

@@ -79,16 +79,14 @@ DERIVED: Mapping[str, DerivedRow] = {
     ),
     "rte_executed": DerivedRow(
         "BCLX",
-        "ablation: rte with every anchor's outputs computed by its generator (the protocol "
-        "before issue 12); rte's fitted Psi and options",
+        "ablation: rte with every anchor's outputs computed by its generator (with "
+        "--candidates band, the protocol before issue 12); rte's fitted Psi and options",
     ),
 }
 ORACLE = "oracle"
 EXECUTED = "rte_executed"
 # Rows of the table and bars of the plot; every row of a default run.
 METHOD_ORDER = ("rte", "sft", "few_shot", ORACLE, "symbolic_search", EXECUTED)
-# Rows that never call a task generator after the bank is built.
-STRICT = ("rte", ORACLE, "sft", "few_shot")
 CANDIDATE_NOTE = {
     "bank": "",
     "band": " [candidates from the target band: ablation]",
