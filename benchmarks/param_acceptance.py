@@ -47,7 +47,7 @@ def plain_table(stats: dict, families: list[str], bands: list[str]) -> list[str]
             rte = _mean(stats, fam, "rte", band)
             plain = {m: _mean(stats, fam, m, band) for m in PLAIN}
             best = min((v, m) for m, v in plain.items() if np.isfinite(v))
-            row += f" {rte:.3g} | {best[0]:.3g} ({best[1]}) | {rte / best[0]:.2f} |"
+            row += f" {rte:.3g} | {best[0]:.3g} ({best[1]}) | {rte / best[0]:.2g} |"
         floor = _mean(stats, fam, "rte", "F2") / _mean(stats, fam, "family_fit", "F2")
         t2v = _mean(stats, fam, "inductive_t2v", "F4") / _mean(stats, fam, "rte", "F4")
         row += f" {floor:.3g} | {t2v:.3g} |"

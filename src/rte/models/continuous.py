@@ -303,7 +303,7 @@ class RelationalTaskExtrapolator(RTEParams):
         if self.decomposition == "chain":
             out, on_context = self._chain(cx, cy, qx, e_target, pool)
         else:
-            out, on_context = self._admissible(cx, cy, qx, e_target)
+            out, on_context = self._admissible(cx, cy, qx, e_target, pool)
         if self.correction == "gp":
             fit = fit_gps(self.scaling_.x(cx), cy, on_context)
             mean, std = fit.predict(self.scaling_.x(qx), out.y)
@@ -447,12 +447,25 @@ class RelationalTaskExtrapolator(RTEParams):
         return prediction, on_context[pick].reshape(t, n, -1).mean(1)
 
     def _admissible(
-        self, cx: np.ndarray, cy: np.ndarray, qx: np.ndarray, e_target: np.ndarray
+        self,
+        cx: np.ndarray,
+        cy: np.ndarray,
+        qx: np.ndarray,
+        e_target: np.ndarray,
+        pool: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[Prediction, np.ndarray]:
         """Strategy A: one step from the admissible anchor(s) with the best context fit.
-        Also returns Psi's (averaged) prediction at the contexts."""
+        Also returns Psi's (averaged) prediction at the contexts.
+
+        ``pool`` restricts the anchors as in :meth:`_chain` (calibration only): anchors
+        outside it, or barred for a target, are never admissible for that target."""
         phi_all = e_target[:, None, :] - self.embedding_.bank_embeddings_
         distance = self.range_.distance(phi_all)
+        if pool is not None:
+            anchors, barred = pool
+            allowed = np.zeros(distance.shape, dtype=bool)
+            allowed[:, anchors] = ~barred
+            distance = np.where(allowed, distance, np.inf)
         needed = admissible_anchors(distance, self.range_.threshold, self.fallback_anchors)
         loss = self._context_losses(cx, cy, phi_all, needed)
         ranked, weights = rank_anchors(
