@@ -42,6 +42,20 @@ def test_report_shows_intervals_where_the_file_has_them(tmp_path):
     assert "[95% interval over targets]" in text
 
 
+def test_without_a_metric_a_file_without_mse_shows_every_metric_it_holds(tmp_path):
+    records = [
+        Record("quadratic", "rte", "predict@1000", 0, "seconds", 0.003),
+        Record("quadratic", "rte", "recall@1000", 0, "recall_at_8", 1.0),
+    ]
+    path = write_results(
+        tmp_path, suite="scale", config={}, records=records, seconds=1.0, methods={}
+    )
+    text = report(path)
+    assert "scale: seconds" in text and "| quadratic | rte | 0.003 ± 0 |" in text
+    assert "scale: recall_at_8" in text and "| quadratic | rte | 1 ± 0 |" in text
+    assert "scale: mse" not in text
+
+
 def test_non_finite_records_are_refused():
     with pytest.raises(ValidationError, match="must be finite"):
         Record("quadratic", "rte", "F2", 0, "mse", float("nan"))

@@ -142,9 +142,10 @@ def _levenberg_marquardt(
         )
         delta = np.linalg.solve(system, -grad[..., None])[..., 0]
         trial = params + delta
-        trial_residual = _batched(family, x, trial) - y
-        trial_cost = (trial_residual**2).sum(1)
-        better = trial_cost < cost
+        with np.errstate(over="ignore", invalid="ignore"):  # a wild step: cost inf or NaN
+            trial_residual = _batched(family, x, trial) - y
+            trial_cost = (trial_residual**2).sum(1)
+        better = trial_cost < cost  # False for inf and NaN: the step is rejected
         params = np.where(better[:, None], trial, params)
         residual = np.where(better[:, None], trial_residual, residual)
         cost = np.where(better, trial_cost, cost)

@@ -59,20 +59,30 @@ def options_table(methods: Mapping[str, Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def report(path: str | Path, metric: str = "mse") -> str:
+def report(path: str | Path, metric: str | None = None) -> str:
     """The markdown table of ``metric`` in a results file, with its seeds, run time and
-    every method's access and options."""
+    every method's access and options.
+
+    Without ``metric``: MSE where the file has it, otherwise one table per metric it
+    holds (e.g. ``rte bench scale``: seconds, recall, memory; the sequence suites:
+    accuracy and decomposition accuracy)."""
     data = load_results(path)
     methods = data.get("methods", {})
     seeds = sorted({r.seed for r in data["records"]})
     intervals = data.get("intervals", [])
-    table = markdown_table(data["records"], metric, methods or None, intervals=intervals)
+    present = list(dict.fromkeys(r.metric for r in data["records"]))
+    if metric is not None:
+        shown = [metric]
+    else:
+        shown = ["mse"] if "mse" in present or not present else present
     level = f" [{intervals[0]['level']:.0%} interval over targets]" if intervals else ""
-    parts = [
-        f"{data['suite']}: {metric}, mean ± std over seeds {seeds}{level}; "
-        f"run time {data['seconds']:.0f} s (rte {data['version']})",
-        table,
-    ]
+    parts = []
+    for name in shown:
+        parts += [
+            f"{data['suite']}: {name}, mean ± std over seeds {seeds}{level}; "
+            f"run time {data['seconds']:.0f} s (rte {data['version']})",
+            markdown_table(data["records"], name, methods or None, intervals=intervals),
+        ]
     if methods:
         parts += [f"sees: {sees_legend()}", options_table(methods)]
     return "\n\n".join(parts)

@@ -9,11 +9,14 @@ import typer
 
 def report_command(
     results: Annotated[str, typer.Argument(help="A results.json written by `rte bench`.")],
-    metric: Annotated[str, typer.Option(help="Metric to tabulate (mse, accuracy, ...).")] = "mse",
+    metric: Annotated[
+        str | None,
+        typer.Option(help="Metric to tabulate (mse, accuracy, ...); default: mse, or every one."),
+    ] = None,
 ) -> None:
     """Print a results file as markdown tables, with every method's options."""
     from rte._validation import check_choice
     from rte.bench.report import report
     from rte.bench.results import METRICS
 
-    print(report(results, check_choice(metric, METRICS, "metric")))
+    print(report(results, None if metric is None else check_choice(metric, METRICS, "metric")))
