@@ -2,7 +2,7 @@
 predictions by zeros, by the context mean and (relational methods) by the anchor's own
 curve, run its default accuracy test, and require that it fails.
 
-    .venv/bin/python benchmarks/check_wrong_answers.py
+    .venv/bin/python benchmarks/check_wrong_answers.py [METHOD ...]   # default: every method
 
 Prints one line per (method, wrong answer) and exits 1 if any wrong answer passed.
 """
@@ -40,7 +40,7 @@ def caught(method: str, kind: str) -> bool:
 
 def main() -> int:
     missed = []
-    for method in method_names():
+    for method in sys.argv[1:] or method_names():
         kinds = ("zeros", "mean", "anchor") if method in RELATIONAL else ("zeros", "mean")
         for kind in kinds:
             ok = caught(method, kind)
