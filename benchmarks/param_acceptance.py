@@ -18,6 +18,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+from peer_tables import crps_table  # benchmarks/peer_tables.py, beside this script
 
 from rte.bench.results import load_results, summarize
 from rte.tasks import BANDS
@@ -56,7 +57,7 @@ def plain_table(stats: dict, families: list[str], bands: list[str]) -> list[str]
 
 
 def interval_tables(stats: dict, families: list[str], bands: list[str]) -> list[str]:
-    """rte's coverage and width per band, then CRPS of every distributional method."""
+    """rte's coverage and width per band, then CRPS at F2 of every distributional method."""
     rows = ["| band | coverage_90, mean over families | worst family | mean width |"]
     rows.append("|---|---|---|---|")
     for band in bands:
@@ -67,15 +68,7 @@ def interval_tables(stats: dict, families: list[str], bands: list[str]) -> list[
             f"| {band} | {np.mean(list(cov.values())):.3f} | {worst} {cov[worst]:.3f} | "
             f"{width:.3g} |"
         )
-    methods = sorted({m for (_, m, _, metric) in stats if metric == "crps"} - {"rte"})
-    rows += ["", "| family | rte CRPS F2 | " + " | ".join(methods) + " | best |"]
-    rows.append("|---|---|" + "---|" * (len(methods) + 1))
-    for fam in families:
-        values = {m: _mean(stats, fam, m, "F2", "crps") for m in ["rte", *methods]}
-        best = min((v, m) for m, v in values.items() if np.isfinite(v))[1]
-        cells = " | ".join(f"{values[m]:.3g}" for m in methods)
-        rows.append(f"| {fam} | {values['rte']:.3g} | {cells} | {best} |")
-    return rows
+    return [*rows, "", *crps_table(stats, families, "F2")]
 
 
 def chain_table(chain: dict, one_step: dict, families: list[str]) -> list[str]:

@@ -38,7 +38,7 @@ def mse_table(stats: dict, families: list[str], peers: list[str], band: str) -> 
 
 
 def interval_table(stats: dict, families: list[str], band: str) -> list[str]:
-    """Coverage per band (mean over families) and CRPS per family at ``band``."""
+    """Coverage per band (mean over families), then :func:`crps_table` at ``band``."""
     methods = sorted({m for (_, m, _, metric) in stats if metric == "coverage_90"})
     bands = [b for b in BANDS if any(k[2] == b for k in stats)]
     rows = ["| method | " + " | ".join(f"coverage {b}" for b in bands) + " |"]
@@ -49,7 +49,13 @@ def interval_table(stats: dict, families: list[str], band: str) -> list[str]:
             values = [stats[(f, name, b, "coverage_90")][0] for f in families]
             cells.append(f"{sum(values) / len(values):.3f}")
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
-    rows += ["", "| family | " + " | ".join(f"{m} CRPS {band}" for m in methods) + " | best |"]
+    return [*rows, "", *crps_table(stats, families, band)]
+
+
+def crps_table(stats: dict, families: list[str], band: str) -> list[str]:
+    """CRPS per family at ``band`` of every method with interval records, and the best."""
+    methods = sorted({m for (_, m, _, metric) in stats if metric == "crps"})
+    rows = ["| family | " + " | ".join(f"{m} CRPS {band}" for m in methods) + " | best |"]
     rows.append("|---|" + "---|" * (len(methods) + 1))
     for fam in families:
         values = {m: stats[(fam, m, band, "crps")][0] for m in methods}
