@@ -25,9 +25,9 @@ import torch
 
 from rte.bench.options import parse_set
 from rte.models.sequence import SequenceRTE
-from rte.sequence.backends import load_language_model
-from rte.sequence.strings import DESCRIPTIONS
-from rte.sequence.suite import ParityConfig, StringsConfig
+from rte.lm.backends import load_language_model
+from rte.tasks.strings import DESCRIPTIONS
+from rte.bench.suites.sequence import ParityConfig, StringsConfig
 
 CONFIGS = {"parity": ParityConfig, "strings": StringsConfig}
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from rte import get_method
-from rte.operator.discrete import LabelledOperator
+from rte.operator.labelled import LabelledOperator
 from rte.operator.psi import RelationalOperator
 
 KINDS = ("zeros", "mean", "anchor")

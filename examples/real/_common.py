@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rte.bench.real import RealSuiteConfig
-from rte.bench.suite import stream
+from rte.bench.suites.real import RealSuiteConfig
+from rte.runtime import stream
 from rte.registry import get_method
 from rte.tasks.real import get_real_bank
 from rte.tasks.table import write_table

@@ -24,16 +24,24 @@ from rte.baselines.context_mlp import ContextMLP
 from rte.baselines.dkt import DeepKernelTransfer
 from rte.baselines.family_fit import FamilyFit
 from rte.baselines.inductive import InductiveOracle, InductiveT2V
+from rte.baselines.lm import SFT, FewShot
 from rte.baselines.maml import FOMAML, MAML
 from rte.baselines.nearest_task import NearestTask
-from rte.baselines.oracles import DiscreteOracle, TransductiveOracle
+from rte.baselines.oracles import (
+    DiscreteOracle,
+    ExecutedSequenceRTE,
+    SequenceOracle,
+    TransductiveOracle,
+)
 from rte.baselines.reptile import Reptile
 from rte.baselines.snake import SnakeMLP
 from rte.baselines.symbolic_regression import SymbolicRegression
+from rte.baselines.symbolic_search import SymbolicSearch
 from rte.baselines.tnp import TNP
 from rte.errors import ValidationError
 from rte.models.continuous import RelationalTaskExtrapolator
 from rte.models.discrete import DiscreteRTE
+from rte.models.sequence import SequenceRTE
 from rte.models.unlabelled import UnlabelledRTE
 
 
@@ -167,6 +175,13 @@ def _register_builtin() -> None:
     register_method("dkt", DeepKernelTransfer)
     register_method("tnp", TNP)
     register_method("symbolic_regression", SymbolicRegression)
+    # The sequence regime (a language model tuned with LoRA; parity and strings suites).
+    register_method("rte_sequence", SequenceRTE)
+    register_method("oracle_sequence", SequenceOracle)
+    register_method("rte_executed", ExecutedSequenceRTE)
+    register_method("sft", SFT)
+    register_method("few_shot", FewShot)
+    register_method("symbolic_search", SymbolicSearch)
 
 
 _register_builtin()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from rte.bench.real import RealSuiteConfig, run_real_suite
+from rte.bench.suites.real import RealSuiteConfig, run_real_suite
 from rte.cli import app
 from rte.errors import BackendImportError, ValidationError
 

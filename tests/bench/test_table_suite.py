@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import rte.bench
 from rte.bench.results import load_results
-from rte.bench.table_suite import TableSuiteConfig, verdicts
+from rte.bench.suites.table import TableSuiteConfig, verdicts
 from rte.cli import app
 from rte.errors import ValidationError
 

@@ -42,7 +42,7 @@ from rte import (
 from rte._params import from_dict
 from rte.bench.options import parse_set, read_config_file
 from rte.bench.results import METRICS
-from rte.bench.table_suite import TableSuiteConfig
+from rte.bench.suites.table import TableSuiteConfig
 from rte.persistence import INFO_FILE, MANIFEST_FILE, WEIGHTS_FILE
 from rte.registry import get_method
 from rte.tasks import get_family

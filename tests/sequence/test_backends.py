@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from rte.errors import BackendImportError, ValidationError
-from rte.sequence.backends import ModelPathError, load_language_model, require
-from rte.sequence.device import select_placement
+from rte.lm.backends import ModelPathError, load_language_model, require
+from rte.lm.device import select_placement
 
 
 def test_local_directory_loads_offline(model_dir: Path) -> None:

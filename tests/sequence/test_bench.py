@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import rte.sequence.suite as runner
+import rte.bench.suites.sequence as runner
 from rte.bench.execution import Execution
 from rte.bench.results import load_results
 from rte.cli import app
 from rte.errors import ValidationError
-from rte.sequence.backends import ModelPathError
-from rte.sequence.parity import ParitySuite
-from rte.sequence.strings import StringSuite
-from rte.sequence.suite import ParityConfig, StringsConfig, run_sequence_suite
+from rte.lm.backends import ModelPathError
+from rte.tasks.parity import ParityTasks
+from rte.tasks.strings import StringTasks
+from rte.bench.suites.sequence import ParityConfig, StringsConfig, run_sequence_suite
 
 METHODS = {"rte", "sft", "few_shot", "oracle", "symbolic_search", "rte_executed"}
 TINY = {"rte": {"steps": 2}, "sft": {"steps": 2}}
@@ -91,7 +91,7 @@ def test_strict_rows_never_call_a_generator(
 
     def build_then_forbid(*args: Any) -> Any:
         split = real(*args)
-        for suite in (ParitySuite, StringSuite):
+        for suite in (ParityTasks, StringTasks):
             for generator in ("anchor_output", "apply_phi", "sample_input"):
                 monkeypatch.setattr(suite, generator, _raise)
         return split
@@ -105,7 +105,7 @@ def test_strict_rows_never_call_a_generator(
         path = run_sequence_suite(config, tmp_path / config.name, TINY, execution=IN_PROCESS)
         assert {r.method for r in load_results(path)["records"]} == set(strict)
         with pytest.raises(AssertionError, match="generator was called"):
-            ParitySuite().anchor_output("a", "0" * 10)
+            ParityTasks().anchor_output("a", "0" * 10)
     # The X rows do call them, so the same run with them fails.
     config = StringsConfig(
         quick=True, targets=1, model=str(model_dir), methods=("symbolic_search",)

@@ -15,12 +15,12 @@ from rte.baselines.lm import SFT, FewShot
 from rte.baselines.symbolic_search import SymbolicSearch
 from rte.errors import NotFittedError, ValidationError
 from rte.models import SequenceRTE
-from rte.sequence.backends import LanguageModel
-from rte.sequence.device import select_placement
-from rte.sequence.parity import ParitySuite
-from rte.sequence.prompts import Encoder, Example
-from rte.sequence.strings import StringSuite
-from rte.sequence.tasks import SequenceBank, Split, Target
+from rte.lm.backends import LanguageModel
+from rte.lm.device import select_placement
+from rte.tasks.parity import ParityTasks
+from rte.lm.prompts import Encoder, Example
+from rte.tasks.strings import StringTasks
+from rte.tasks.sequence import SequenceBank, Split, Target
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def lm(model: Any, tokenizer: Any) -> LanguageModel:
     return LanguageModel(model, tokenizer, select_placement("cpu"), "tiny")
 
 
-def _bank(suite: ParitySuite | StringSuite) -> tuple[SequenceBank, Split]:
+def _bank(suite: ParityTasks | StringTasks) -> tuple[SequenceBank, Split]:
     split = suite.split(np.random.default_rng(0))
     return split.bank, split
 
@@ -79,7 +79,7 @@ def test_declared_params_and_access() -> None:
 
 def test_rte_fits_decomposes_predicts_saves_and_releases(lm: LanguageModel, tmp_path: Path) -> None:
     before = _logits(lm)
-    bank, split = _bank(StringSuite(n_targets=1))
+    bank, split = _bank(StringTasks(n_targets=1))
     steps: list[int] = []
     rte = SequenceRTE(steps=3, batch_size=2, probe=1, keep=4).fit(
         bank, lm, on_step=lambda s, _loss: steps.append(s)
@@ -107,7 +107,7 @@ def test_rte_fits_decomposes_predicts_saves_and_releases(lm: LanguageModel, tmp_
 def test_rte_on_parity_scores_chains_it_generates(lm: LanguageModel) -> None:
     """Parity's Psi answers are chains: context scoring reads the final bit after Psi's
     own chain, so every candidate gets a finite score and predictions are bits."""
-    bank, split = _bank(ParitySuite(n_targets=1, n_queries=3))
+    bank, split = _bank(ParityTasks(n_targets=1, n_queries=3))
     rte = SequenceRTE(steps=1, batch_size=2, score_batch_size=256).fit(bank, lm)
     target = split.targets[0]
     scores = rte._score(bank.candidates[:40], target.context[:2], executed=False)
@@ -118,7 +118,7 @@ def test_rte_on_parity_scores_chains_it_generates(lm: LanguageModel) -> None:
 
 
 def test_symbolic_search_finds_the_target_function() -> None:
-    bank, split = _bank(StringSuite(n_targets=5))
+    bank, split = _bank(StringTasks(n_targets=5))
     search = SymbolicSearch().fit(bank)
     for target in split.targets:
         found = search.decompose(target.context)
@@ -131,7 +131,7 @@ def test_symbolic_search_finds_the_target_function() -> None:
 
 
 def test_fit_refuses_bad_inputs_and_params(lm: LanguageModel) -> None:
-    bank, split = _bank(ParitySuite(n_targets=1))
+    bank, split = _bank(ParityTasks(n_targets=1))
     with pytest.raises(NotFittedError):
         SequenceRTE().predict(split.targets[0].context, ["0" * 10])
     with pytest.raises(ValidationError, match="expects a SequenceBank"):
@@ -148,7 +148,7 @@ def test_fit_refuses_bad_inputs_and_params(lm: LanguageModel) -> None:
 
 def test_few_shot_and_sft_answer_the_queries(lm: LanguageModel) -> None:
     before = _logits(lm)
-    bank, split = _bank(ParitySuite(n_targets=1, n_queries=4))
+    bank, split = _bank(ParityTasks(n_targets=1, n_queries=4))
     target = split.targets[0]
     base = FewShot(score_batch_size=4).fit(bank, lm).predict(target.context, _inputs(target))
     assert len(base) == 4 and set(base) <= {"0", "1"}

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from rte.errors import ModelFileError, ValidationError
-from rte.sequence.lora import LoraParams, detach_lora, load_adapter, save_adapter, train_lora
-from rte.sequence.prompts import Encoder, Example
+from rte.lm.lora import LoraParams, detach_lora, load_adapter, save_adapter, train_lora
+from rte.lm.prompts import Encoder, Example
 
 EXAMPLES = [Example("ab ->", " ba\n"), Example("cd ->", " dc\n")]
 

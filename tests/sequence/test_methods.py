@@ -6,12 +6,12 @@ import numpy as np
 
 from rte.baselines.lm import sft_training_batch
 from rte.models.sequence import psi_training_batch, relation_examples
-from rte.sequence.parity import ParitySuite
-from rte.sequence.strings import DESCRIPTIONS, PRIMITIVES, StringSuite, render
+from rte.tasks.parity import ParityTasks
+from rte.tasks.strings import DESCRIPTIONS, PRIMITIVES, StringTasks, render
 
 
 def test_psi_batches_are_stored_relation_pairs_with_a_labelled_chain() -> None:
-    bank = ParitySuite(n_targets=1).split(np.random.default_rng(0)).bank
+    bank = ParityTasks(n_targets=1).split(np.random.default_rng(0)).bank
     stored = {x for x, _ in bank.tasks[bank.root]}
     for example in psi_training_batch(bank, np.random.default_rng(1), 32):
         bits = example.prompt.removeprefix("bits ").split("; anchor ")[0].split()
@@ -28,7 +28,7 @@ def test_psi_batches_are_stored_relation_pairs_with_a_labelled_chain() -> None:
 
 
 def test_relation_examples_read_both_tasks_stored_outputs() -> None:
-    bank = StringSuite(n_targets=1).split(np.random.default_rng(0)).bank
+    bank = StringTasks(n_targets=1).split(np.random.default_rng(0)).bank
     examples = relation_examples(bank)
     assert set(examples) == set(bank.relations)
     for relation, triples in examples.items():
@@ -38,7 +38,7 @@ def test_relation_examples_read_both_tasks_stored_outputs() -> None:
 
 
 def test_sft_batches_are_few_shot_prompts_of_one_stored_task() -> None:
-    suite = StringSuite(n_targets=1)
+    suite = StringTasks(n_targets=1)
     bank = suite.split(np.random.default_rng(0)).bank
     stored = {(render(x), render(y)) for pairs in bank.tasks.values() for x, y in pairs}
     rng = np.random.default_rng(2)
@@ -59,7 +59,7 @@ def test_sft_batches_are_few_shot_prompts_of_one_stored_task() -> None:
 def test_psi_batches_train_every_phi_equally_often() -> None:
     """Seed 0 of the strings suite has 1 training pair with phi rotate_right and 6 with
     upper: sampling by pair would show rotate_right about 6 times less often."""
-    bank = StringSuite(n_targets=1).split(np.random.default_rng(0)).bank
+    bank = StringTasks(n_targets=1).split(np.random.default_rng(0)).bank
     batch = psi_training_batch(bank, np.random.default_rng(3), 6000)
     phis = [e.prompt.split("; apply ")[1].removesuffix(" ->") for e in batch]
     counts = np.array([phis.count(DESCRIPTIONS[g]) for g in PRIMITIVES])

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 
 from rte.errors import ValidationError
-from rte.sequence.parity import ParitySuite
-from rte.sequence.prompts import IGNORE_INDEX, Encoder, Example
-from rte.sequence.strings import StringSuite
+from rte.tasks.parity import ParityTasks
+from rte.lm.prompts import IGNORE_INDEX, Encoder, Example
+from rte.tasks.strings import StringTasks
 
 
 def test_parity_prompts_are_exact() -> None:
-    suite = ParitySuite()
+    suite = ParityTasks()
     x = "0110101101"
     assert suite.psi_prompt(x, "1", "h") == (
         "bits a0 b1 c1 d0 e1 f0 g1 h1 i0 j1; anchor 1; add h ->"
@@ -25,7 +25,7 @@ def test_parity_prompts_are_exact() -> None:
 
 
 def test_string_prompts_are_exact() -> None:
-    suite = StringSuite()
+    suite = StringTasks()
     assert suite.psi_prompt("hello", "olleh", "upper") == (
         "in h e l l o; anchor o l l e h; apply uppercase ->"
     )

@@ -10,10 +10,10 @@ import pytest
 import torch
 from conftest import tiny_model, tiny_tokenizer
 
-from rte.sequence.prompts import Encoder, Example
-from rte.sequence.scoring import answer_nll, generate, prefix_groups
-from rte.sequence.search import search
-from rte.sequence.tasks import SequenceDecomposition
+from rte.lm.prompts import Encoder, Example
+from rte.lm.scoring import answer_nll, generate, prefix_groups
+from rte.decompose.sequence import search
+from rte.tasks.sequence import SequenceDecomposition
 
 ANCHORS = {"id": str, "up": str.upper}
 PHIS = {"dup": lambda s: s + s, "same": lambda s: s}

@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 
 from rte.errors import ValidationError
-from rte.sequence.parity import ParitySuite
-from rte.sequence.search import (
+from rte.tasks.parity import ParityTasks
+from rte.decompose.sequence import (
     RelationTree,
     choose,
     executed_values,
     modelled_values,
     search,
 )
-from rte.sequence.strings import StringSuite
-from rte.sequence.tasks import SequenceDecomposition
+from rte.tasks.strings import StringTasks
+from rte.tasks.sequence import SequenceDecomposition
 
 
 def _raise(*_args: object, **_kw: object) -> str:
@@ -26,7 +26,7 @@ def _raise(*_args: object, **_kw: object) -> str:
 
 @pytest.fixture
 def parity_bank():
-    return ParitySuite(n_targets=1).split(np.random.default_rng(0)).bank
+    return ParityTasks(n_targets=1).split(np.random.default_rng(0)).bank
 
 
 def test_relation_tree_reaches_every_parity_task_by_one_bit_per_step(parity_bank) -> None:
@@ -44,12 +44,12 @@ def test_modelled_values_call_psi_along_paths_and_never_a_generator(
 ) -> None:
     """With an exact Psi step (x_i XOR anchor), the model of the bank reproduces parity;
     stored inputs are looked up; there is one Psi call per depth."""
-    suite = ParitySuite()
+    suite = ParityTasks()
     truth = {
         a: [suite.anchor_output(a, x) for x in ("0110100111", "1" * 10)] for a in ("a,c,f,h,j", "b")
     }
-    monkeypatch.setattr(ParitySuite, "anchor_output", _raise)
-    monkeypatch.setattr(ParitySuite, "apply_phi", _raise)
+    monkeypatch.setattr(ParityTasks, "anchor_output", _raise)
+    monkeypatch.setattr(ParityTasks, "apply_phi", _raise)
     calls: list[int] = []
 
     def psi(steps: Sequence[tuple[str, str, str]]) -> list[str]:
@@ -79,7 +79,7 @@ def test_modelled_values_pass_psi_errors_along_the_path(parity_bank) -> None:
 
 
 def test_strings_compositions_are_modelled_in_two_steps() -> None:
-    bank = StringSuite(n_targets=1).split(np.random.default_rng(0)).bank
+    bank = StringTasks(n_targets=1).split(np.random.default_rng(0)).bank
     tree = RelationTree.of(bank)
     composition = next(t for t in bank.tasks if "∘" in t)
     assert tree.depth[composition] == 2 and tree.depth["upper"] == 1

@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 
 from rte.errors import ValidationError
-from rte.sequence.parity import ParitySuite, parse_subset, subset_name
-from rte.sequence.strings import IDENTITY, PRIMITIVES, StringSuite, apply_primitive
-from rte.sequence.tasks import MAX_STORED, SequenceBank, SequenceDecomposition, task_output
+from rte.tasks.parity import ParityTasks, parse_subset, subset_name
+from rte.tasks.strings import IDENTITY, PRIMITIVES, StringTasks, apply_primitive
+from rte.tasks.sequence import MAX_STORED, SequenceBank, SequenceDecomposition, task_output
 
 
 def _size(name: str) -> int:
     return len(parse_subset(name, 10))
 
 
-@pytest.mark.parametrize("suite", [ParitySuite(n_targets=3), StringSuite(n_targets=3)])
+@pytest.mark.parametrize("suite", [ParityTasks(n_targets=3), StringTasks(n_targets=3)])
 def test_bank_tasks_are_stored_examples_consistent_with_their_relations(suite) -> None:
     bank = suite.split(np.random.default_rng(0)).bank
     inputs = {x for x, _ in bank.tasks[bank.root]}
@@ -32,7 +32,7 @@ def test_bank_tasks_are_stored_examples_consistent_with_their_relations(suite) -
 
 
 def test_parity_targets_are_a_size_five_anchor_plus_an_index() -> None:
-    suite = ParitySuite(n_targets=5)
+    suite = ParityTasks(n_targets=5)
     split = suite.split(np.random.default_rng(0))
     assert len(split.targets) == 5 and {t.band for t in split.targets} == {"S6"}
     for target in split.targets:
@@ -54,7 +54,7 @@ def test_parity_targets_are_a_size_five_anchor_plus_an_index() -> None:
 
 
 def test_parity_candidates_are_every_bank_anchor_fewest_bits_first() -> None:
-    suite = ParitySuite(n_targets=1)
+    suite = ParityTasks(n_targets=1)
     bank = suite.split(np.random.default_rng(0)).bank
     sizes = [_size(d.anchor) for d in bank.candidates]
     assert sizes == sorted(sizes) and set(sizes) == {0, 1, 2, 3, 4, 5}
@@ -67,7 +67,7 @@ def test_parity_candidates_are_every_bank_anchor_fewest_bits_first() -> None:
 
 
 def test_strings_candidates_are_every_bank_task_with_every_primitive() -> None:
-    suite = StringSuite(n_targets=1)
+    suite = StringTasks(n_targets=1)
     split = suite.split(np.random.default_rng(0))
     bank = split.bank
     anchors = list(dict.fromkeys(d.anchor for d in bank.candidates))
@@ -84,13 +84,13 @@ def test_parity_subsets_name_round_trip() -> None:
 
 
 def test_parity_bad_input() -> None:
-    suite = ParitySuite()
+    suite = ParityTasks()
     with pytest.raises(ValidationError, match="bit letters"):
         suite.anchor_output("a,z", "0" * 10)
     with pytest.raises(ValidationError, match="10 characters of 0/1"):
         suite.anchor_output("a", "0102")
     with pytest.raises(ValidationError, match="between 10 and 16"):
-        ParitySuite(n_bits=17)
+        ParityTasks(n_bits=17)
     with pytest.raises(ValidationError, match="candidates must be one of bank, band"):
         suite.split(np.random.default_rng(0), "target")
 
@@ -101,7 +101,7 @@ def test_strings_has_twelve_primitives_and_known_outputs() -> None:
     assert apply_primitive("caesar", "azZ") == "baA"
     assert apply_primitive("swap_pairs", "abcde") == "badce"
     assert apply_primitive("drop_vowels", "aei") == ""
-    suite = StringSuite()
+    suite = StringTasks()
     assert task_output(suite, SequenceDecomposition("reverse", "upper"), "abc") == "CBA"
     # A composition in the bank is an anchor like any other task.
     assert task_output(suite, SequenceDecomposition("upper∘reverse", "drop_first"), "abc") == "BA"
@@ -109,7 +109,7 @@ def test_strings_has_twelve_primitives_and_known_outputs() -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_held_out_compositions_never_appear_in_the_bank(seed: int) -> None:
-    suite = StringSuite()
+    suite = StringTasks()
     split = suite.split(np.random.default_rng(seed))
     unseen = set(suite.held_out(np.random.default_rng(seed)))
     assert len(unseen) >= 100
@@ -122,26 +122,26 @@ def test_held_out_compositions_never_appear_in_the_bank(seed: int) -> None:
 
 
 def test_strings_bad_input() -> None:
-    suite = StringSuite()
+    suite = StringTasks()
     with pytest.raises(ValidationError, match="Unknown string primitive 'shout'"):
         suite.anchor_output("shout", "abc")
     with pytest.raises(ValidationError, match="Unknown string primitive"):
         suite.psi_prompt("abc", "abc", "shout")
     with pytest.raises(ValidationError, match="n_held_out must leave"):
-        StringSuite(n_held_out=144)
+        StringTasks(n_held_out=144)
     with pytest.raises(ValidationError, match="identity"):
         suite.apply_phi("identity", "abc", "abc")
 
 
 def test_stored_examples_are_capped() -> None:
     with pytest.raises(ValidationError, match="n_stored must be between 1 and 64"):
-        ParitySuite(n_stored=65).split(np.random.default_rng(0))
+        ParityTasks(n_stored=65).split(np.random.default_rng(0))
     with pytest.raises(ValidationError, match="n_stored must be between 1 and 64"):
-        StringSuite(n_stored=100).split(np.random.default_rng(0))
+        StringTasks(n_stored=100).split(np.random.default_rng(0))
 
 
 def test_a_bank_refuses_bad_stores_and_roots() -> None:
-    suite = ParitySuite()
+    suite = ParityTasks()
     bank = suite.split(np.random.default_rng(0)).bank
     tasks = dict(bank.tasks)
     too_many = tuple((f"{i:010b}", "0") for i in range(65))

@@ -3,7 +3,7 @@
 Both answer a target's queries from few-shot prompts (its context pairs as
 demonstrations, then the query). ``few_shot`` uses the untouched base model;
 ``sft`` first tunes a LoRA adapter on few-shot prompts of the bank's tasks, with
-the LoRA budget RTE gets (:class:`rte.sequence.lora.LoraParams`). Like
+the LoRA budget RTE gets (:class:`rte.lm.lora.LoraParams`). Like
 :class:`rte.models.sequence.SequenceRTE` they take the loaded language model in
 ``fit``.
 """
@@ -17,12 +17,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from rte.base import check_is_fitted
+from rte.lm.backends import LanguageModel
+from rte.lm.lora import LoraParams, detach_lora, train_lora
+from rte.lm.prompts import Example
+from rte.lm.scoring import ScoringParams, answer_prompts
 from rte.models.sequence import Context, check_fit_inputs
-from rte.sequence.backends import LanguageModel
-from rte.sequence.lora import LoraParams, detach_lora, train_lora
-from rte.sequence.prompts import Example
-from rte.sequence.scoring import ScoringParams, answer_prompts
-from rte.sequence.tasks import SequenceBank
+from rte.tasks.sequence import SequenceAnswer, SequenceBank, Target
 
 
 def sft_training_batch(bank: SequenceBank, rng: np.random.Generator, size: int) -> list[Example]:
@@ -35,16 +35,16 @@ def sft_training_batch(bank: SequenceBank, rng: np.random.Generator, size: int) 
     batch is as long as its longest prompt, one length per batch makes the average
     step about half as long as full contexts would.
     """
-    suite = bank.suite
+    kind = bank.kind
     labels = list(bank.tasks)
     fewest = min(len(pairs) for pairs in bank.tasks.values())
-    k = int(rng.integers(1, max(1, min(suite.n_context, fewest - 1)) + 1))
+    k = int(rng.integers(1, max(1, min(kind.n_context, fewest - 1)) + 1))
     batch = []
     for _ in range(size):
         pairs = bank.tasks[labels[int(rng.integers(len(labels)))]]
         picked = [pairs[int(i)] for i in rng.choice(len(pairs), min(k + 1, len(pairs)), False)]
         *demos, (x, y) = picked
-        batch.append(Example(suite.fewshot_prompt(tuple(demos), x), suite.answer(y)))
+        batch.append(Example(kind.fewshot_prompt(tuple(demos), x), kind.answer(y)))
     return batch
 
 
@@ -58,12 +58,13 @@ class FewShot(ScoringParams):
 
     sees: ClassVar[str] = "C"
     description: ClassVar[str] = "the base LM prompted with the target's context as demonstrations"
+    uses_language_model: ClassVar[bool] = True
 
     def fit(self, bank: SequenceBank, language_model: LanguageModel) -> FewShot:
         """Keep the prompt format and the (untuned) model."""
         self.validate_params()
         check_fit_inputs(bank, language_model, type(self).__name__)
-        self.suite_ = bank.suite
+        self.kind_ = bank.kind
         self.model_ = language_model.model
         self.encoder_ = language_model.encoder
         return self
@@ -71,9 +72,13 @@ class FewShot(ScoringParams):
     def predict(self, context: Context, inputs: Sequence[str]) -> list[str]:
         """Outputs for ``inputs`` from few-shot prompts of ``context``."""
         check_is_fitted(self, "model_")
-        suite = self.suite_
-        prompts = [suite.fewshot_prompt(tuple(context), x) for x in inputs]
-        return answer_prompts(self.model_, self.encoder_, suite, prompts, self.score_batch_size)
+        kind = self.kind_
+        prompts = [kind.fewshot_prompt(tuple(context), x) for x in inputs]
+        return answer_prompts(self.model_, self.encoder_, kind, prompts, self.score_batch_size)
+
+    def answer(self, target: Target) -> SequenceAnswer:
+        """The benchmark interface: outputs for the target's query inputs."""
+        return SequenceAnswer(tuple(self.predict(target.context, [x for x, _ in target.queries])))
 
 
 @dataclass(kw_only=True, repr=False, eq=False)
@@ -101,9 +106,10 @@ class SFT(LoraParams, FewShot):
             language_model.encoder,
             lambda _step: sft_training_batch(bank, rng, self.batch_size),
             self,
+            self.steps or bank.kind.lora_steps,
             on_step=on_step,
         )
-        self.suite_ = bank.suite
+        self.kind_ = bank.kind
         self.encoder_ = language_model.encoder
         return self
 
@@ -111,5 +117,5 @@ class SFT(LoraParams, FewShot):
         """Remove the adapter; returns the base model. The estimator is unfitted afterwards."""
         check_is_fitted(self, "model_")
         base = detach_lora(self.model_)
-        del self.suite_, self.model_, self.encoder_
+        del self.kind_, self.model_, self.encoder_
         return base

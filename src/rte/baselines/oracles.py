@@ -1,4 +1,5 @@
-"""Reference rows that know part of the answer: Psi with the target's true decomposition.
+"""Reference rows that know part of the answer: Psi with the target's true decomposition
+(every regime), and the sequence regime's rte with executed anchors.
 
 Each oracle declares the hyperparameters of the RTE model it evaluates and gets
 the very same fit (:func:`rte.models.shared.fit_shared`) when its options equal
@@ -17,8 +18,10 @@ from rte.base import check_is_fitted
 from rte.errors import ValidationError
 from rte.models.continuous import RelationalTaskExtrapolator, RTEParams
 from rte.models.discrete import DiscreteParams, DiscreteRTE
+from rte.models.sequence import SequenceRTE
 from rte.models.shared import fit_shared
 from rte.tasks.bank import TargetSet, TaskBank
+from rte.tasks.sequence import SequenceAnswer, Target
 
 
 @dataclass(kw_only=True, repr=False, eq=False)
@@ -75,3 +78,39 @@ class DiscreteOracle(DiscreteParams):
         check_is_fitted(self, "model_")
         anchors, labels = self.model_.true_decomposition(targets)
         return self.model_.evaluate_psi(anchors, labels, targets.query_x)
+
+
+@dataclass(kw_only=True, repr=False, eq=False)
+class SequenceOracle(SequenceRTE):
+    """Upper reference for decomposition in the sequence regime: rte's Psi given each
+    target's true (anchor, phi), the anchor's outputs from the model of the bank.
+
+    It inherits rte's fit (a suite evaluates one fitted Psi for both when their options
+    are equal), so the row measures decomposition alone.
+    """
+
+    sees: ClassVar[str] = "BLD"
+    description: ClassVar[str] = (
+        "rte's fitted Psi given each target's true (anchor, phi), the anchor's outputs from "
+        "the model of the bank"
+    )
+    searches_candidates: ClassVar[bool] = False
+
+    def answer(self, target: Target) -> SequenceAnswer:
+        """Psi's outputs on the query inputs with the true decomposition."""
+        outputs = self.predict_with(target.truth, [x for x, _ in target.queries])
+        return SequenceAnswer(tuple(outputs))
+
+
+@dataclass(kw_only=True, repr=False, eq=False)
+class ExecutedSequenceRTE(SequenceRTE):
+    """Ablation of the sequence regime's rte: every anchor's outputs computed by its
+    generator instead of the model of the bank (access X; with ``--candidates band``,
+    the protocol before the strict one). Same fit as rte."""
+
+    sees: ClassVar[str] = "BCLX"
+    description: ClassVar[str] = (
+        "ablation: rte with every anchor's outputs computed by its generator (with "
+        "--candidates band, the protocol before issue 12); rte's fitted Psi and options"
+    )
+    executed_anchors: ClassVar[bool] = True

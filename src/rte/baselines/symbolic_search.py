@@ -18,9 +18,16 @@ from typing import ClassVar
 import numpy as np
 
 from rte.base import Estimator, check_is_fitted
+from rte.decompose.sequence import search
 from rte.errors import ValidationError
-from rte.sequence.search import search
-from rte.sequence.tasks import Pairs, SequenceBank, SequenceDecomposition, task_output
+from rte.tasks.sequence import (
+    Pairs,
+    SequenceAnswer,
+    SequenceBank,
+    SequenceDecomposition,
+    Target,
+    task_output,
+)
 
 
 @dataclass(kw_only=True, repr=False, eq=False)
@@ -28,6 +35,7 @@ class SymbolicSearch(Estimator):
     """Exact execution of the bank's candidates; the fewest context errors wins."""
 
     sees: ClassVar[str] = "BCLX"
+    searches_candidates: ClassVar[bool] = True
     description: ClassVar[str] = (
         "exact execution of every candidate's anchor and phi (generators); fewest context "
         "errors, ties by the bank's order"
@@ -38,16 +46,16 @@ class SymbolicSearch(Estimator):
         self.validate_params()
         if not isinstance(bank, SequenceBank):
             raise ValidationError(
-                f"SymbolicSearch.fit expects a SequenceBank (suite.split(rng).bank). Got "
+                f"SymbolicSearch.fit expects a SequenceBank (kind.split(rng).bank). Got "
                 f"{type(bank).__name__}."
             )
         self.bank_ = bank
         return self
 
     def _errors(self, candidates: Sequence[SequenceDecomposition], pairs: Pairs) -> np.ndarray:
-        suite = self.bank_.suite
+        kind = self.bank_.kind
         return np.array(
-            [sum(task_output(suite, d, x) != y for x, y in pairs) for d in candidates], float
+            [sum(task_output(kind, d, x) != y for x, y in pairs) for d in candidates], float
         )
 
     def decompose(self, context: Pairs) -> SequenceDecomposition:
@@ -60,8 +68,15 @@ class SymbolicSearch(Estimator):
     ) -> list[str]:
         """The decomposition's outputs on ``inputs``, executed."""
         check_is_fitted(self, "bank_")
-        return [task_output(self.bank_.suite, decomposition, x) for x in inputs]
+        return [task_output(self.bank_.kind, decomposition, x) for x in inputs]
 
     def predict(self, context: Pairs, inputs: Sequence[str]) -> list[str]:
         """Decompose the target from its context, then execute the decomposition."""
         return self.predict_with(self.decompose(context), inputs)
+
+    def answer(self, target: Target) -> SequenceAnswer:
+        """The benchmark interface: decompose from the context, execute on the queries."""
+        found = self.decompose(target.context)
+        return SequenceAnswer(
+            tuple(self.predict_with(found, [x for x, _ in target.queries])), found
+        )

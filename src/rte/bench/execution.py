@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from rte._params import Settings, at_least, one_of, param
 from rte.errors import BackendImportError
+from rte.runtime import with_threads
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,17 +40,6 @@ class Execution(Settings):
         return max(1, min(self.jobs or cores or 1, n_items))
 
 
-def _run_with_threads(fn: Callable[[T], R], item: T, threads: int) -> R:
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(threads)
-    # numpy's BLAS too: on small matrices, idle threads spinning on a busy core cost more
-    # than they compute (a context GP took 15x longer with two BLAS threads under load).
-    with threadpool_limits(threads):
-        return fn(item)
-
-
 def map_ordered(
     fn: Callable[[T], R],
     items: Iterable[T],
@@ -64,12 +54,12 @@ def map_ordered(
         return
     workers = execution.workers(n_items)
     if workers == 1:
-        results: Iterable[R] = (_run_with_threads(fn, item, execution.threads) for item in items)
+        results: Iterable[R] = (with_threads(fn, item, execution.threads) for item in items)
     else:
         from joblib import Parallel, delayed
 
         results = Parallel(n_jobs=workers, backend="loky", return_as="generator")(
-            delayed(_run_with_threads)(fn, item, execution.threads) for item in items
+            delayed(with_threads)(fn, item, execution.threads) for item in items
         )
     for result in results:
         if on_done is not None:
@@ -99,7 +89,7 @@ def _map_ray(
             include_dashboard=False,
             log_to_driver=False,
         )
-    remote = ray.remote(num_cpus=1)(_run_with_threads)
+    remote = ray.remote(num_cpus=1)(with_threads)
     refs = [remote.remote(fn, item, execution.threads) for item in items]
     for ref in refs:
         result: Any = ray.get(ref)

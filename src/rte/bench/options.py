@@ -24,22 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from rte._params import coerce
-from rte._validation import check_positive_int
 from rte.errors import ValidationError
 
 SUITE_TABLE = "suite"
 # method name -> hyperparameters
 Options = dict[str, dict[str, Any]]
-
-
-def set_threads(threads: int) -> None:
-    """Set torch's and numpy's BLAS CPU threads for this process: small networks and
-    small matrices oversubscribe a busy 2-core machine."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(check_positive_int(threads, "threads"))
-    threadpool_limits(threads)
 
 
 def read_config_file(path: str | Path) -> tuple[dict[str, Any], Options]:

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from rte._io import atomic_write_bytes
+from rte.bench.results import Record, summarize
 from rte.bench.runner import EpisodeOutput
 from rte.intervals import Z90
 from rte.tasks import get_family
@@ -130,3 +131,34 @@ def plot_real_targets(
         ax.set_ylabel(y_label)
         ax.legend(fontsize=7, loc="best")
     save_figure(fig, path)
+
+
+def score_bars_png(records: list[Record], metric: str, title: str) -> bytes:
+    """Grouped bars of ``metric`` per band and method (a sequence suite's accuracies), the
+    std over seeds as error bars; PNG bytes."""
+    stats = summarize(records)
+    family = records[0].family
+    bands = sorted({k[2] for k in stats}, reverse=True)
+    methods = list(dict.fromkeys(r.method for r in records if r.metric == metric))
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    width = 0.8 / len(methods)
+    for j, method in enumerate(methods):
+        values = [stats.get((family, method, b, metric), (0.0, 0.0, 0)) for b in bands]
+        ax.bar(
+            np.arange(len(bands)) + j * width,
+            [v[0] for v in values],
+            width,
+            yerr=[v[1] for v in values],
+            label=method,
+            capsize=3,
+        )
+    ax.set_xticks(np.arange(len(bands)) + 0.4 - width / 2, bands)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(metric)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    plt.close(fig)
+    return buffer.getvalue()

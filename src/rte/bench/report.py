@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from rte.base import sees_legend
-from rte.bench.results import Record, format_mean_std, load_results, sees_code, summarize
+from rte.bench.results import (
+    Record,
+    format_mean_std,
+    interval_labels,
+    load_results,
+    sees_code,
+    summarize,
+)
 
 
 def markdown_table(
@@ -24,10 +31,7 @@ def markdown_table(
     """One row per (family, method), one column per band: mean ± std over seeds, and the
     interval over targets in brackets where the results file holds one."""
     stats = summarize(records)
-    bounds = {
-        (i["family"], i["method"], i["band"], i["metric"]): f" [{i['low']:.3g}, {i['high']:.3g}]"
-        for i in intervals
-    }
+    bounds = interval_labels(intervals)
     chosen = [r for r in records if r.metric == metric]
     families = list(dict.fromkeys(r.family for r in chosen))
     methods = list(dict.fromkeys(r.method for r in chosen))

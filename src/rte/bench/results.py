@@ -200,6 +200,16 @@ def summarize(
     return {key: (float(np.mean(v)), float(np.std(v)), len(v)) for key, v in groups.items()}
 
 
+def interval_labels(
+    intervals: Iterable[Mapping[str, Any]],
+) -> dict[tuple[str, str, str, str], str]:
+    """`` [low, high]`` per (family, method, band, metric) of results.json's ``intervals``."""
+    return {
+        (i["family"], i["method"], i["band"], i["metric"]): f" [{i['low']:.3g}, {i['high']:.3g}]"
+        for i in intervals
+    }
+
+
 def format_mean_std(mean: float, std: float) -> str:
     """Compact 'mean ± std' with three significant digits."""
     return f"{mean:.3g} ± {std:.2g}"

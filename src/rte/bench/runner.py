@@ -20,13 +20,18 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rte.base import Estimator
+from rte.bench.display import results_table
 from rte.bench.execution import Execution, map_ordered
-from rte.bench.results import Record
+from rte.bench.results import Record, write_results
+from rte.bench.settings import MethodsConfig, Options
 from rte.errors import ValidationError
 from rte.intervals import interval_metrics
 from rte.models.shared import fit_shared
@@ -149,3 +154,78 @@ def run_episodes(
             records += episode_records
             outputs.append(out)
     return records, outputs
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """What :func:`run_and_report` ran: results path, records, predictions, methods, time."""
+
+    path: Path
+    records: list[Record]
+    outputs: list[EpisodeOutput]
+    methods: dict[str, dict[str, Any]]
+    seconds: float
+
+
+def run_and_report(
+    suite: str,
+    config: MethodsConfig,
+    episodes: Callable[[], Iterator[Episode]],
+    n_episodes: int,
+    options: Options | None,
+    out_dir: str | Path,
+    *,
+    bands: Sequence[str],
+    title: str,
+    console: Console,
+    execution: Execution | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> SuiteRun:
+    """Every method on every episode, results.json in ``out_dir`` and the MSE table."""
+    resolved = config.resolve_options(options)
+    start = time.perf_counter()
+    records, outputs = run_episodes(
+        episodes, n_episodes, config.builders(resolved), execution=execution
+    )
+    seconds = time.perf_counter() - start
+    methods = config.method_table(resolved)
+    path = write_and_show(
+        out_dir,
+        suite=suite,
+        config=config.to_dict(),
+        records=records,
+        seconds=seconds,
+        methods=methods,
+        bands=bands,
+        title=title,
+        console=console,
+        extra=extra,
+    )
+    return SuiteRun(path, records, outputs, methods, seconds)
+
+
+def write_and_show(
+    out_dir: str | Path,
+    *,
+    suite: str,
+    config: Mapping[str, Any],
+    records: Sequence[Record],
+    seconds: float,
+    methods: Mapping[str, Mapping[str, Any]],
+    bands: Sequence[str],
+    title: str,
+    console: Console,
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write a suite's results.json and print its MSE table per band."""
+    path = write_results(
+        out_dir,
+        suite=suite,
+        config=config,
+        records=records,
+        seconds=seconds,
+        methods=methods,
+        extra=extra,
+    )
+    console.print(results_table(records, metric="mse", bands=bands, access=methods, title=title))
+    return path

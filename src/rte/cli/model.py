@@ -38,8 +38,8 @@ def fit_command(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from rte.bench.options import set_threads
     from rte.persistence import check_replaceable
+    from rte.runtime import set_threads
     from rte.tasks.table import TableColumns, bank_from_frame, read_table
 
     set_threads(threads)
@@ -78,7 +78,7 @@ def predict_command(
 ) -> None:
     """Predict new tasks from their contexts; writes predictions, anchor task and phi."""
     from rte._io import atomic_write_text, check_output_file
-    from rte.bench.options import set_threads
+    from rte.runtime import set_threads
     from rte.tasks.table import load_targets
 
     set_threads(threads)

@@ -24,7 +24,7 @@ from rte.decompose.amortized import StoredCurves, propose, search
 from rte.decompose.curve_index import CurveIndex
 from rte.decompose.learned import DecomposerData, LearnedDecomposer
 from rte.errors import ValidationError
-from rte.operator.discrete import LabelledOperator, bank_relations, fit_labelled_operator
+from rte.operator.labelled import LabelledOperator, bank_relations, fit_labelled_operator
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.interpolate import AnchorInterpolator

@@ -5,7 +5,7 @@ the stored examples: a prompt carries the input, the anchor task's output on it 
 the label of the transformation phi; the answer is the related task's output (for
 parity a short chain of steps ending in it). A target is decomposed by likelihood
 scoring over the bank's candidates: each candidate's anchor outputs on the context
-inputs come from a model of the bank (:mod:`rte.sequence.search`: stored examples,
+inputs come from a model of the bank (:mod:`rte.decompose.sequence`: stored examples,
 else Psi along the anchor's relation path from the root), the context outputs'
 negative log-likelihood under Psi is summed, and the lowest wins; Psi then answers
 the queries with it. No task generator is called (the strict protocol); passing
@@ -13,7 +13,7 @@ the queries with it. No task generator is called (the strict protocol); passing
 ``rte_executed`` ablation row (access X).
 
 The language model is not a hyperparameter: it is loaded once per run
-(:func:`rte.sequence.backends.load_language_model`) and passed to ``fit``, so that
+(:func:`rte.lm.backends.load_language_model`) and passed to ``fit``, so that
 ``clone`` and ``get_params`` stay cheap and several methods share one model.
 Fitting wraps that model in place with the adapter; :meth:`SequenceRTE.release`
 removes it again.
@@ -28,15 +28,22 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rte._params import at_least, nonnegative, param
+from rte._params import at_least, nonnegative, optional, param
 from rte.base import check_is_fitted
+from rte.decompose.sequence import RelationTree, executed_values, modelled_values, search
 from rte.errors import ValidationError
-from rte.sequence.backends import LanguageModel
-from rte.sequence.lora import LoraParams, detach_lora, save_adapter, train_lora
-from rte.sequence.prompts import Example
-from rte.sequence.scoring import Generated, ScoringParams, answer_nll, generate
-from rte.sequence.search import RelationTree, executed_values, modelled_values, search
-from rte.sequence.tasks import Pairs, Relation, SequenceBank, SequenceDecomposition
+from rte.lm.backends import LanguageModel
+from rte.lm.lora import LoraParams, detach_lora, save_adapter, train_lora
+from rte.lm.prompts import Example
+from rte.lm.scoring import Generated, ScoringParams, answer_nll, generate
+from rte.tasks.sequence import (
+    Pairs,
+    Relation,
+    SequenceAnswer,
+    SequenceBank,
+    SequenceDecomposition,
+    Target,
+)
 
 Context = Sequence[tuple[str, str]]
 # Context NLL charged for a Psi answer with no output in it (a broken chain).
@@ -49,12 +56,11 @@ def check_fit_inputs(bank: Any, language_model: Any, owner: str) -> None:
     """Refuse a ``bank`` or ``language_model`` of the wrong type before any work."""
     if not isinstance(bank, SequenceBank):
         raise ValidationError(
-            f"{owner}.fit expects a SequenceBank (suite.split(rng).bank). "
-            f"Got {type(bank).__name__}."
+            f"{owner}.fit expects a SequenceBank (kind.split(rng).bank). Got {type(bank).__name__}."
         )
     if not isinstance(language_model, LanguageModel):
         raise ValidationError(
-            f"{owner}.fit expects a LanguageModel (rte.sequence.backends.load_language_model). "
+            f"{owner}.fit expects a LanguageModel (rte.lm.backends.load_language_model). "
             f"Got {type(language_model).__name__}."
         )
 
@@ -89,10 +95,10 @@ def psi_training_batch(
 
     Balanced over phi: draw phi uniformly, then one of the bank's pairs with it.
     Uniform over pairs would train each phi in proportion to its number of
-    training pairs (1 to 7 in the strings suite), and the phis with the fewest
+    training pairs (1 to 7 in the strings kind), and the phis with the fewest
     training compositions are the outer primitives of the most held-out ones.
     """
-    suite = bank.suite
+    kind = bank.kind
     examples = examples if examples is not None else relation_examples(bank)
     by_phi: dict[str, list[Relation]] = {}
     for r in examples:
@@ -103,7 +109,7 @@ def psi_training_batch(
         pairs = by_phi[phis[int(rng.integers(len(phis)))]]
         r = pairs[int(rng.integers(len(pairs)))]
         x, a, y = examples[r][int(rng.integers(len(examples[r])))]
-        batch.append(Example(suite.psi_prompt(x, a, r.phi), suite.psi_answer(x, a, r.phi, y)))
+        batch.append(Example(kind.psi_prompt(x, a, r.phi), kind.psi_answer(x, a, r.phi, y)))
     return batch
 
 
@@ -114,7 +120,7 @@ class SequenceRTE(LoraParams, ScoringParams):
     Example::
 
         lm = load_language_model()
-        split = StringSuite().split(np.random.default_rng(0))
+        split = StringTasks().split(np.random.default_rng(0))
         rte = SequenceRTE(steps=150).fit(split.bank, lm)
         target = split.targets[0]
         outputs = rte.predict(target.context, [x for x, _ in target.queries])
@@ -126,11 +132,20 @@ class SequenceRTE(LoraParams, ScoringParams):
         "LoRA-tuned Psi on the bank's relation pairs; anchors from a model of the bank; "
         "decomposition by likelihood scoring"
     )
+    uses_language_model: ClassVar[bool] = True
+    share_fit: ClassVar[bool] = True
+    searches_candidates: ClassVar[bool] = True
+    # Whether anchor outputs come from the generators (the rte_executed row, access X).
+    executed_anchors: ClassVar[bool] = False
 
-    probe: int = param(
-        0, "Context pairs of the pruning pass of decomposition (0: no pruning).", at_least(0)
+    probe: int | None = param(
+        None,
+        "Context pairs of the pruning pass of decomposition (0: no pruning; none: 1 where "
+        "answers are open text, scored per candidate, and 0 where they are closed choices, "
+        "scored once per input).",
+        optional(at_least(0)),
     )
-    keep: int = param(16, "Candidates kept after the pruning pass.", at_least(1))
+    keep: int = param(8, "Candidates kept after the pruning pass.", at_least(1))
     probe_tokens: int = param(
         0,
         "Answer tokens the pruning pass scores (0: the whole answer; not used by chains).",
@@ -156,11 +171,11 @@ class SequenceRTE(LoraParams, ScoringParams):
         """
         self.validate_params()
         check_fit_inputs(bank, language_model, type(self).__name__)
-        suite = bank.suite
-        if suite.chain and not suite.choices:
+        kind = bank.kind
+        if kind.chain and not kind.choices:
             raise ValidationError(
-                f"A suite whose Psi answers are chains needs closed choices. Got "
-                f"{type(suite).__name__} with chain=True and no choices."
+                f"A kind whose Psi answers are chains needs closed choices. Got "
+                f"{type(kind).__name__} with chain=True and no choices."
             )
         tree = RelationTree.of(bank)
         tree.check_reaches(d.anchor for d in bank.candidates)
@@ -178,6 +193,7 @@ class SequenceRTE(LoraParams, ScoringParams):
             language_model.encoder,
             lambda _step: psi_training_batch(bank, rng, self.batch_size, examples),
             self,
+            self.steps or kind.lora_steps,
             on_step=step_done,
         )
         self.bank_ = bank
@@ -187,11 +203,11 @@ class SequenceRTE(LoraParams, ScoringParams):
         # Room for the longest output and its end of line; a chain (parity's has one
         # length) stops at its last token, the output: no step is spent on the newline.
         ids = self.encoder_.ids
-        if suite.chain:
+        if kind.chain:
             chains = psi_training_batch(bank, np.random.default_rng(0), 64, examples)
             self.max_new_tokens_ = max(len(ids(e.answer.rstrip("\n"))) for e in chains)
         else:
-            self.max_new_tokens_ = len(ids(suite.answer("x" * suite.max_answer_chars))) + 1
+            self.max_new_tokens_ = len(ids(kind.answer("x" * kind.max_answer_chars))) + 1
         self.generated_: dict[str, Generated] = {}
         self.nll_: dict[int, dict[Example, float]] = {}
         return self
@@ -200,22 +216,22 @@ class SequenceRTE(LoraParams, ScoringParams):
     def _generate(self, prompts: Sequence[str]) -> list[Generated]:
         missing = [p for p in dict.fromkeys(prompts) if p not in self.generated_]
         if missing:
-            suite = self.bank_.suite
+            kind = self.bank_.kind
             done = generate(
                 self.model_,
                 self.encoder_,
                 missing,
                 max_new_tokens=self.max_new_tokens_,
                 batch_size=self.score_batch_size,
-                track=suite.choices if suite.chain else (),
+                track=kind.choices if kind.chain else (),
             )
             self.generated_.update(zip(missing, done, strict=True))
         return [self.generated_[p] for p in prompts]
 
     def _psi_outputs(self, steps: Sequence[tuple[str, str, str]]) -> list[str]:
-        suite = self.bank_.suite
-        texts = self._generate([suite.psi_prompt(x, a, phi) for x, a, phi in steps])
-        return [suite.psi_output(g.text) for g in texts]
+        kind = self.bank_.kind
+        texts = self._generate([kind.psi_prompt(x, a, phi) for x, a, phi in steps])
+        return [kind.psi_output(g.text) for g in texts]
 
     def _psi_nll(
         self, rows: Sequence[tuple[str, str, str, str]], answer_tokens: int = 0
@@ -226,19 +242,19 @@ class SequenceRTE(LoraParams, ScoringParams):
         without a chain is scored directly (teacher forcing the observed output, its
         first ``answer_tokens`` tokens only when > 0).
         """
-        suite = self.bank_.suite
-        if suite.chain:
-            made = self._generate([suite.psi_prompt(x, a, phi) for x, a, phi, _ in rows])
+        kind = self.bank_.kind
+        if kind.chain:
+            made = self._generate([kind.psi_prompt(x, a, phi) for x, a, phi, _ in rows])
             return np.array(
                 [
-                    -g.choice_logprobs[suite.choices.index(y)]
+                    -g.choice_logprobs[kind.choices.index(y)]
                     if g.choice_logprobs
                     else MALFORMED_NLL
                     for g, (*_, y) in zip(made, rows, strict=True)
                 ]
             )
         examples = [
-            Example(suite.psi_prompt(x, a, phi), suite.psi_answer(x, a, phi, y))
+            Example(kind.psi_prompt(x, a, phi), kind.psi_answer(x, a, phi, y))
             for x, a, phi, y in rows
         ]
         cache = self.nll_.setdefault(answer_tokens, {})
@@ -263,8 +279,8 @@ class SequenceRTE(LoraParams, ScoringParams):
         needs = [(a, x) for a in dict.fromkeys(anchors) for x in inputs]
         if executed:
             return executed_values(self.bank_, needs)
-        suite = self.bank_.suite
-        return modelled_values(self.bank_, self.tree_, needs, self._psi_outputs, suite.choices)
+        kind = self.bank_.kind
+        return modelled_values(self.bank_, self.tree_, needs, self._psi_outputs, kind.choices)
 
     def _score(
         self,
@@ -282,11 +298,14 @@ class SequenceRTE(LoraParams, ScoringParams):
     def decompose(self, context: Context, *, executed: bool = False) -> SequenceDecomposition:
         """The bank candidate whose Psi prompts give the context's outputs the lowest NLL."""
         check_is_fitted(self, "model_")
+        probe = self.probe
+        if probe is None:
+            probe = 0 if self.bank_.kind.choices else 1
         return search(
             self.bank_.candidates,
             tuple(context),
             lambda pool, pairs: self._score(pool, pairs, executed),
-            probe=self.probe,
+            probe=probe,
             keep=self.keep,
             tie=self.tie,
             probe_score=lambda pool, pairs: self._score(pool, pairs, executed, self.probe_tokens),
@@ -314,13 +333,21 @@ class SequenceRTE(LoraParams, ScoringParams):
             tree,
             [(QUERY, x) for x in inputs],
             self._psi_outputs,
-            self.bank_.suite.choices,
+            self.bank_.kind.choices,
         )
         return [values[(QUERY, x)] for x in inputs]
 
     def predict(self, context: Context, inputs: Sequence[str]) -> list[str]:
         """Decompose the target from its context, then answer ``inputs`` with Psi."""
         return self.predict_with(self.decompose(context), inputs)
+
+    def answer(self, target: Target) -> SequenceAnswer:
+        """The benchmark interface: decompose ``target`` from its context, then answer its
+        query inputs with Psi (anchors executed only in rows with access X)."""
+        found = self.decompose(target.context, executed=self.executed_anchors)
+        inputs = [x for x, _ in target.queries]
+        outputs = self.predict_with(found, inputs, executed=self.executed_anchors)
+        return SequenceAnswer(tuple(outputs), found)
 
     def save_adapter(self, directory: str | Path) -> Path:
         """Write the adapter to ``directory`` as safetensors plus its JSON config."""

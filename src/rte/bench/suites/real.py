@@ -26,8 +26,16 @@ from rte.bench.execution import Execution
 from rte.bench.options import merge
 from rte.bench.plots import plot_real_targets
 from rte.bench.results import Record
-from rte.bench.runner import Builder, Episode, EpisodeOutput, mse_per_target, run_episodes
-from rte.bench.suite import MethodsConfig, Options, report, stream
+from rte.bench.runner import (
+    Builder,
+    Episode,
+    EpisodeOutput,
+    mse_per_target,
+    run_episodes,
+    write_and_show,
+)
+from rte.bench.settings import MethodsConfig, Options
+from rte.runtime import stream
 from rte.tasks.real import get_real_bank, real_bank_names
 from rte.tasks.real._extra import require
 
@@ -163,7 +171,7 @@ def run_real_suite(
             plot_real_targets(output, path, (spec.variable, spec.x_label, spec.y_label))
     seconds = time.perf_counter() - start
     methods = _method_table(config, resolved)
-    path = report(
+    path = write_and_show(
         out,
         suite="real",
         config=config.to_dict(),

@@ -25,9 +25,10 @@ from rte._params import names, param
 from rte.bench.execution import Execution
 from rte.bench.plots import save_figure
 from rte.bench.results import Record, format_mean_std, summarize
-from rte.bench.runner import Episode, EpisodeOutput
-from rte.bench.suite import MethodsConfig, Options, run_and_report, stream
+from rte.bench.runner import Episode, EpisodeOutput, run_and_report
+from rte.bench.settings import MethodsConfig, Options
 from rte.errors import ValidationError
+from rte.runtime import stream
 from rte.tasks.bank import TaskBank
 from rte.tasks.holdout import HoldoutSplit, SplitResult, holdout_split
 from rte.tasks.table import TableColumns, bank_from_frame, read_table

@@ -33,7 +33,7 @@ from rte._params import Settings, at_least, one_of, param
 from rte.bench.execution import Execution
 from rte.bench.plots import save_figure
 from rte.bench.results import Record, write_results
-from rte.bench.suite import Options
+from rte.bench.settings import Options
 from rte.errors import ValidationError
 from rte.registry import get_method
 from rte.tasks import BANDS, get_family, sample_bank, sample_targets
@@ -72,11 +72,10 @@ class ScaleConfig(Settings):
         super().__post_init__()
         get_family(self.family)
 
-    @classmethod
-    def method_class(cls, method: str) -> type:
-        """The estimator class behind a method name: this suite runs rte only."""
-        if method != "rte":
-            raise ValidationError(f"rte bench scale runs only rte. Got options for {method!r}.")
+    def option_class(self, name: str) -> type:
+        """The estimator class whose options ``NAME.KEY`` sets: this suite runs rte only."""
+        if name != "rte":
+            raise ValidationError(f"rte bench scale runs only rte. Got options for {name!r}.")
         return get_method("rte").cls
 
 
@@ -140,7 +139,7 @@ def run_scale_suite(
     console = console or Console(soft_wrap=True)
     options = dict(options or {})
     for method in options:
-        ScaleConfig.method_class(method)
+        config.option_class(method)
     spec = get_method("rte")
     resolved = spec.resolve(options.get("rte"))
     start = time.perf_counter()

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from rte._validation import check_choice
-from rte.bench.comp import CompSuiteConfig, run_comp_suite
-from rte.bench.length import LengthSuiteConfig, run_length_suite
-from rte.bench.param import ParamSuiteConfig, run_param_suite
-from rte.bench.real import RealSuiteConfig, run_real_suite
-from rte.bench.scale import ScaleConfig, run_scale_suite
-from rte.bench.table_suite import TableSuiteConfig, run_table_suite
-from rte.sequence.suite import ParityConfig, StringsConfig, run_sequence_suite
+from rte.bench.suites.comp import CompSuiteConfig, run_comp_suite
+from rte.bench.suites.length import LengthSuiteConfig, run_length_suite
+from rte.bench.suites.param import ParamSuiteConfig, run_param_suite
+from rte.bench.suites.real import RealSuiteConfig, run_real_suite
+from rte.bench.suites.scale import ScaleConfig, run_scale_suite
+from rte.bench.suites.sequence import ParityConfig, StringsConfig, run_sequence_suite
+from rte.bench.suites.table import TableSuiteConfig, run_table_suite
 
 Runner = Callable[..., Path]
 

@@ -1,5 +1,5 @@
-"""What both sequence suites share: decompositions, the stored bank, targets and the
-suite contract.
+"""What both kinds of sequence tasks (parity, strings) share: decompositions, the stored
+bank, targets, answers and the contract a kind of task implements.
 
 Inputs and outputs are strings. A task is named by a label; the bank holds each of
 its tasks as **stored examples** only (a fixed, finite set of (input, output) pairs,
@@ -8,11 +8,12 @@ task) saying that ``task`` is ``anchor`` followed by the transformation ``phi``.
 After the bank is built, the strict methods (rte, oracle, sft, few_shot) learn
 from these and never call a task's generator; only rows whose access includes X
 (executable generators: ``symbolic_search``, the ``rte_executed`` ablation) call
-:meth:`SequenceSuite.anchor_output` / :meth:`SequenceSuite.apply_phi`.
+:meth:`SequenceTasks.anchor_output` / :meth:`SequenceTasks.apply_phi`.
 
-The suite modules (parity, strings) implement :class:`SequenceSuite`; the methods
-and the runner only talk to this contract. :class:`SequenceDecomposition` is this
-regime's (anchor, phi) by name, not ``rte.models.DiscreteDecomposition``.
+The modules :mod:`rte.tasks.parity` and :mod:`rte.tasks.strings` implement
+:class:`SequenceTasks`; the methods and the runner only talk to this contract.
+:class:`SequenceDecomposition` is this regime's (anchor, phi) by name, not
+``rte.models.DiscreteDecomposition``.
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ class Target:
         return f"{self.truth.phi}∘{self.truth.anchor or '∅'}"
 
 
-class SequenceSuite(Protocol):
-    """The contract a task suite implements for the methods and the runner.
+class SequenceTasks(Protocol):
+    """The contract a task kind implements for the methods and the runner.
 
     Generators (used to build the bank and the targets, and by X rows only):
     :meth:`sample_input`, :meth:`anchor_output`, :meth:`apply_phi`. Everything
@@ -89,6 +90,8 @@ class SequenceSuite(Protocol):
     n_context: int
     n_stored: int
     max_answer_chars: int
+    # The LoRA steps a tuned method takes on these tasks when its own ``steps`` is none.
+    lora_steps: int
 
     def sample_input(self, rng: np.random.Generator) -> str:
         """Draw one input."""
@@ -118,8 +121,8 @@ class SequenceSuite(Protocol):
     @property
     def chain(self) -> bool:
         """Whether Psi's answers spell out steps before the output. Then scoring reads the
-        output's likelihood after Psi's own greedy chain, never after a chain the suite
-        wrote (which would compute phi for the model)."""
+        output's likelihood after Psi's own greedy chain, never after a chain the task
+        kind wrote (which would compute phi for the model)."""
         ...
 
     def psi_output(self, text: str) -> str:
@@ -147,15 +150,16 @@ class SequenceSuite(Protocol):
 class SequenceBank:
     """What the sequence methods fit on: one seed's stored bank and its search space.
 
-    ``suite`` supplies the formats; ``tasks`` maps every bank task's label to its
-    stored examples; ``root`` is the task every relation path starts from (parity:
-    the empty subset; strings: the identity); ``relations`` are the bank's labelled
-    (anchor, phi, task) pairs, the relation labels (code L) RTE trains Psi on;
-    ``candidates`` are the (anchor, phi) pairs decomposition searches over, in the
+    ``kind`` supplies the formats (and, for X rows only, the generators); ``tasks``
+    maps every bank task's label to its stored examples; ``root`` is the task every
+    relation path starts from (parity: the empty subset; strings: the identity);
+    ``relations`` are the bank's labelled (anchor, phi, task) pairs, the relation
+    labels (code L) RTE trains Psi on; ``candidates`` are the (anchor, phi) pairs
+    decomposition searches over, in the
     order that breaks ties (fewest bits or primitives first, fixed in advance).
     """
 
-    suite: SequenceSuite
+    kind: SequenceTasks
     tasks: Mapping[str, Pairs]
     root: str
     relations: tuple[Relation, ...]
@@ -167,14 +171,14 @@ class SequenceBank:
             if not getattr(self, name):
                 raise ValidationError(
                     f"A SequenceBank needs at least one of its {name}. Got none; build it "
-                    "with suite.split(rng).bank."
+                    "with kind.split(rng).bank."
                 )
         if self.root not in self.tasks:
             raise ValidationError(
                 f"The bank's root task {self.root!r} must be one of its stored tasks. Got "
                 "tasks without it."
             )
-        limit = min(MAX_STORED, self.suite.input_space() // 4)
+        limit = min(MAX_STORED, self.kind.input_space() // 4)
         for label, pairs in self.tasks.items():
             if not pairs or len(pairs) > limit:
                 raise ValidationError(
@@ -217,38 +221,47 @@ class SequenceBank:
 
 
 @dataclass(frozen=True)
+class SequenceAnswer:
+    """A sequence method's outputs on a target's query inputs, and the decomposition it
+    found from the context (None for methods that do not decompose, and for oracles)."""
+
+    outputs: tuple[str, ...]
+    found: SequenceDecomposition | None = None
+
+
+@dataclass(frozen=True)
 class Split:
-    """Everything one seed of a suite needs: the bank and the targets."""
+    """Everything one seed of a kind needs: the bank and the targets."""
 
     bank: SequenceBank
     targets: tuple[Target, ...]
 
 
-def task_output(suite: SequenceSuite, task: SequenceDecomposition, x: str) -> str:
+def task_output(kind: SequenceTasks, task: SequenceDecomposition, x: str) -> str:
     """Generator: output of the task ``task`` on input ``x`` (X rows and building only)."""
-    return suite.apply_phi(task.phi, suite.anchor_output(task.anchor, x), x)
+    return kind.apply_phi(task.phi, kind.anchor_output(task.anchor, x), x)
 
 
-def stored_inputs(suite: SequenceSuite, rng: np.random.Generator) -> tuple[str, ...]:
+def stored_inputs(kind: SequenceTasks, rng: np.random.Generator) -> tuple[str, ...]:
     """The seed's ``n_stored`` distinct inputs, every bank task's stored examples' inputs.
 
     One shared set lets every relation pair be read off the stored examples of both
     of its tasks on the same inputs.
     """
-    limit = min(MAX_STORED, suite.input_space() // 4)
-    if not 1 <= suite.n_stored <= limit:
+    limit = min(MAX_STORED, kind.input_space() // 4)
+    if not 1 <= kind.n_stored <= limit:
         raise ValidationError(
             f"n_stored must be between 1 and {limit} (at most {MAX_STORED} and a quarter of "
-            f"the {suite.input_space()} inputs). Got {suite.n_stored}."
+            f"the {kind.input_space()} inputs). Got {kind.n_stored}."
         )
     seen: dict[str, None] = {}
-    while len(seen) < suite.n_stored:
-        seen.setdefault(suite.sample_input(rng))
+    while len(seen) < kind.n_stored:
+        seen.setdefault(kind.sample_input(rng))
     return tuple(seen)
 
 
 def store_tasks(
-    suite: SequenceSuite,
+    kind: SequenceTasks,
     root: str,
     relations: Sequence[Relation],
     inputs: Sequence[str],
@@ -259,14 +272,14 @@ def store_tasks(
     out: dict[str, Pairs] = {}
     for label, d in tasks.items():
         if label == root:
-            out[label] = tuple((x, suite.anchor_output(root, x)) for x in inputs)
+            out[label] = tuple((x, kind.anchor_output(root, x)) for x in inputs)
         else:
-            out[label] = tuple((x, task_output(suite, d, x)) for x in inputs)
+            out[label] = tuple((x, task_output(kind, d, x)) for x in inputs)
     return out
 
 
 def make_target(
-    suite: SequenceSuite,
+    kind: SequenceTasks,
     truth: SequenceDecomposition,
     band: str,
     rng: np.random.Generator,
@@ -280,18 +293,18 @@ def make_target(
     seen: set[str] = set()
     pairs: list[tuple[str, str]] = []
     for _ in range(50 * (n_context + n_queries)):
-        x = suite.sample_input(rng)
+        x = kind.sample_input(rng)
         if x not in seen:
             seen.add(x)
-            pairs.append((x, task_output(suite, truth, x)))
+            pairs.append((x, task_output(kind, truth, x)))
         if len(pairs) == n_context + n_queries:
             break
     anchor_outputs: dict[tuple[str, str], str] = {}
 
     def agrees(d: SequenceDecomposition, x: str, y: str) -> bool:
         if (d.anchor, x) not in anchor_outputs:
-            anchor_outputs[(d.anchor, x)] = suite.anchor_output(d.anchor, x)
-        return suite.apply_phi(d.phi, anchor_outputs[(d.anchor, x)], x) == y
+            anchor_outputs[(d.anchor, x)] = kind.anchor_output(d.anchor, x)
+        return kind.apply_phi(d.phi, anchor_outputs[(d.anchor, x)], x) == y
 
     same = frozenset(d for d in candidates if all(agrees(d, x, y) for x, y in pairs))
     return Target(
@@ -304,7 +317,7 @@ def make_target(
 
 
 def equivalent(
-    suite: SequenceSuite, a: SequenceDecomposition, b: SequenceDecomposition, inputs: list[str]
+    kind: SequenceTasks, a: SequenceDecomposition, b: SequenceDecomposition, inputs: list[str]
 ) -> bool:
     """Generator: whether two decompositions give the same task on ``inputs``.
 
@@ -312,4 +325,4 @@ def equivalent(
     union; ``upper∘sort`` and ``sort∘upper``), so a found decomposition counts as
     correct when it is the same function on the target's context and queries.
     """
-    return all(task_output(suite, a, x) == task_output(suite, b, x) for x in inputs)
+    return all(task_output(kind, a, x) == task_output(kind, b, x) for x in inputs)

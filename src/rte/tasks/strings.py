@@ -32,7 +32,7 @@ import numpy as np
 from rte._params import Settings, at_least, param
 from rte._validation import check_choice, check_positive_int
 from rte.errors import ValidationError
-from rte.sequence.tasks import (
+from rte.tasks.sequence import (
     CANDIDATE_SETS,
     MAX_STORED,
     Pairs,
@@ -140,7 +140,7 @@ def all_compositions() -> list[SequenceDecomposition]:
 
 
 @dataclass(frozen=True)
-class StringSuite(Settings):
+class StringTasks(Settings):
     """Compositions of string primitives with a held-out set of pairs."""
 
     family: ClassVar[str] = "strings"
@@ -154,6 +154,9 @@ class StringSuite(Settings):
     n_context: int = param(4, "Context pairs per target.", at_least(1))
     n_queries: int = param(4, "Held-out query inputs per target.", at_least(1))
     n_targets: int = param(20, "Unseen targets per seed.", at_least(1))
+    lora_steps: int = param(
+        150, "LoRA steps of a tuned method whose own steps is none (docs/sequence.md).", at_least(1)
+    )
     n_stored: int = param(
         MAX_STORED, f"Stored examples per bank task (at most {MAX_STORED}).", at_least(1)
     )

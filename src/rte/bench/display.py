@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rte.base import sees_legend
-from rte.bench.results import Record, format_mean_std, sees_code, summarize
+from rte.bench.results import Record, format_mean_std, interval_labels, sees_code, summarize
 
 
 def results_table(
@@ -19,13 +19,16 @@ def results_table(
     bands: Sequence[str],
     access: Mapping[str, Mapping[str, Any]],
     title: str,
+    intervals: Sequence[Mapping[str, Any]] = (),
 ) -> Table:
     """One row per (family, method): the metric per band and what the method may see.
 
     ``access`` is results.json's ``methods`` table; what a method sees is shown by its
-    codes (B bank, C context, ...) with a caption legend.
+    codes (B bank, C context, ...) with a caption legend. ``intervals`` (results.json's
+    intervals over targets) add ``[low, high]`` to the cells they cover.
     """
     stats = summarize(records)
+    bounds = interval_labels(intervals)
     # Names come from users (bank files, registered methods): never read them as markup.
     table = Table(title=escape(title), caption=f"sees: {sees_legend()}", show_lines=False)
     for col in ("family", "method", *bands, "sees"):
@@ -37,7 +40,8 @@ def results_table(
             cells = []
             for band in bands:
                 s = stats.get((fam, method, band, metric))
-                cells.append("-" if s is None else format_mean_std(s[0], s[1]))
+                cell = "-" if s is None else format_mean_std(s[0], s[1])
+                cells.append(cell + bounds.get((fam, method, band, metric), ""))
             table.add_row(escape(fam), escape(method), *cells, sees_code(access.get(method, {})))
         table.add_section()
     return table

@@ -14,7 +14,7 @@ Defaults, and why:
 - Psi prompts label the bits with letters (``a0 b1 ...``) and name phi by its
   letter, so reading x_i is a copy after a matching label (what pretrained
   LMs do well) rather than counting positions; Psi's answer spells out
-  the step (see :meth:`ParitySuite.psi_answer`).
+  the step (see :meth:`ParityTasks.psi_answer`).
 - Few-shot prompts (sft, few_shot) show plain digit strings, half the tokens; a
   model inferring an unknown subset from examples gains nothing from labels.
 - Candidates (``bank``, the default) come from the bank's relation structure
@@ -34,7 +34,7 @@ import numpy as np
 
 from rte._params import Settings, at_least, param
 from rte.errors import ValidationError
-from rte.sequence.tasks import (
+from rte.tasks.sequence import (
     CANDIDATE_SETS,
     MAX_STORED,
     Pairs,
@@ -75,7 +75,7 @@ def subset_name(subset: tuple[int, ...]) -> str:
 
 
 @dataclass(frozen=True)
-class ParitySuite(Settings):
+class ParityTasks(Settings):
     """Sparse parity with training sizes 1..max_train_size and one held-out size."""
 
     family: ClassVar[str] = "parity"
@@ -87,8 +87,11 @@ class ParitySuite(Settings):
     n_bits: int = param(10, "Input length n (10 to 16).", at_least(10))
     max_train_size: int = param(5, "Largest |S| in the training bank.", at_least(1))
     n_context: int = param(10, "Context pairs per target.", at_least(1))
-    n_queries: int = param(16, "Held-out query inputs per target.", at_least(1))
+    n_queries: int = param(12, "Held-out query inputs per target.", at_least(1))
     n_targets: int = param(20, "Test targets per band and seed.", at_least(1))
+    lora_steps: int = param(
+        40, "LoRA steps of a tuned method whose own steps is none (docs/sequence.md).", at_least(1)
+    )
     n_stored: int = param(
         MAX_STORED, f"Stored examples per bank task (at most {MAX_STORED}).", at_least(1)
     )

@@ -16,11 +16,12 @@ from typing import Any
 
 import torch
 
-from rte._params import at_least, names, param, positive
+from rte._optional import require
+from rte._params import at_least, names, optional, param, positive
 from rte.base import Estimator
 from rte.errors import ModelFileError, ValidationError
-from rte.sequence.backends import require
-from rte.sequence.prompts import Encoder, Example
+from rte.lm.backends import LM_USER
+from rte.lm.prompts import Encoder, Example
 
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -31,9 +32,13 @@ class LoraParams(Estimator):
 
     rank: int = param(8, "LoRA rank r.", at_least(1))
     alpha: int = param(16, "LoRA scaling alpha (updates are scaled by alpha / r).", at_least(1))
-    steps: int = param(60, "AdamW steps.", at_least(1))
+    steps: int | None = param(
+        None,
+        "AdamW steps (none: the budget the bank's tasks declare, e.g. parity 40, strings 150).",
+        optional(at_least(1)),
+    )
     batch_size: int = param(8, "Sequences per training step.", at_least(1))
-    learning_rate: float = param(2e-3, "AdamW peak learning rate.", positive)
+    learning_rate: float = param(3e-3, "AdamW peak learning rate.", positive)
     warmup: int = param(5, "Linear warm-up steps, then linear decay to 0.", at_least(0))
     target_modules: tuple[str, ...] = param(
         DEFAULT_TARGETS, "Linear layers that get adapters.", names
@@ -48,7 +53,7 @@ def attach_lora(model: Any, lora: LoraParams) -> Any:
             "The language model already carries a LoRA adapter. Release it first (release() "
             "on the estimator that fitted it) so the next method starts from the base model."
         )
-    peft = require("peft")
+    peft = require("peft", "lm", LM_USER)
     torch.manual_seed(lora.seed)
     config = peft.LoraConfig(
         r=lora.rank,
@@ -65,10 +70,11 @@ def train_lora(
     encoder: Encoder,
     sample_batch: Callable[[int], Sequence[Example]],
     lora: LoraParams,
+    steps: int,
     on_step: Callable[[int, float], None] | None = None,
 ) -> Any:
-    """Fine-tune a fresh LoRA adapter with ``lora``'s budget; returns the peft model (in
-    eval mode).
+    """Fine-tune a fresh LoRA adapter for ``steps`` steps with ``lora``'s rank and rates;
+    returns the peft model (in eval mode).
 
     ``sample_batch(step)`` returns the step's examples; the loss is token cross
     entropy on answer tokens only. ``on_step(step, loss)`` follows progress.
@@ -81,11 +87,11 @@ def train_lora(
 
     def schedule(step: int) -> float:
         warm = min(1.0, (step + 1) / max(1, lora.warmup))
-        return warm * max(0.0, 1.0 - step / lora.steps)
+        return warm * max(0.0, 1.0 - step / steps)
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, schedule)
     peft_model.train()
-    for step in range(lora.steps):
+    for step in range(steps):
         batch = encoder.encode(sample_batch(step))
         loss = peft_model(
             input_ids=batch.input_ids.to(device),
@@ -125,7 +131,7 @@ def load_adapter(model: Any, directory: str | Path) -> Any:
             f"An adapter folder must hold adapter_model.safetensors. Got {str(folder)!r} "
             "without it; save adapters with save_adapter."
         )
-    peft = require("peft")
+    peft = require("peft", "lm", LM_USER)
     loaded = peft.PeftModel.from_pretrained(model, str(folder))
     loaded.eval()
     return loaded

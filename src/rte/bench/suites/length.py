@@ -17,10 +17,11 @@ from typing import ClassVar
 from rich.console import Console
 
 from rte._params import at_least, optional, param
-from rte.bench.discrete import DiscreteSuiteConfig, run_discrete_suite
 from rte.bench.execution import Execution
 from rte.bench.runner import Episode
-from rte.bench.suite import Options, stream
+from rte.bench.settings import Options
+from rte.bench.suites.discrete import DiscreteSuiteConfig, run_discrete_suite
+from rte.runtime import stream
 from rte.tasks.length import MAX_TRAIN_DEPTH, LengthTasks, coefficient_grid
 
 LENGTH_BANDS = ("L<=8", "L9")

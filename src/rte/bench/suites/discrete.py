@@ -21,13 +21,12 @@ import matplotlib.pyplot as plt
 from rich.console import Console
 
 from rte._params import names, one_of, param
+from rte.bench.display import results_table
 from rte.bench.execution import Execution
 from rte.bench.plots import save_figure
 from rte.bench.results import Record, write_results
 from rte.bench.runner import Episode, EpisodeOutput, mse_per_target, run_episodes
-from rte.bench.suite import Options, SuiteConfig
-from rte.bench.table import results_table
-from rte.registry import MethodSpec, get_method
+from rte.bench.settings import Options, SuiteConfig
 
 DISCRETE_METHODS = ("rte", "naive", "transductive_oracle", "context_mlp", "rte_exhaustive")
 ALIASES = {
@@ -65,18 +64,10 @@ class DiscreteSuiteConfig(SuiteConfig):
 
     @property
     def aliases(self) -> Mapping[str, str]:
-        """Suite names -> registry names for this run (``rte`` follows ``relations``)."""
+        """Row names -> registry names for this run (``rte`` follows ``relations``)."""
         if self.relations == "unlabelled":
             return {**ALIASES, "rte": "rte_unlabelled"}
         return ALIASES
-
-    def spec(self, method: str) -> MethodSpec:  # type: ignore[override]
-        """The registered method a suite name stands for in this run."""
-        return get_method(self.aliases.get(method, method))
-
-    def method_class(self, method: str) -> type:  # type: ignore[override]
-        """The estimator class behind a method name in this run (types ``--set`` values)."""
-        return self.spec(method).cls
 
     def size(self, name: str) -> int:
         """A size setting: its given value, else the preset's."""

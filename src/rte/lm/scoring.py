@@ -21,8 +21,8 @@ import torch
 
 from rte._params import at_least, param
 from rte.base import Estimator
-from rte.sequence.prompts import Encoder, Example
-from rte.sequence.tasks import SequenceSuite
+from rte.lm.prompts import Encoder, Example
+from rte.tasks.sequence import SequenceTasks
 
 
 @dataclass(kw_only=True, repr=False, eq=False)
@@ -309,16 +309,16 @@ def generate(
 def answer_prompts(
     model: Any,
     encoder: Encoder,
-    suite: SequenceSuite,
+    kind: SequenceTasks,
     prompts: Sequence[str],
     batch_size: int,
 ) -> list[str]:
     """Predicted outputs of few-shot prompts: lowest-NLL choice for closed answers, else
     greedy text."""
-    if suite.choices is not None:
-        flat = [Example(p, suite.answer(c)) for p in prompts for c in suite.choices]
+    if kind.choices is not None:
+        flat = [Example(p, kind.answer(c)) for p in prompts for c in kind.choices]
         nll = answer_nll(model, encoder, flat, batch_size=batch_size).reshape(len(prompts), -1)
-        return [suite.choices[int(i)] for i in nll.argmin(axis=1)]
-    longest = max(len(encoder.ids(suite.answer("x" * suite.max_answer_chars))), 1)
+        return [kind.choices[int(i)] for i in nll.argmin(axis=1)]
+    longest = max(len(encoder.ids(kind.answer("x" * kind.max_answer_chars))), 1)
     texts = generate(model, encoder, prompts, max_new_tokens=longest + 1, batch_size=batch_size)
-    return [suite.parse(t.text) for t in texts]
+    return [kind.parse(t.text) for t in texts]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rte.errors import ValidationError
-from rte.sequence.tasks import Pairs, Relation, SequenceBank, SequenceDecomposition
+from rte.tasks.sequence import Pairs, Relation, SequenceBank, SequenceDecomposition
 
 # (x, anchor output, phi) -> Psi's output, for a batch of steps.
 PsiOutputs = Callable[[Sequence[tuple[str, str, str]]], list[str]]
@@ -129,7 +129,7 @@ def modelled_values(
 
 def executed_values(bank: SequenceBank, needs: Iterable[tuple[str, str]]) -> Values:
     """Generator: the same outputs computed by executing each task (X rows only)."""
-    return {(t, x): bank.suite.anchor_output(t, x) for t, x in dict.fromkeys(needs)}
+    return {(t, x): bank.kind.anchor_output(t, x) for t, x in dict.fromkeys(needs)}
 
 
 def choose(scores: np.ndarray, tie: float) -> int:

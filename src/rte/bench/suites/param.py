@@ -15,11 +15,12 @@ from pathlib import Path
 from rich.console import Console
 
 from rte._params import at_least, names, param
+from rte.bench.display import ratio_table
 from rte.bench.execution import Execution
 from rte.bench.plots import plot_param_family
-from rte.bench.runner import Episode
-from rte.bench.suite import Options, SuiteConfig, run_and_report, stream
-from rte.bench.table import ratio_table
+from rte.bench.runner import Episode, run_and_report
+from rte.bench.settings import Options, SuiteConfig
+from rte.runtime import stream
 from rte.tasks import BANDS, get_family, sample_bank, sample_targets
 from rte.tasks.builtin import DEFAULT_PARAM_FAMILIES
 
