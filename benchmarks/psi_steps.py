@@ -24,10 +24,10 @@ import numpy as np
 import torch
 
 from rte.bench.options import parse_set
-from rte.models.sequence import SequenceRTE
-from rte.lm.backends import load_language_model
-from rte.tasks.strings import DESCRIPTIONS
 from rte.bench.suites.sequence import ParityConfig, StringsConfig
+from rte.lm.backends import load_language_model
+from rte.models.sequence import SequenceRTE
+from rte.tasks.strings import DESCRIPTIONS
 
 CONFIGS = {"parity": ParityConfig, "strings": StringsConfig}
 

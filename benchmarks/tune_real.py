@@ -18,8 +18,8 @@ import numpy as np
 import torch
 
 from rte.bench.suites.real import RealSuiteConfig
-from rte.runtime import stream
 from rte.registry import get_method
+from rte.runtime import stream
 from rte.tasks.holdout import HoldoutSplit, holdout_split
 from rte.tasks.real import get_real_bank, real_bank_names
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -66,3 +67,27 @@ def table_model_dir(
     path = tmp_path_factory.mktemp("saved") / "model"
     table_model.save(path, {"columns": {"task": "task", "x": ["x"], "y": "y", "params": []}})
     return path
+
+
+@pytest.fixture
+def tokenizer() -> Any:
+    """The tiny character-level tokenizer of rte.testing."""
+    from rte.testing import tiny_tokenizer
+
+    return tiny_tokenizer()
+
+
+@pytest.fixture
+def model(tokenizer: Any) -> Any:
+    """A tiny random 2-layer Llama (rte.testing) for the tokenizer."""
+    from rte.testing import tiny_model
+
+    return tiny_model(len(tokenizer))
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A saved tiny model + tokenizer directory, as a user would pass with --model."""
+    from rte.testing import save_tiny_model
+
+    return save_tiny_model(tmp_path_factory.mktemp("tiny-llama"))

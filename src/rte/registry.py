@@ -47,12 +47,18 @@ from rte.models.unlabelled import UnlabelledRTE
 
 @dataclass(frozen=True)
 class MethodSpec:
-    """A registered method: its estimator class, the defaults of this name, what it sees."""
+    """A registered method: its estimator class, the defaults of this name, what it sees.
+
+    ``options_from`` names the method whose fit this one evaluates (an oracle of rte,
+    rte with executed anchors): it has no options of its own and runs with that
+    method's, so both read one fitted model.
+    """
 
     name: str
     cls: type[Estimator]
     defaults: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    options_from: str | None = None
 
     @property
     def sees(self) -> str:
@@ -71,12 +77,15 @@ class MethodSpec:
 
     def describe(self, resolved: Mapping[str, Any]) -> dict[str, Any]:
         """results.json's entry for this method: what it sees, is, and ran with."""
-        return {
+        entry = {
             "access": list(self.sees),
             "description": self.description,
             "registry": self.name,
             "options": dict(resolved),
         }
+        if self.options_from is not None:
+            entry["options_from"] = self.options_from
+        return entry
 
     def build(self, seed: int, options: Mapping[str, Any] | None = None) -> Estimator:
         """The estimator for one episode: resolved options and the episode's seed."""
@@ -92,9 +101,14 @@ def register_method(
     *,
     defaults: Mapping[str, Any] | None = None,
     description: str | None = None,
+    options_from: str | None = None,
     replace: bool = False,
 ) -> MethodSpec:
-    """Register estimator class ``cls`` under ``name``; an existing name needs ``replace``."""
+    """Register estimator class ``cls`` under ``name``; an existing name needs ``replace``.
+
+    ``options_from`` names a registered method whose fit this one evaluates (see
+    :class:`MethodSpec`); its class must declare the same hyperparameters.
+    """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValidationError(
             f"A method name must be an identifier (letters, digits, underscores). Got {name!r}."
@@ -109,7 +123,15 @@ def register_method(
             "replace=True."
         )
     check_sees(cls.sees, name)
-    spec = MethodSpec(name, cls, dict(defaults or {}), description or cls.description)
+    if options_from is not None:
+        source = get_method(options_from)
+        if {f.name for f in fields(source.cls)} != {f.name for f in fields(cls)}:
+            raise ValidationError(
+                f"Method {name!r} takes its options from {options_from!r}, so both classes "
+                f"must declare the same hyperparameters. Got {cls.__name__} and "
+                f"{source.cls.__name__}."
+            )
+    spec = MethodSpec(name, cls, dict(defaults or {}), description or cls.description, options_from)
     if "seed" in spec.defaults:
         raise ValidationError(f"Method {name!r}: seed is set per episode, not by defaults.")
     check_known(spec.defaults, {f.name for f in fields(cls)}, name)
@@ -132,7 +154,7 @@ def _register_builtin() -> None:
     register_method("rte", RelationalTaskExtrapolator)
     register_method("inductive_t2v", InductiveT2V)
     register_method("inductive_oracle", InductiveOracle)
-    register_method("transductive_oracle", TransductiveOracle)
+    register_method("transductive_oracle", TransductiveOracle, options_from="rte")
     register_method("context_mlp", ContextMLP)
     register_method("nearest_task", NearestTask)
     register_method("context_gp", ContextGP)
@@ -157,7 +179,7 @@ def _register_builtin() -> None:
         description="Psi on relation labels; exhaustive decomposition search",
     )
     register_method("rte_unlabelled", UnlabelledRTE)
-    register_method("transductive_oracle_discrete", DiscreteOracle)
+    register_method("transductive_oracle_discrete", DiscreteOracle, options_from="rte_discrete")
     # The discrete suites' baseline: a converged CNP (4,000 steps; docs/length_comp.md).
     register_method(
         "naive",
@@ -177,8 +199,8 @@ def _register_builtin() -> None:
     register_method("symbolic_regression", SymbolicRegression)
     # The sequence regime (a language model tuned with LoRA; parity and strings suites).
     register_method("rte_sequence", SequenceRTE)
-    register_method("oracle_sequence", SequenceOracle)
-    register_method("rte_executed", ExecutedSequenceRTE)
+    register_method("oracle_sequence", SequenceOracle, options_from="rte_sequence")
+    register_method("rte_executed", ExecutedSequenceRTE, options_from="rte_sequence")
     register_method("sft", SFT)
     register_method("few_shot", FewShot)
     register_method("symbolic_search", SymbolicSearch)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from rte.base import Estimator
+from rte.bench.runner import run_episodes
 from rte.bench.suites.comp import COMP_BANDS, CompSuiteConfig, run_comp_suite
 from rte.bench.suites.discrete import ALIASES, DISCRETE_METHODS
 from rte.bench.suites.length import LENGTH_BANDS, LengthSuiteConfig, run_length_suite
-from rte.bench.runner import run_episodes
 from rte.errors import ValidationError
 from rte.registry import get_method
 from rte.tasks.bank import TargetSet, TaskBank

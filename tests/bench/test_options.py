@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 import rte.bench
 from rte.bench.options import parse_set, read_config_file
-from rte.bench.suites.param import ParamSuiteConfig
 from rte.bench.report import report
+from rte.bench.suites.param import ParamSuiteConfig
 from rte.cli import app
 from rte.errors import ValidationError
 from rte.models import RelationalTaskExtrapolator

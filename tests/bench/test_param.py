@@ -4,8 +4,8 @@ import json
 
 from typer.testing import CliRunner
 
-from rte.bench.suites.param import ParamSuiteConfig, run_param_suite
 from rte.bench.results import METRICS, RECORD_FIELDS
+from rte.bench.suites.param import ParamSuiteConfig, run_param_suite
 from rte.cli import app
 from rte.tasks import BANDS
 

@@ -66,11 +66,18 @@ class MethodsConfig(Settings):
         """The registered method a row stands for."""
         return get_method(self.registry_name(row))
 
+    def options_key(self, row: str) -> str:
+        """The registry name whose options a row runs with (its own, or, for an oracle, the
+        method whose fit it evaluates)."""
+        spec = self.spec(row)
+        return spec.options_from or spec.name
+
     def option_class(self, name: str) -> type:
         """The estimator class whose options ``NAME.KEY`` sets (types ``--set`` values).
 
         ``name`` is a registry name; a row alias of this suite is refused with the
-        registry name it stands for.
+        registry name it stands for, and a method without options of its own with the
+        method whose options it runs with.
         """
         self._check_option_name(name)
         return get_method(name).cls
@@ -91,16 +98,15 @@ class MethodsConfig(Settings):
                     f"Options of {name} must map hyperparameter names to values, e.g. "
                     f"{{'steps': 100}}. Got {given!r}."
                 )
-        run = {self.registry_name(row) for row in self.methods}
+        run = {self.options_key(row) for row in self.methods}
         stray = sorted(set(options) - run)
         if stray:
             raise ValidationError(
-                f"Options given for {stray}, which this run does not include. Methods of the "
-                f"run: {', '.join(sorted(run))}."
+                f"Options given for {stray}, which this run does not include. Methods whose "
+                f"options the run takes: {', '.join(sorted(run))}."
             )
         return {
-            row: self.spec(row).resolve(options.get(self.registry_name(row)))
-            for row in self.methods
+            row: self.spec(row).resolve(options.get(self.options_key(row))) for row in self.methods
         }
 
     def _check_option_name(self, name: str) -> None:
@@ -110,7 +116,12 @@ class MethodsConfig(Settings):
                 f"{self.aliases[name]!r}; options name registered methods: write "
                 f"--set {self.aliases[name]}.KEY=VALUE (or [{self.aliases[name]}] in --config)."
             )
-        get_method(name)  # an unknown name lists the known ones
+        source = get_method(name).options_from  # an unknown name lists the known ones
+        if source is not None:
+            raise ValidationError(
+                f"{name} has no options of its own: it evaluates the fit of {source!r} and "
+                f"runs with its options. Set them on {source} (--set {source}.KEY=VALUE)."
+            )
 
     def method_table(self, resolved: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
         """results.json's ``methods``: what each row sees, is, and ran with."""

@@ -35,6 +35,7 @@ from rte.bench.runner import (
     write_and_show,
 )
 from rte.bench.settings import MethodsConfig, Options
+from rte.registry import get_method
 from rte.runtime import stream
 from rte.tasks.real import get_real_bank, real_bank_names
 from rte.tasks.real._extra import require
@@ -63,12 +64,10 @@ HELD_OUT = "held_out"
 BANDS = ("near", "far", HELD_OUT)
 # Options chosen on validation splits of the training tasks (benchmarks/tune_real.py,
 # seeds 100-102; docs/real.md shows the figures). Users' options win. rte averages its
-# 4 best anchors over a 10-dimensional embedding on every bank; transductive_oracle
-# declares the same fit options so that it keeps evaluating rte's own Psi.
-_RTE_FIT = {"embedding_dim": 10}
+# 4 best anchors over a 10-dimensional embedding on every bank (transductive_oracle
+# evaluates rte's fit, so it runs with these too).
 BANK_OPTIONS: dict[str, Options] = {
-    bank: {"rte": {**_RTE_FIT, "n_anchors": 4}, "transductive_oracle": dict(_RTE_FIT)}
-    for bank in real_bank_names()
+    bank: {"rte": {"embedding_dim": 10, "n_anchors": 4}} for bank in real_bank_names()
 }
 # inductive_t2v on Theoph validates better simulating 10-point contexts than 5.
 BANK_OPTIONS["theoph"]["inductive_t2v"] = {"train_context_size": 10}
@@ -102,15 +101,16 @@ class RealSuiteConfig(MethodsConfig):
         methods = self.bank_methods(bank)
         given = dict(options or {})
         self.resolve_options(given)  # refuses options for methods the run does not include
-        defaults: Options = {}
-        for method in methods:
-            declared = self.spec(method).resolve()
-            sized = {key: spec.context_size for key in CONTEXT_FIELDS if key in declared}
-            if sized:
-                defaults[method] = sized
-        chosen = merge(merge(defaults, BANK_OPTIONS.get(bank, {})), given)
         narrowed = MethodsConfig(methods=methods)
-        return narrowed.resolve_options({m: o for m, o in chosen.items() if m in methods})
+        defaults: Options = {}
+        for key in dict.fromkeys(narrowed.options_key(m) for m in methods):
+            declared = get_method(key).resolve()
+            sized = {field: spec.context_size for field in CONTEXT_FIELDS if field in declared}
+            if sized:
+                defaults[key] = sized
+        chosen = merge(merge(defaults, BANK_OPTIONS.get(bank, {})), given)
+        taken = {narrowed.options_key(m) for m in methods}
+        return narrowed.resolve_options({k: o for k, o in chosen.items() if k in taken})
 
     def episodes(self) -> Iterator[Episode]:
         """The training tasks and targets of every bank at every seed."""

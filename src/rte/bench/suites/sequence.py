@@ -330,6 +330,11 @@ def run_job(job: Job) -> JobResult:
     return JobResult(seed, job.rows, tuple(results), time.perf_counter() - start, model)
 
 
+def build_split(kind: SequenceTasks, seed: int, candidates: str) -> Split:
+    """One seed's stored bank, candidates and targets (from ``default_rng(seed)``)."""
+    return kind.split(np.random.default_rng(seed), candidates)
+
+
 def fit_groups(config: SequenceConfig, resolved: Mapping[str, Mapping[str, Any]]) -> list[tuple]:
     """The run's rows grouped by shared fit, in the rows' order: rows of one class family
     (e.g. rte, oracle, rte_executed) whose fit options agree are fitted once."""
@@ -378,9 +383,7 @@ def run_sequence_suite(
     started = time.perf_counter()
     resolved = config.resolve_options(options)
     kind = config.task_kind()
-    splits = {
-        s: kind.split(np.random.default_rng(s), config.candidates) for s in config.seed_range()
-    }
+    splits = {s: build_split(kind, s, config.candidates) for s in config.seed_range()}
     jobs = plan_jobs(config, splits, resolved, out)
     console.print(
         f"[bold]rte bench {config.name}[/]: {len(jobs)} jobs on "

@@ -17,12 +17,13 @@ EXAMPLES = [Example("ab ->", " ba\n"), Example("cd ->", " dc\n")]
 
 def _train(model: Any, tokenizer: Any, steps: int = 20) -> tuple[Any, list[float]]:
     losses: list[float] = []
-    lora = LoraParams(steps=steps, batch_size=2, learning_rate=1e-2, warmup=1, seed=0)
+    lora = LoraParams(batch_size=2, learning_rate=1e-2, warmup=1, seed=0)
     peft_model = train_lora(
         model,
         Encoder(tokenizer),
         lambda _s: EXAMPLES,
         lora,
+        steps,
         on_step=lambda _s, loss: losses.append(loss),
     )
     return peft_model, losses
@@ -75,5 +76,5 @@ def test_missing_adapter_and_bad_settings(model: Any, tokenizer: Any, tmp_path: 
         ({"target_modules": ()}, "target_modules must be a non-empty list"),
     ):
         with pytest.raises(ValidationError, match=message):
-            train_lora(model, encoder, lambda _s: EXAMPLES, LoraParams(**bad))
+            train_lora(model, encoder, lambda _s: EXAMPLES, LoraParams(**bad), 2)
     assert not any("lora_" in name for name, _ in model.named_parameters())

@@ -14,13 +14,13 @@ from sklearn.base import clone
 from rte.baselines.lm import SFT, FewShot
 from rte.baselines.symbolic_search import SymbolicSearch
 from rte.errors import NotFittedError, ValidationError
-from rte.models import SequenceRTE
 from rte.lm.backends import LanguageModel
 from rte.lm.device import select_placement
-from rte.tasks.parity import ParityTasks
 from rte.lm.prompts import Encoder, Example
-from rte.tasks.strings import StringTasks
+from rte.models import SequenceRTE
+from rte.tasks.parity import ParityTasks
 from rte.tasks.sequence import SequenceBank, Split, Target
+from rte.tasks.strings import StringTasks
 
 
 @pytest.fixture
@@ -64,12 +64,16 @@ def test_declared_params_and_access() -> None:
     assert {k: params[k] for k in ("rank", "alpha", "steps", "batch_size", "warmup")} == {
         "rank": 8,
         "alpha": 16,
-        "steps": 60,
+        "steps": None,
         "batch_size": 8,
         "warmup": 5,
     }
-    assert (params["learning_rate"], params["score_batch_size"], params["probe"]) == (2e-3, 64, 0)
-    assert params["keep"] == 16 and params["tie"] == 0.0 and "q_proj" in params["target_modules"]
+    assert (params["learning_rate"], params["score_batch_size"], params["probe"]) == (
+        3e-3,
+        64,
+        None,
+    )
+    assert params["keep"] == 8 and params["tie"] == 0.0 and "q_proj" in params["target_modules"]
     assert set(SFT().get_params()) == set(params) - {"probe", "probe_tokens", "keep", "tie"}
     assert set(FewShot().get_params()) == {"score_batch_size", "seed"}
     assert set(SymbolicSearch().get_params()) == {"seed"}

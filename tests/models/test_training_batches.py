@@ -23,8 +23,8 @@ def test_psi_batches_are_stored_relation_pairs_with_a_labelled_chain() -> None:
         assert label == f"{phi}{x['abcdefghij'.index(phi)]}"  # the bit read after its label
         assert steps.startswith(f"{anchor}+{label[1]}=")
         assert y == str((int(anchor) + int(label[1])) % 2)
-    assert bank.suite.psi_output(" h1 1+1=2 so 0\n") == "0"
-    assert bank.suite.psi_output(" garbled") == ""
+    assert bank.kind.psi_output(" h1 1+1=2 so 0\n") == "0"
+    assert bank.kind.psi_output(" garbled") == ""
 
 
 def test_relation_examples_read_both_tasks_stored_outputs() -> None:
@@ -32,7 +32,7 @@ def test_relation_examples_read_both_tasks_stored_outputs() -> None:
     examples = relation_examples(bank)
     assert set(examples) == set(bank.relations)
     for relation, triples in examples.items():
-        assert len(triples) == bank.suite.n_stored
+        assert len(triples) == bank.kind.n_stored
         for x, a, y in triples:
             assert (bank.stored(relation.anchor, x), bank.stored(relation.task, x)) == (a, y)
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from rte.errors import ValidationError
-from rte.tasks.parity import ParityTasks
 from rte.lm.prompts import IGNORE_INDEX, Encoder, Example
+from rte.tasks.parity import ParityTasks
 from rte.tasks.strings import StringTasks
 
 

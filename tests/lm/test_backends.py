@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from rte.errors import BackendImportError, ValidationError
-from rte.lm.backends import ModelPathError, load_language_model, require
+from rte._optional import require
+from rte.lm.backends import LM_USER, ModelPathError, load_language_model
 from rte.lm.device import select_placement
 
 
@@ -65,7 +66,7 @@ def test_broken_weights_are_one_line(tmp_path: Path, model_dir: Path) -> None:
 
 def test_missing_backend_has_install_hint() -> None:
     with pytest.raises(BackendImportError, match=r"relational-task-extrapolator\[lm\]"):
-        require("surely_not_an_installed_module")
+        require("surely_not_an_installed_module", "lm", LM_USER)
 
 
 def test_device_choice() -> None:

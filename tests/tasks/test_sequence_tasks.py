@@ -9,8 +9,8 @@ import pytest
 
 from rte.errors import ValidationError
 from rte.tasks.parity import ParityTasks, parse_subset, subset_name
-from rte.tasks.strings import IDENTITY, PRIMITIVES, StringTasks, apply_primitive
 from rte.tasks.sequence import MAX_STORED, SequenceBank, SequenceDecomposition, task_output
+from rte.tasks.strings import IDENTITY, PRIMITIVES, StringTasks, apply_primitive
 
 
 def _size(name: str) -> int:

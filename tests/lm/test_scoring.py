@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from conftest import tiny_model, tiny_tokenizer
 
+from rte.decompose.sequence import search
 from rte.lm.prompts import Encoder, Example
 from rte.lm.scoring import answer_nll, generate, prefix_groups
-from rte.decompose.sequence import search
 from rte.tasks.sequence import SequenceDecomposition
+from rte.testing import tiny_model, tiny_tokenizer
 
 ANCHORS = {"id": str, "up": str.upper}
 PHIS = {"dup": lambda s: s + s, "same": lambda s: s}

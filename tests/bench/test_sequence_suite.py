@@ -15,15 +15,15 @@ from typer.testing import CliRunner
 import rte.bench.suites.sequence as runner
 from rte.bench.execution import Execution
 from rte.bench.results import load_results
+from rte.bench.suites.sequence import ParityConfig, StringsConfig, run_sequence_suite
 from rte.cli import app
 from rte.errors import ValidationError
 from rte.lm.backends import ModelPathError
 from rte.tasks.parity import ParityTasks
 from rte.tasks.strings import StringTasks
-from rte.bench.suites.sequence import ParityConfig, StringsConfig, run_sequence_suite
 
 METHODS = {"rte", "sft", "few_shot", "oracle", "symbolic_search", "rte_executed"}
-TINY = {"rte": {"steps": 2}, "sft": {"steps": 2}}
+TINY = {"rte_sequence": {"steps": 2}, "sft": {"steps": 2}}
 IN_PROCESS = Execution(jobs=1)
 
 
@@ -62,7 +62,11 @@ def test_quick_run_writes_the_results_contract(
     }
     assert all(info["description"] for info in methods.values())
     assert methods["rte"]["options"]["steps"] == methods["sft"]["options"]["steps"] == 2
-    assert methods["oracle"]["options"] == methods["rte_executed"]["options"] == {}
+    # The oracle and the executed ablation evaluate rte's fit: they run with its options.
+    assert methods["oracle"]["options"] == methods["rte_executed"]["options"]
+    assert methods["oracle"]["options"] == methods["rte"]["options"]
+    assert methods["oracle"]["options_from"] == "rte_sequence"
+    assert methods["rte"]["registry"] == "rte_sequence"
     # Every accuracy carries its 95 % interval over the run's targets.
     intervals = {(i["method"], i["metric"]): i for i in raw["intervals"]}
     for method in METHODS:
@@ -91,9 +95,9 @@ def test_strict_rows_never_call_a_generator(
 
     def build_then_forbid(*args: Any) -> Any:
         split = real(*args)
-        for suite in (ParityTasks, StringTasks):
+        for kind in (ParityTasks, StringTasks):
             for generator in ("anchor_output", "apply_phi", "sample_input"):
-                monkeypatch.setattr(suite, generator, _raise)
+                monkeypatch.setattr(kind, generator, _raise)
         return split
 
     monkeypatch.setattr(runner, "build_split", build_then_forbid)
@@ -111,7 +115,7 @@ def test_strict_rows_never_call_a_generator(
         quick=True, targets=1, model=str(model_dir), methods=("symbolic_search",)
     )
     with pytest.raises(AssertionError, match="generator was called"):
-        run_sequence_suite(config, tmp_path / "x", TINY, execution=IN_PROCESS)
+        run_sequence_suite(config, tmp_path / "x", execution=IN_PROCESS)
 
 
 @pytest.mark.slow  # starts worker processes that import torch and transformers
@@ -119,7 +123,7 @@ def test_jobs_in_worker_processes_give_the_same_records(model_dir: Path, tmp_pat
     config = ParityConfig(
         quick=True, targets=2, model=str(model_dir), methods=("rte", "symbolic_search", "few_shot")
     )
-    options = {"rte": {"steps": 1}}
+    options = {"rte_sequence": {"steps": 1}}
 
     def records(path: Path) -> list[Any]:
         return [r for r in load_results(path)["records"] if r.metric != "seconds"]
@@ -138,9 +142,11 @@ def test_options_reach_the_methods_and_are_recorded(
     trained: list[tuple[str, int, int]] = []
 
     def spy(real: Any) -> Any:
-        def train_lora(model: Any, encoder: Any, sample: Any, lora: Any, **kw: Any) -> Any:
-            trained.append((type(lora).__name__, lora.steps, lora.seed))
-            return real(model, encoder, sample, lora, **kw)
+        def train_lora(
+            model: Any, encoder: Any, sample: Any, lora: Any, steps: int, **kw: Any
+        ) -> Any:
+            trained.append((type(lora).__name__, steps, lora.seed))
+            return real(model, encoder, sample, lora, steps, **kw)
 
         return train_lora
 
@@ -153,7 +159,7 @@ def test_options_reach_the_methods_and_are_recorded(
         model=str(model_dir),
         methods=("rte", "sft", "few_shot"),
     )
-    options = {"rte": {"steps": 2, "rank": 4}, "sft": {"steps": 3}, "few_shot": {}}
+    options = {"rte_sequence": {"steps": 2, "rank": 4}, "sft": {"steps": 3}, "few_shot": {}}
     path = run_sequence_suite(config, tmp_path, options=options, execution=IN_PROCESS)
     assert trained == [("SequenceRTE", 2, 1), ("SFT", 3, 1)]
     methods = json.loads(path.read_text())["methods"]
@@ -161,7 +167,7 @@ def test_options_reach_the_methods_and_are_recorded(
     assert (methods["rte"]["options"]["steps"], methods["rte"]["options"]["rank"]) == (2, 4)
     assert methods["sft"]["options"]["steps"] == 3
     assert methods["sft"]["options"]["rank"] == 8  # options are per method
-    assert methods["rte"]["options"]["learning_rate"] == 3e-3  # the suite's default stays
+    assert methods["rte"]["options"]["learning_rate"] == 3e-3  # the declared default stays
     assert {r.seed for r in load_results(path)["records"]} == {1}
 
 
@@ -178,15 +184,18 @@ def test_band_candidates_are_an_ablation_that_says_so(model_dir: Path, tmp_path:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"rte": {"stepz": 3}}, r"Unknown option\(s\) \['stepz'\] for rte"),
-        ({"rtee": {}}, r"Options given for \['rtee'\]"),
+        ({"rte_sequence": {"stepz": 3}}, r"Unknown option\(s\) \['stepz'\] for rte_sequence"),
+        ({"rtee": {}}, "Unknown method 'rtee'"),
+        ({"rte_discrete": {}}, r"Options given for \['rte_discrete'\]"),
         ({"sft": {"steps": 0}}, "steps must be an integer >= 1"),
         ({"few_shot": {"rank": 4}}, r"Unknown option\(s\) \['rank'\] for few_shot"),
-        ({"oracle": {"steps": 3}}, "oracle has no options of its own"),
+        ({"oracle_sequence": {"steps": 3}}, "oracle_sequence has no options of its own"),
         ({"rte_executed": {"tie": 1.0}}, "rte_executed has no options of its own"),
-        ({"rte": {"seed": 3}}, r"Unknown option\(s\) \['seed'\]"),
-        ({"rte": {"tie": -1.0}}, "tie must be a finite number >= 0"),
-        ({"rte": 3}, "Options of rte must map"),
+        ({"rte": {"steps": 3}}, "row name for the registered method 'rte_sequence'"),
+        ({"oracle": {"steps": 3}}, "row name for the registered method 'oracle_sequence'"),
+        ({"rte_sequence": {"seed": 3}}, r"Unknown option\(s\) \['seed'\]"),
+        ({"rte_sequence": {"tie": -1.0}}, "tie must be a finite number >= 0"),
+        ({"rte_sequence": 3}, "Options of rte_sequence must map"),
     ],
 )
 def test_bad_options_are_refused_before_any_work(
@@ -202,22 +211,41 @@ def test_bad_options_are_refused_before_any_work(
 
 
 def test_suite_defaults_and_quick() -> None:
+    """The LoRA budget belongs to the tasks (parity 40, strings 150, 30 with --quick); the
+    methods' declared defaults are the same in every suite."""
     parity, strings = ParityConfig().resolve_options(), StringsConfig().resolve_options()
-    assert parity["rte"]["steps"] == parity["sft"]["steps"] == ParityConfig.lora_steps
-    assert strings["rte"]["steps"] == strings["sft"]["steps"] == StringsConfig.lora_steps
-    assert ParityConfig(quick=True).resolve_options()["rte"]["steps"] == 30
-    assert (strings["rte"]["probe"], strings["rte"]["keep"]) == (1, 8)
+    assert parity["rte"] == strings["rte"] and parity["rte"]["steps"] is None
+    assert parity["sft"]["steps"] is None and parity["rte"]["probe"] is None
+    assert (ParityConfig().task_kind().lora_steps, StringsConfig().task_kind().lora_steps) == (
+        40,
+        150,
+    )
+    assert ParityConfig(quick=True).task_kind().lora_steps == 30
+    assert StringsConfig(quick=True).task_kind().lora_steps == 30
     assert parity["few_shot"] == {"score_batch_size": 64}
-    assert parity["symbolic_search"] == {} and parity["oracle"] == {}
+    assert parity["symbolic_search"] == {} and parity["oracle"] == parity["rte"]
     assert ParityConfig().seeds == 3 and ParityConfig(quick=True).seeds == 1
     assert ParityConfig(quick=True, seeds=2).seeds == 2
-    assert ParityConfig().task_suite().n_targets >= 20
-    assert StringsConfig().task_suite().n_targets >= 20
-    assert ParityConfig(quick=True).task_suite().n_targets >= 10
-    assert ParityConfig(targets=4).task_suite().n_targets == 4
+    assert ParityConfig().task_kind().n_targets >= 20
+    assert StringsConfig().task_kind().n_targets >= 20
+    assert ParityConfig(quick=True).task_kind().n_targets >= 10
+    assert ParityConfig(targets=4).task_kind().n_targets == 4
     assert list(ParityConfig(seeds=2, first_seed=100).seed_range()) == [100, 101]
     assert ParityConfig.from_dict(ParityConfig(quick=True).to_dict()) == ParityConfig(quick=True)
-    assert ParityConfig().methods == tuple(runner.METHOD_ORDER)
+    assert ParityConfig().methods == runner.SEQUENCE_METHODS
+
+
+def test_rows_that_share_a_fit_run_in_one_job() -> None:
+    config = ParityConfig()
+    groups = runner.fit_groups(config, config.resolve_options())
+    assert groups == [
+        ("rte", "oracle", "rte_executed"),
+        ("sft",),
+        ("few_shot",),
+        ("symbolic_search",),
+    ]
+    changed = config.resolve_options({"rte_sequence": {"steps": 5}})
+    assert runner.fit_groups(config, changed)[0] == ("rte", "oracle", "rte_executed")
 
 
 def test_bad_settings() -> None:
@@ -231,8 +259,8 @@ def test_bad_settings() -> None:
         ParityConfig.from_dict({"family": "chess"})
     with pytest.raises(ValidationError, match="Unknown method 'sfft'"):
         ParityConfig(methods=("rte", "sfft"))
-    with pytest.raises(ValidationError, match="evaluate rte's fitted Psi"):
-        ParityConfig(methods=("oracle", "sft"))
+    with pytest.raises(ValidationError, match="cannot run in this suite"):
+        ParityConfig(methods=("rte_discrete", "sft"))
     with pytest.raises(ValidationError, match="Unknown candidates 'target'"):
         ParityConfig(candidates="target")
     with pytest.raises(ValidationError, match="targets must be an integer >= 1"):
@@ -249,11 +277,11 @@ def test_a_missing_model_is_reported_in_one_line(tmp_path: Path) -> None:
 def test_the_command_line_runs_a_suite_and_refuses_bad_input(
     model_dir: Path, tmp_path: Path
 ) -> None:
-    """``rte bench strings --quick --set rte.steps=1``: one seed, the options recorded; a
-    bad option is one line and exit code 2."""
+    """``rte bench strings --quick --set rte_sequence.steps=1``: one seed, the options
+    recorded; a row alias given to --set is one line and exit code 2."""
     out = tmp_path / "run"
     args = ["bench", "strings", "--quick", "--targets", "1", "--model", str(model_dir)]
-    args += ["--methods", "rte,symbolic_search", "--set", "rte.steps=1", "--jobs", "1"]
+    args += ["--methods", "rte,symbolic_search", "--set", "rte_sequence.steps=1", "--jobs", "1"]
     result = CliRunner().invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     raw = json.loads((out / "results.json").read_text())
@@ -266,5 +294,5 @@ def test_the_command_line_runs_a_suite_and_refuses_bad_input(
         check=False,
     )
     assert bad.returncode == 2
-    assert bad.stderr.strip().startswith("error: oracle has no options of its own")
+    assert bad.stderr.strip().startswith("error: 'oracle' is this suite's row name")
     assert bad.stderr.strip().count("\n") == 0

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from rte.errors import ValidationError
-from rte.tasks.parity import ParityTasks
 from rte.decompose.sequence import (
     RelationTree,
     choose,
@@ -16,8 +14,10 @@ from rte.decompose.sequence import (
     modelled_values,
     search,
 )
-from rte.tasks.strings import StringTasks
+from rte.errors import ValidationError
+from rte.tasks.parity import ParityTasks
 from rte.tasks.sequence import SequenceDecomposition
+from rte.tasks.strings import StringTasks
 
 
 def _raise(*_args: object, **_kw: object) -> str:
@@ -94,7 +94,7 @@ def test_strings_compositions_are_modelled_in_two_steps() -> None:
     assert values[(composition, "qwert")] == f"{outer}({inner}(qwert))"
     assert seen[0] == ("qwert", "qwert", inner)  # the identity's output is the input
     assert executed_values(bank, [(composition, "qwert")]) == {
-        (composition, "qwert"): bank.suite.anchor_output(composition, "qwert")
+        (composition, "qwert"): bank.kind.anchor_output(composition, "qwert")
     }
 
 
