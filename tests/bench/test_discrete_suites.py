@@ -106,11 +106,18 @@ def test_default_methods_run_on_a_small_length_suite(tmp_path) -> None:
     assert {r["method"] for r in acc} == {"rte", "rte_exhaustive"}
 
 
-def test_options_reach_the_discrete_rte_through_the_suite_name(tmp_path) -> None:
+def test_options_reach_the_discrete_rte_through_its_registry_name(tmp_path) -> None:
+    """The length suite's row ``rte`` is ``rte_discrete``: options name the registry
+    method, and the row alias is refused with the name to use."""
     config = LengthSuiteConfig(
         seeds=1, first_seed=100, n_chains=2, n_targets=3, n_points=16, methods=("rte",)
     )
-    run_length_suite(config, tmp_path, {"rte": {"steps": 7, "top_k": 2}})
+    with pytest.raises(ValidationError, match="write --set rte_discrete.KEY=VALUE"):
+        config.resolve_options({"rte": {"steps": 7}})
+    with pytest.raises(ValidationError, match="row name for the registered method 'rte_discrete'"):
+        config.option_class("rte")
+    assert config.option_class("rte_discrete").__name__ == "DiscreteRTE"
+    run_length_suite(config, tmp_path, {"rte_discrete": {"steps": 7, "top_k": 2}})
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["methods"]["rte"]["registry"] == "rte_discrete"
     assert data["methods"]["rte"]["options"]["steps"] == 7
@@ -157,4 +164,5 @@ def test_unlabelled_relations_make_rte_the_label_free_method() -> None:
     table = config.method_table(config.resolve_options())
     assert table["rte"]["registry"] == "rte_unlabelled" and table["rte"]["access"] == ["B", "C"]
     assert table["rte_labelled"]["access"] == ["B", "C", "L"]
-    assert config.method_class("rte").__name__ == "UnlabelledRTE"
+    assert config.registry_name("rte") == "rte_unlabelled"
+    assert config.option_class("rte_unlabelled").__name__ == "UnlabelledRTE"

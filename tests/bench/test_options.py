@@ -22,7 +22,7 @@ TINY_RUN = ["--families", "sine_trend", "--seeds", "1", "--n-tasks", "12", "--n-
 
 
 def _cls(method: str) -> type:
-    return ParamSuiteConfig.method_class(method)
+    return ParamSuiteConfig().option_class(method)
 
 
 def test_set_lines_are_typed_by_the_method_declaration() -> None:

@@ -70,8 +70,10 @@ def test_a_bank_without_a_known_form_runs_no_family_fit() -> None:
 
 def test_options_for_a_method_not_in_the_run_are_refused() -> None:
     config = RealSuiteConfig(banks=("electricity",), methods=("rte",))
-    with pytest.raises(ValidationError, match="does not include"):
+    with pytest.raises(ValidationError, match="Unknown method 'rtee'"):
         config.bank_options("electricity", {"rtee": {"steps": 10}})
+    with pytest.raises(ValidationError, match="does not include"):
+        config.bank_options("electricity", {"context_gp": {"restarts": 1}})
 
 
 def test_seeds_redraw_contexts_not_the_measured_bank() -> None:

@@ -456,7 +456,8 @@ def options_case(v: tuple[list[str], str]) -> Case:
     def act(box: Sandbox, _: Any) -> None:
         path = box.write("c.toml", toml.encode("utf-8", "surrogatepass"))
         settings_, file_options = read_config_file(path)
-        options = parse_set(lines, TableSuiteConfig.method_class, into=file_options)
+        config = TableSuiteConfig(bank="b.csv", by="a")
+        options = parse_set(lines, config.option_class, into=file_options)
         for method, values in options.items():
             get_method(method).resolve(values)
         if settings_:
