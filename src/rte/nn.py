@@ -15,15 +15,15 @@ import torch
 from torch import nn
 
 from rte._params import at_least, param, positive
-from rte.base import Estimator
 from rte.errors import RTEError
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class NetParams(Estimator):
-    """Size and training budget of a method's main network (Psi, the inductive MLPs)."""
+@dataclass(frozen=True, kw_only=True)
+class NetParams:
+    """Size and training budget of a method's main network (Psi, the inductive MLPs): a
+    parameter group composed into estimators (:func:`rte.base.estimator`)."""
 
     width: int = param(128, "Hidden units per layer.", at_least(1))
     depth: int = param(3, "Hidden layers.", at_least(1))

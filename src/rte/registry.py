@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rte._params import check_known, fields
+from rte._params import canonical, check_known, fields
 from rte._validation import check_choice
-from rte.base import Estimator, check_sees
+from rte.base import Estimator, check_hooks, check_sees
 from rte.baselines.bilinear import BilinearTransduction
 from rte.baselines.cnp import CNP
 from rte.baselines.context_gp import ContextGP
@@ -68,7 +68,7 @@ class MethodSpec:
     def resolve(self, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Every hyperparameter but ``seed``: declared defaults, this name's defaults, then
         ``options``; validated, so a bad option fails before any work."""
-        options = dict(options or {})
+        options = canonical(self.cls, options or {}, self.name)
         declared = {f.name: f.default for f in fields(self.cls) if f.name != "seed"}
         check_known(options, declared, self.name)
         resolved = {**declared, **self.defaults, **options}
@@ -123,6 +123,7 @@ def register_method(
             "replace=True."
         )
     check_sees(cls.sees, name)
+    check_hooks(cls)
     if options_from is not None:
         source = get_method(options_from)
         if {f.name for f in fields(source.cls)} != {f.name for f in fields(cls)}:
@@ -131,10 +132,11 @@ def register_method(
                 f"must declare the same hyperparameters. Got {cls.__name__} and "
                 f"{source.cls.__name__}."
             )
-    spec = MethodSpec(name, cls, dict(defaults or {}), description or cls.description, options_from)
-    if "seed" in spec.defaults:
+    known = canonical(cls, defaults or {}, name)
+    if "seed" in known:
         raise ValidationError(f"Method {name!r}: seed is set per episode, not by defaults.")
-    check_known(spec.defaults, {f.name for f in fields(cls)}, name)
+    check_known(known, {f.name for f in fields(cls)}, name)
+    spec = MethodSpec(name, cls, known, description or cls.description, options_from)
     _METHODS[name] = spec
     return spec
 

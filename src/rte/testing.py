@@ -1,22 +1,393 @@
-"""Helpers for testing methods: tiny in-process language models.
+"""Check that a method keeps the contract every method of rte keeps (scikit-learn's
+``check_estimator`` idea), and tiny in-process language models for sequence methods.
 
-A test of a sequence method needs a causal language model, but never a real one:
-:func:`tiny_language_model` builds a 2-layer Llama with random weights and a
-character-level tokenizer in memory (no files, no network), so such tests run in
-seconds on a CPU. Needs the extra ``lm`` (transformers).
+:func:`check_method` runs an estimator through the rules the benchmark runner relies
+on: declared and documented hyperparameters, ``clone`` / ``get_params`` /
+``set_params``, an error before ``fit``, ``fit`` returning ``self``, declared fitted
+attributes, finite predictions of the right shape, determinism per seed, bad
+hyperparameters refused with the field's name, and, on a tiny fixed problem, an error
+far below that of wrong answers (zeros, the context mean, and for relational methods
+the anchor's own curve)::
+
+    from rte.testing import check_method
+    check_method(MyMethod(steps=300))          # raises AssertionError naming the rule
+
+The project's own contract test runs it over every registered method. Tiny task
+tables (:func:`bank_frame`, :func:`context_frames`) and :data:`TINY_RTE` settings serve
+tests of table pipelines. Sequence
+methods (``answer(target)``) are checked on a tiny parity bank with
+:func:`tiny_language_model`, a 2-layer Llama with random weights and a
+character-level tokenizer built in memory (no files, no network; needs the extra
+``lm``).
 """
 
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rte._optional import require
+from rte._params import field_type, fields
+from rte.errors import NotFittedError, ValidationError
 
 SPECIALS = ("<pad>", "<eos>", "<unk>")
 # Characters beyond printable ASCII that the sequence tasks write.
 EXTRA_CHARACTERS = ("∘",)
+# A method's error on its tiny problem must be at most this share of the best wrong
+# answer's.
+SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A tiny fixed problem: the bank a method fits and the targets it is scored on.
+
+    ``language_model`` is set for sequence problems (``fit(bank, language_model)``).
+    """
+
+    bank: Any
+    targets: Any
+    language_model: Any = None
+
+
+def _quadratic() -> Any:
+    from rte.tasks.family import _FAMILIES, TaskFamily
+
+    family = TaskFamily("testing_quadratic", lambda x, theta: theta * x**2, (1.0, 3.0), (-3.0, 3.0))
+    _FAMILIES.setdefault(family.name, family)  # family_fit looks the form up by name
+    return _FAMILIES[family.name]
+
+
+@cache
+def function_problem(band: str = "F2") -> Problem:
+    """A 40-task quadratic bank (theta x^2, theta in [1, 3]) and 10 noisy-context targets of
+    ``band`` (F2: beyond the support; in_support: inside it)."""
+    from rte.tasks.bank import sample_bank, sample_targets
+
+    family = _quadratic()
+    bank = sample_bank(family, 40, 32, np.random.default_rng(0))
+    seed = 1 if band == "in_support" else 2
+    targets = sample_targets(family, band, 10, np.random.default_rng(seed), n_query=30)
+    return Problem(bank, targets)
+
+
+@cache
+def composition_problem() -> Problem:
+    """Five string-free primitives, two held-out compositions, noiseless contexts."""
+    from rte.tasks.composition import CompositionTasks
+
+    tasks = CompositionTasks(
+        primitives=("sin", "square", "neg", "shift_up", "cube"),
+        held_out=(("sin", "square"), ("neg", "cube")),
+    )
+    targets = tasks.targets(
+        "unseen", tasks.held_out, 3, np.random.default_rng(1), noise=0.0, context_size=12
+    )
+    return Problem(tasks.bank(32), targets)
+
+
+@cache
+def length_problem() -> Problem:
+    """24 Horner chains at depths 1..8, noiseless depth-9 targets."""
+    from rte.tasks.length import LengthTasks
+
+    tasks = LengthTasks.sample(24, np.random.default_rng(0))
+    targets = tasks.targets("L9", [9], 6, np.random.default_rng(1), noise=0.0, context_size=12)
+    return Problem(tasks.bank(64), targets)
+
+
+def sequence_problem(seed: int = 0) -> Problem:
+    """A small parity bank (10 bits, |S| <= 2, 3 targets of |S| = 3) and a tiny language
+    model: enough to run a sequence method end to end in seconds."""
+    from rte.tasks.parity import ParityTasks
+
+    split = ParityTasks(max_train_size=2, n_targets=3, n_queries=4, n_stored=16).split(
+        np.random.default_rng(seed)
+    )
+    return Problem(split.bank, split.targets, tiny_language_model(seed))
+
+
+def wrong_answers(problem: Problem, relational: bool) -> dict[str, float]:
+    """MSE of zeros, of the context mean and (``relational``) of the bank curve closest to
+    each target's truth: no copy of an anchor can do better."""
+    bank, targets = problem.bank, problem.targets
+    errors = {
+        "zeros": _mse(np.zeros_like(targets.query_y), targets.query_y),
+        "context mean": _mse(
+            np.broadcast_to(targets.context_y.mean(1, keepdims=True), targets.query_y.shape),
+            targets.query_y,
+        ),
+    }
+    if relational:
+        grid = bank.x[0, :, 0]
+        curves = np.stack([np.interp(targets.query_x[0, :, 0], grid, y) for y in bank.y])
+        errors["anchor's curve"] = float(
+            np.mean(((curves[None] - targets.query_y[:, None]) ** 2).mean(-1).min(1))
+        )
+    return errors
+
+
+def check_method(
+    method: Any, problem: Problem | None = None, *, accuracy: bool = True, share: float = SHARE
+) -> None:
+    """Run ``method`` (an estimator instance, with the options to check it with) through
+    the contract; raise AssertionError naming the first rule it breaks.
+
+    ``problem`` defaults to :func:`function_problem` (far targets for relational
+    methods, in-support ones for the others) or, for sequence methods,
+    :func:`sequence_problem`. ``accuracy`` adds the check against wrong answers
+    (function methods): the method's MSE must be below ``share`` times the best wrong
+    answer's.
+    """
+    from sklearn.base import clone
+
+    cls = type(method)
+    sequence = callable(getattr(cls, "answer", None))
+    relational = bool(getattr(cls, "relational", False))
+    if problem is None:
+        if sequence:
+            problem = sequence_problem()
+        else:
+            problem = function_problem("F2" if relational else "in_support")
+    _check_declaration(cls)
+    _check_params(method, clone)
+    predict = _predictor(sequence, problem)
+    try:
+        predict(clone(method))
+    except NotFittedError:
+        pass
+    else:
+        raise AssertionError(f"{cls.__name__} predicted before fit; expected NotFittedError.")
+    fitted = _fit(clone(method), problem)
+    _check_fitted_attributes(fitted)
+    first = predict(fitted)
+    again = predict(_fit(clone(method), problem))
+    if sequence:
+        _check_answers(cls, first, again, problem)
+        return
+    truth = problem.targets.query_y
+    assert first.shape == truth.shape, (
+        f"{cls.__name__} predicted shape {first.shape}; expected {truth.shape}."
+    )
+    assert np.all(np.isfinite(first)), f"{cls.__name__} predicted non-finite values."
+    np.testing.assert_allclose(
+        first, again, rtol=1e-6, atol=1e-8, err_msg=f"{cls.__name__} is not deterministic."
+    )
+    _check_distribution(fitted, problem)
+    _check_bad_hyperparameters(method, problem)
+    if accuracy:
+        check_accuracy(fitted, problem, relational=relational, share=share)
+
+
+def check_accuracy(
+    fitted: Any, problem: Problem, *, relational: bool = False, share: float = SHARE
+) -> float:
+    """Assert that a fitted function method's MSE on ``problem`` is below ``share`` times
+    the best wrong answer's; with a ``correction`` option, Psi alone must be accurate too
+    (a correction fitted on the context could hide a broken operator). Returns the MSE."""
+    truth = problem.targets.query_y
+    error = _mse(fitted.predict_targets(problem.targets), truth)
+    wrong = wrong_answers(problem, relational)
+    allowed = share * min(wrong.values())
+    name = type(fitted).__name__
+    assert error < allowed, f"{name}: MSE {error:.4g}; wrong answers give {wrong}"
+    if "correction" in fitted.get_params():
+        original = fitted.correction
+        alone = _mse(fitted.set_params(correction="none").predict_targets(problem.targets), truth)
+        fitted.set_params(correction=original)
+        assert alone < allowed, (
+            f"{name} without correction: MSE {alone:.4g}; wrong answers give {wrong}"
+        )
+    return error
+
+
+def _mse(pred: Any, truth: np.ndarray) -> float:
+    return float(np.mean((np.asarray(pred) - truth) ** 2))
+
+
+def _fit(method: Any, problem: Problem) -> Any:
+    uses_lm = getattr(type(method), "uses_language_model", False)
+    out = method.fit(problem.bank, problem.language_model) if uses_lm else method.fit(problem.bank)
+    assert out is method, f"{type(method).__name__}.fit must return self."
+    return method
+
+
+def _predictor(sequence: bool, problem: Problem) -> Callable[[Any], Any]:
+    if not sequence:
+        return lambda method: np.asarray(method.predict_targets(problem.targets), dtype=float)
+
+    def answer_all(method: Any) -> list[tuple[str, ...]]:
+        outputs = [method.answer(t).outputs for t in problem.targets]
+        if hasattr(method, "release") and hasattr(method, "model_"):
+            method.release()  # the next fit starts from the base model again
+        return outputs
+
+    return answer_all
+
+
+def _check_declaration(cls: type) -> None:
+    from rte.access import check_sees
+
+    check_sees(cls.sees, cls.__name__)
+    doc = cls.__doc__ or ""
+    assert "Parameters\n----------" in doc, (
+        f"{cls.__name__} has no generated Parameters section: declare it with "
+        "@rte.base.estimator(...)."
+    )
+    for name in cls.fitted_attributes():
+        assert name.endswith("_") and not name.startswith("_"), (
+            f"{cls.__name__} declares fitted attribute {name!r}; fitted attributes end with '_'."
+        )
+
+
+def _check_params(method: Any, clone: Callable[[Any], Any]) -> None:
+    cls = type(method)
+    copy = clone(method)
+    assert copy is not method and copy.get_params() == method.get_params(), (
+        f"{cls.__name__}: clone does not keep the hyperparameters."
+    )
+    assert cls(**method.get_params()).get_params() == method.get_params(), (
+        f"{cls.__name__}: the constructor does not store its keyword arguments as given."
+    )
+    assert copy.set_params(seed=copy.seed) is copy, f"{cls.__name__}.set_params must return self."
+    try:
+        cls(no_such_option=1)
+    except ValidationError as exc:
+        assert "no_such_option" in str(exc), f"{cls.__name__}: {exc}"
+    else:
+        raise AssertionError(f"{cls.__name__} accepted an unknown hyperparameter.")
+
+
+def _check_fitted_attributes(method: Any) -> None:
+    cls = type(method)
+    declared = cls.fitted_attributes()
+    present = {k for k in vars(method) if k.endswith("_") and not k.startswith("_")}
+    undeclared = sorted(present - set(declared))
+    assert not undeclared, (
+        f"{cls.__name__} sets undeclared fitted attributes {undeclared}: declare them in its "
+        "`fitted` (or `cached`) class attribute."
+    )
+    missing = sorted(set(_own_fitted(cls)) - present)
+    assert not missing, f"{cls.__name__} declares {missing} in `fitted` but fit did not set them."
+
+
+def _own_fitted(cls: type) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        out.update(vars(klass).get("fitted", {}))
+    return out
+
+
+def _check_distribution(fitted: Any, problem: Problem) -> None:
+    distribution = getattr(fitted, "predict_distribution", None)
+    if distribution is None:
+        return
+    mean, std = distribution(problem.targets)
+    shape = problem.targets.query_y.shape
+    assert np.shape(mean) == shape, f"{type(fitted).__name__}: predictive mean of wrong shape."
+    if std is not None:
+        std = np.asarray(std)
+        assert std.shape == shape and np.all(std >= 0) and np.all(np.isfinite(std)), (
+            f"{type(fitted).__name__}: predictive std must be finite, >= 0 and of shape {shape}."
+        )
+
+
+def _bad_value(kind: Any) -> Any:
+    import typing
+
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    inner = args[0] if args and type(None) in typing.get_args(kind) else kind
+    if inner is bool:
+        return None
+    if inner in (int, float):
+        return -1
+    if inner is str:
+        return "\x00not-a-choice"
+    if typing.get_origin(inner) is tuple:
+        return ()
+    return None
+
+
+def _check_bad_hyperparameters(method: Any, problem: Problem) -> None:
+    """A declared check refuses a bad value with the field's name, in ``fit``, before work."""
+    cls = type(method)
+    for f in fields(cls):
+        if f.metadata.get("check") is None:
+            continue
+        bad = _bad_value(field_type(cls, f.name))
+        if bad is None:
+            continue
+        try:
+            f.metadata["check"](bad, f.name)
+        except ValidationError:
+            pass
+        else:
+            continue  # the field legitimately accepts it
+        broken = cls(**{**method.get_params(), f.name: bad})
+        try:
+            broken.fit(problem.bank)
+        except ValidationError as exc:
+            assert f.name in str(exc), f"{cls.__name__}: the error {exc!r} does not name {f.name}."
+        else:
+            raise AssertionError(f"{cls.__name__}.fit accepted {f.name}={bad!r}.")
+
+
+def _check_answers(cls: type, first: list, again: list, problem: Problem) -> None:
+    for outputs, target in zip(first, problem.targets, strict=True):
+        assert len(outputs) == len(target.queries) and all(isinstance(o, str) for o in outputs), (
+            f"{cls.__name__}.answer must give one string per query input."
+        )
+    assert first == again, f"{cls.__name__} is not deterministic."
+
+
+# RTE settings small enough that a fit takes well under a second on one busy core.
+TINY_RTE = {
+    "steps": 30,
+    "width": 16,
+    "depth": 1,
+    "probe_width": 16,
+    "batch_size": 64,
+    "embedding_dim": 3,
+}
+
+
+def bank_frame(n_tasks: int = 8, n_points: int = 12, dim: int = 1, seed: int = 0) -> Any:
+    """A valid long-format bank table (a pandas DataFrame): y = a * |x|^2 + x_last per
+    task, parameter column a."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for t, a in enumerate(np.linspace(1.0, 2.0, n_tasks)):
+        x = rng.uniform(-2, 2, (n_points, dim))
+        y = a * (x**2).sum(1) + x[:, -1]
+        for xi, yi in zip(x, y, strict=True):
+            rows.append({"task": f"t{t}", **_inputs(xi), "y": yi, "a": a})
+    return pd.DataFrame(rows)
+
+
+def context_frames(dim: int = 1, a: float = 3.0, seed: int = 1) -> tuple[Any, Any]:
+    """A context table (8 points) and a query table (5 points) of one target task."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2, 2, (8, dim))
+    q = rng.uniform(-2, 2, (5, dim))
+    ctx = pd.DataFrame([{"task": "new", **_inputs(xi)} for xi in x])
+    ctx["y"] = a * (x**2).sum(1) + x[:, -1]
+    return ctx, pd.DataFrame([{"task": "new", **_inputs(qi)} for qi in q])
+
+
+def _inputs(x: np.ndarray) -> dict[str, float]:
+    if len(x) == 1:
+        return {"x": float(x[0])}
+    return {f"x{i + 1}": float(v) for i, v in enumerate(x)}
 
 
 def tiny_tokenizer() -> Any:
@@ -60,9 +431,8 @@ def tiny_language_model(seed: int = 0) -> Any:
     from rte.lm.device import select_placement
 
     tokenizer = tiny_tokenizer()
-    return LanguageModel(
-        tiny_model(len(tokenizer), seed), tokenizer, select_placement("cpu"), "tiny"
-    )
+    model = tiny_model(len(tokenizer), seed)
+    return LanguageModel(model, tokenizer, select_placement("cpu"), "tiny")
 
 
 def save_tiny_model(folder: str | Path, seed: int = 0) -> Path:

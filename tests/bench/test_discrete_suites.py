@@ -112,7 +112,7 @@ def test_options_reach_the_discrete_rte_through_its_registry_name(tmp_path) -> N
     config = LengthSuiteConfig(
         seeds=1, first_seed=100, n_chains=2, n_targets=3, n_points=16, methods=("rte",)
     )
-    with pytest.raises(ValidationError, match="write --set rte_discrete.KEY=VALUE"):
+    with pytest.raises(ValidationError, match=r"write --set rte_discrete\.KEY=VALUE"):
         config.resolve_options({"rte": {"steps": 7}})
     with pytest.raises(ValidationError, match="row name for the registered method 'rte_discrete'"):
         config.option_class("rte")

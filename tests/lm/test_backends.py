@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from rte.errors import BackendImportError, ValidationError
 from rte._optional import require
+from rte.errors import BackendImportError, ValidationError
 from rte.lm.backends import LM_USER, ModelPathError, load_language_model
 from rte.lm.device import select_placement
 

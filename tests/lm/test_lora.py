@@ -17,13 +17,14 @@ EXAMPLES = [Example("ab ->", " ba\n"), Example("cd ->", " dc\n")]
 
 def _train(model: Any, tokenizer: Any, steps: int = 20) -> tuple[Any, list[float]]:
     losses: list[float] = []
-    lora = LoraParams(batch_size=2, learning_rate=1e-2, warmup=1, seed=0)
+    lora = LoraParams(batch_size=2, lr=1e-2, warmup=1)
     peft_model = train_lora(
         model,
         Encoder(tokenizer),
         lambda _s: EXAMPLES,
         lora,
         steps,
+        0,
         on_step=lambda _s, loss: losses.append(loss),
     )
     return peft_model, losses
@@ -72,9 +73,9 @@ def test_missing_adapter_and_bad_settings(model: Any, tokenizer: Any, tmp_path: 
     encoder = Encoder(tokenizer)
     for bad, message in (
         ({"steps": 0}, "steps must be an integer >= 1"),
-        ({"learning_rate": 0.0}, "learning_rate must be a finite number > 0"),
+        ({"lr": 0.0}, "lr must be a finite number > 0"),
         ({"target_modules": ()}, "target_modules must be a non-empty list"),
     ):
         with pytest.raises(ValidationError, match=message):
-            train_lora(model, encoder, lambda _s: EXAMPLES, LoraParams(**bad), 2)
+            train_lora(model, encoder, lambda _s: EXAMPLES, LoraParams(**bad), 2, 0)
     assert not any("lora_" in name for name, _ in model.named_parameters())

@@ -18,6 +18,7 @@ from rte.lm.backends import LanguageModel
 from rte.lm.device import select_placement
 from rte.lm.prompts import Encoder, Example
 from rte.models import SequenceRTE
+from rte.registry import get_method
 from rte.tasks.parity import ParityTasks
 from rte.tasks.sequence import SequenceBank, Split, Target
 from rte.tasks.strings import StringTasks
@@ -68,7 +69,7 @@ def test_declared_params_and_access() -> None:
         "batch_size": 8,
         "warmup": 5,
     }
-    assert (params["learning_rate"], params["score_batch_size"], params["probe"]) == (
+    assert (params["lr"], params["score_batch_size"], params["probe"]) == (
         3e-3,
         64,
         None,
@@ -77,6 +78,9 @@ def test_declared_params_and_access() -> None:
     assert set(SFT().get_params()) == set(params) - {"probe", "probe_tokens", "keep", "tie"}
     assert set(FewShot().get_params()) == {"score_batch_size", "seed"}
     assert set(SymbolicSearch().get_params()) == {"seed"}
+    # lr was called learning_rate before: the old name is still accepted everywhere.
+    assert SequenceRTE(learning_rate=0.01).lr == 0.01
+    assert get_method("sft").resolve({"learning_rate": 0.02})["lr"] == 0.02
     sees = (SequenceRTE.sees, SFT.sees, FewShot.sees, SymbolicSearch.sees)
     assert sees == ("BCL", "BC", "C", "BCLX")
 

@@ -29,10 +29,10 @@ class EmbeddedPoints:
     desc: torch.Tensor
 
     @classmethod
-    def from_bank(cls, bank: TaskBank, method: EmbeddingParams) -> EmbeddedPoints:
-        """Scale ``bank`` and describe its tasks with ``method``'s embedding settings."""
-        scaling, embedding = method.fit_embedding(bank)
-        desc = method.descriptor_pool(bank, embedding)
+    def from_bank(cls, bank: TaskBank, params: EmbeddingParams, seed: int) -> EmbeddedPoints:
+        """Scale ``bank`` and describe its tasks with the embedding settings ``params``."""
+        scaling, embedding = params.fit_embedding(bank, seed)
+        desc = params.descriptor_pool(bank, embedding, seed)
         return cls(
             scaling,
             embedding,

@@ -9,20 +9,24 @@ bank's scaling (a unit choice only), outputs standardised per context.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 
 from rte._params import at_least, nonnegative, param
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class ContextGP(Estimator):
     """RBF + white-noise GP per context, hyperparameters by marginal likelihood."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
+    }
 
     sees: ClassVar[str] = "C"
     description: ClassVar[str] = "Gaussian process fitted on the target's context alone"

@@ -5,26 +5,30 @@ One network per target, all trained together as a batched model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 import torch
 
 from rte._params import at_least, param, positive
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.nn import BatchedMLP
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class ContextMLP(Estimator):
     """Fits ``width`` x ``depth`` SiLU MLPs on each context with Adam and weight decay.
 
     The bank only supplies the input/output scaling (a unit choice, not knowledge of
     the tasks).
     """
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
+    }
 
     sees: ClassVar[str] = "C"
     description: ClassVar[str] = "MLP fitted only on the target's context points"

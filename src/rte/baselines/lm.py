@@ -10,13 +10,12 @@ the LoRA budget RTE gets (:class:`rte.lm.lora.LoraParams`). Like
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
-from rte.base import check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.lm.backends import LanguageModel
 from rte.lm.lora import LoraParams, detach_lora, train_lora
 from rte.lm.prompts import Example
@@ -48,13 +47,19 @@ def sft_training_batch(bank: SequenceBank, rng: np.random.Generator, size: int) 
     return batch
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class FewShot(ScoringParams):
+@estimator(ScoringParams)
+class FewShot(Estimator):
     """The base model reads the target's context as demonstrations.
 
     ``fit`` keeps only the suite's prompt format from the bank (not its tasks) and
     the model.
     """
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "kind_": "the kind of tasks: prompt formats (SequenceTasks)",
+        "model_": "the language model (tuned in place by SFT)",
+        "encoder_": "the tokenisation cache (Encoder)",
+    }
 
     sees: ClassVar[str] = "C"
     description: ClassVar[str] = "the base LM prompted with the target's context as demonstrations"
@@ -81,8 +86,8 @@ class FewShot(ScoringParams):
         return SequenceAnswer(tuple(self.predict(target.context, [x for x, _ in target.queries])))
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class SFT(LoraParams, FewShot):
+@estimator(LoraParams)
+class SFT(FewShot):
     """LoRA-tuned on few-shot prompts of the bank's tasks, then prompted like few_shot."""
 
     sees: ClassVar[str] = "BC"
@@ -105,8 +110,9 @@ class SFT(LoraParams, FewShot):
             language_model.model,
             language_model.encoder,
             lambda _step: sft_training_batch(bank, rng, self.batch_size),
-            self,
+            self.group(LoraParams),
             self.steps or bank.kind.lora_steps,
+            self.seed,
             on_step=on_step,
         )
         self.kind_ = bank.kind

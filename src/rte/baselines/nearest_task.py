@@ -8,22 +8,28 @@ tries first with a bank of curves, and the floor any bank-based method must clea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 import torch
 
 from rte._params import at_least, param
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.interpolate import AnchorInterpolator
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class NearestTask(Estimator):
     """Predicts the curve of the bank task closest to each context."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
+        "curves_": "the bank's curves on a common grid",
+        "n_tasks_": "tasks in the bank",
+    }
 
     sees: ClassVar[str] = "BC"
     description: ClassVar[str] = "the bank task whose curve best fits the context (no learning)"

@@ -9,23 +9,28 @@ they are given: true parameters (P) and the true decomposition (D).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 
-from rte.base import check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.errors import ValidationError
-from rte.models.continuous import RelationalTaskExtrapolator, RTEParams
-from rte.models.discrete import DiscreteParams, DiscreteRTE
+from rte.models.continuous import RTE_GROUPS, RTE_PREDICT_PARAMS, RelationalTaskExtrapolator
+from rte.models.discrete import (
+    DISCRETE_GROUPS,
+    DISCRETE_NET_DEFAULTS,
+    DISCRETE_PREDICT_PARAMS,
+    DiscreteRTE,
+)
 from rte.models.sequence import SequenceRTE
 from rte.models.shared import fit_shared
 from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.sequence import SequenceAnswer, Target
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class TransductiveOracle(RTEParams):
+@estimator(*RTE_GROUPS)
+class TransductiveOracle(Estimator):
     """Upper reference for decomposition in the parameter regime.
 
     The anchor is the training task nearest to the target in standardised true
@@ -34,9 +39,15 @@ class TransductiveOracle(RTEParams):
     """
 
     sees: ClassVar[str] = "BPD"
+    predict_params: ClassVar[frozenset[str]] = RTE_PREDICT_PARAMS
+    relational: ClassVar[bool] = True
     description: ClassVar[str] = (
         "Psi with the anchor nearest in true parameters and phi from the target's clean function"
     )
+    fitted: ClassVar[Mapping[str, str]] = {
+        "model_": "rte's fit with these hyperparameters (RelationalTaskExtrapolator)",
+        "scale_": "the bank's spread of each true parameter (for nearest-in-parameters)",
+    }
 
     def fit(self, bank: TaskBank) -> TransductiveOracle:
         """RTE's fit with these hyperparameters, and the bank's parameter scale."""
@@ -60,12 +71,17 @@ class TransductiveOracle(RTEParams):
         return self.model_.evaluate_psi(anchors, phi, targets.query_x)
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class DiscreteOracle(DiscreteParams):
+@estimator(*DISCRETE_GROUPS, defaults=DISCRETE_NET_DEFAULTS)
+class DiscreteOracle(Estimator):
     """Upper reference for decomposition in the discrete regimes: the true (anchor, phi)."""
 
     sees: ClassVar[str] = "BLD"
+    predict_params: ClassVar[frozenset[str]] = DISCRETE_PREDICT_PARAMS
+    relational: ClassVar[bool] = True
     description: ClassVar[str] = "Psi on relation labels with the true (anchor, phi) of each target"
+    fitted: ClassVar[Mapping[str, str]] = {
+        "model_": "the discrete rte's fit with these hyperparameters (DiscreteRTE)",
+    }
 
     def fit(self, bank: TaskBank) -> DiscreteOracle:
         """The discrete RTE's fit with these hyperparameters."""
@@ -80,7 +96,7 @@ class DiscreteOracle(DiscreteParams):
         return self.model_.evaluate_psi(anchors, labels, targets.query_x)
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class SequenceOracle(SequenceRTE):
     """Upper reference for decomposition in the sequence regime: rte's Psi given each
     target's true (anchor, phi), the anchor's outputs from the model of the bank.
@@ -102,7 +118,7 @@ class SequenceOracle(SequenceRTE):
         return SequenceAnswer(tuple(outputs))
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class ExecutedSequenceRTE(SequenceRTE):
     """Ablation of the sequence regime's rte: every anchor's outputs computed by its
     generator instead of the model of the bank (access X; with ``--candidates band``,

@@ -11,13 +11,12 @@ among the bank's candidates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
 
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.decompose.sequence import search
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
@@ -30,9 +29,13 @@ from rte.tasks.sequence import (
 )
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class SymbolicSearch(Estimator):
     """Exact execution of the bank's candidates; the fewest context errors wins."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "bank_": "the stored bank: its task kind's generators and its candidates (SequenceBank)",
+    }
 
     sees: ClassVar[str] = "BCLX"
     searches_candidates: ClassVar[bool] = True

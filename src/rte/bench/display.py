@@ -8,7 +8,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from rte.base import sees_legend
+from rte.access import sees_legend
 from rte.bench.results import Record, format_mean_std, interval_labels, sees_code, summarize
 
 

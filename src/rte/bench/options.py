@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from rte._params import coerce
+from rte._params import aliases, coerce
 from rte.errors import ValidationError
 
 SUITE_TABLE = "suite"
@@ -64,8 +64,9 @@ def parse_set(
             raise ValidationError(
                 f"--set expects METHOD.KEY=VALUE, e.g. --set rte.steps=5000. Got {line!r}."
             )
-        value = coerce(method_class(method), key, text.strip(), method)
-        options.setdefault(method, {})[key] = value
+        cls = method_class(method)
+        value = coerce(cls, key, text.strip(), method)
+        options.setdefault(method, {})[aliases(cls).get(key, key)] = value
     return options
 
 

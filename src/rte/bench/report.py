@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rte.base import sees_legend
+from rte.access import sees_legend
 from rte.bench.results import (
     Record,
     format_mean_std,

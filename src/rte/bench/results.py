@@ -26,7 +26,7 @@ import numpy as np
 
 from rte._io import atomic_write_json, read_regular
 from rte._version import __version__
-from rte.base import SEES
+from rte.access import SEES
 from rte.errors import ValidationError
 
 METRICS = (

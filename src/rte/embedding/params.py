@@ -1,9 +1,9 @@
 """Hyperparameters of the Fisher task embedding, shared by every method that uses it.
 
 RTE, ``inductive_t2v``, ``bilinear`` and ``snake_mlp`` describe a task by the same
-embedding; each declares these fields by inheriting :class:`EmbeddingParams`, so
-each has its own values (``--set inductive_t2v.embedding_dim=4``) and none borrows
-another's.
+embedding; each composes the parameter group :class:`EmbeddingParams`
+(:func:`rte.base.estimator`), so each has its own values
+(``--set inductive_t2v.embedding_dim=4``) and none borrows another's.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from rte._params import at_least, nonnegative, param
-from rte.base import Estimator
 from rte.embedding.fisher import FisherEmbedding, simulated_context_embeddings
 from rte.scaling import Scaling
 from rte.tasks.bank import TaskBank
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class EmbeddingParams(Estimator):
+@dataclass(frozen=True, kw_only=True)
+class EmbeddingParams:
     """The task embedding's settings and the simulated contexts trained on."""
 
     embedding_dim: int = param(6, "Largest task-embedding size.", at_least(1))
@@ -33,14 +32,14 @@ class EmbeddingParams(Estimator):
         0.05, "Noise added to simulated training contexts.", nonnegative
     )
 
-    def fit_embedding(self, bank: TaskBank) -> tuple[Scaling, FisherEmbedding]:
+    def fit_embedding(self, bank: TaskBank, seed: int) -> tuple[Scaling, FisherEmbedding]:
         """The bank's scaling and the embedding fitted on it (deterministic per seed)."""
         scaling = Scaling.fit(bank)
         embedding = FisherEmbedding(
             max_dim=self.embedding_dim,
             probe_width=self.probe_width,
             prior_noise=self.prior_noise,
-            seed=self.seed,
+            seed=seed,
         ).fit(bank, scaling)
         return scaling, embedding
 
@@ -52,11 +51,11 @@ class EmbeddingParams(Estimator):
             bank, embedding, rng, self.train_context_size, self.train_context_noise
         )
 
-    def descriptor_pool(self, bank: TaskBank, embedding: FisherEmbedding) -> np.ndarray:
+    def descriptor_pool(self, bank: TaskBank, embedding: FisherEmbedding, seed: int) -> np.ndarray:
         """Per bank task, its clean embedding and its simulated-context embeddings,
         (M, n_draws, r): what the inductive models train on as task descriptors."""
         clean = embedding.bank_embeddings_[:, None, :]
-        pool = self.context_embeddings(bank, embedding, np.random.default_rng(self.seed))
+        pool = self.context_embeddings(bank, embedding, np.random.default_rng(seed))
         if pool is None:
             return clean
         return np.concatenate([np.repeat(clean, pool.shape[1], 1), pool], 1)

@@ -1,10 +1,11 @@
 """LoRA fine-tuning of the causal LM (peft) and safetensors adapter save / load.
 
 One training loop serves RTE (Psi prompts) and the SFT baseline (few-shot
-prompts), and one declaration of the budget, :class:`LoraParams`, is inherited by
-both estimators (``rte.models.sequence.SequenceRTE``, ``rte.baselines.lm.SFT``), so
-they are tuned with the same rank, steps, batch size and learning rate unless a
-user overrides one of them.
+prompts), and one declaration of the budget, the parameter group
+:class:`LoraParams`, is composed into both estimators
+(``rte.models.sequence.SequenceRTE``, ``rte.baselines.lm.SFT``), so they are tuned
+with the same rank, steps, batch size and learning rate unless a user overrides one
+of them.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from typing import Any
 import torch
 
 from rte._optional import require
-from rte._params import at_least, names, optional, param, positive
-from rte.base import Estimator
+from rte._params import at_least, names, optional, param, positive, validate
 from rte.errors import ModelFileError, ValidationError
 from rte.lm.backends import LM_USER
 from rte.lm.prompts import Encoder, Example
@@ -26,9 +26,10 @@ from rte.lm.prompts import Encoder, Example
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class LoraParams(Estimator):
-    """The LoRA budget of a tuned language-model method (declared once, inherited)."""
+@dataclass(frozen=True, kw_only=True)
+class LoraParams:
+    """The LoRA budget of a tuned language-model method: a parameter group composed into
+    each (:func:`rte.base.estimator`), declared once."""
 
     rank: int = param(8, "LoRA rank r.", at_least(1))
     alpha: int = param(16, "LoRA scaling alpha (updates are scaled by alpha / r).", at_least(1))
@@ -38,23 +39,23 @@ class LoraParams(Estimator):
         optional(at_least(1)),
     )
     batch_size: int = param(8, "Sequences per training step.", at_least(1))
-    learning_rate: float = param(3e-3, "AdamW peak learning rate.", positive)
+    lr: float = param(3e-3, "AdamW peak learning rate.", positive, aliases=("learning_rate",))
     warmup: int = param(5, "Linear warm-up steps, then linear decay to 0.", at_least(0))
     target_modules: tuple[str, ...] = param(
         DEFAULT_TARGETS, "Linear layers that get adapters.", names
     )
 
 
-def attach_lora(model: Any, lora: LoraParams) -> Any:
-    """Wrap ``model`` with a fresh LoRA adapter seeded by ``lora.seed`` (modifies ``model``
-    in place until :func:`detach_lora`); a model that already carries one is refused."""
+def attach_lora(model: Any, lora: LoraParams, seed: int) -> Any:
+    """Wrap ``model`` with a fresh LoRA adapter seeded by ``seed`` (modifies ``model`` in
+    place until :func:`detach_lora`); a model that already carries one is refused."""
     if any("lora_" in name for name, _ in model.named_parameters()):
         raise ValidationError(
             "The language model already carries a LoRA adapter. Release it first (release() "
             "on the estimator that fitted it) so the next method starts from the base model."
         )
     peft = require("peft", "lm", LM_USER)
-    torch.manual_seed(lora.seed)
+    torch.manual_seed(seed)
     config = peft.LoraConfig(
         r=lora.rank,
         lora_alpha=lora.alpha,
@@ -71,19 +72,22 @@ def train_lora(
     sample_batch: Callable[[int], Sequence[Example]],
     lora: LoraParams,
     steps: int,
+    seed: int,
     on_step: Callable[[int, float], None] | None = None,
 ) -> Any:
-    """Fine-tune a fresh LoRA adapter for ``steps`` steps with ``lora``'s rank and rates;
-    returns the peft model (in eval mode).
+    """Fine-tune a fresh LoRA adapter (seeded by ``seed``) for ``steps`` steps with
+    ``lora``'s rank and rates; returns the peft model (in eval mode).
 
     ``sample_batch(step)`` returns the step's examples; the loss is token cross
     entropy on answer tokens only. ``on_step(step, loss)`` follows progress.
     """
-    lora.validate_params()
-    peft_model = attach_lora(model, lora)
+    validate(lora, prefix="lora.")
+    if lora.steps is not None and lora.steps != steps:
+        raise ValidationError(f"lora.steps is {lora.steps} but {steps} steps were asked for.")
+    peft_model = attach_lora(model, lora, seed)
     device = next(peft_model.parameters()).device
     params = [p for p in peft_model.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(params, lr=lora.learning_rate, weight_decay=0.0)
+    optimiser = torch.optim.AdamW(params, lr=lora.lr, weight_decay=0.0)
 
     def schedule(step: int) -> float:
         warm = min(1.0, (step + 1) / max(1, lora.warmup))

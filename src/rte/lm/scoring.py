@@ -20,13 +20,12 @@ import numpy as np
 import torch
 
 from rte._params import at_least, param
-from rte.base import Estimator
 from rte.lm.prompts import Encoder, Example
 from rte.tasks.sequence import SequenceTasks
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class ScoringParams(Estimator):
+@dataclass(frozen=True, kw_only=True)
+class ScoringParams:
     """The batch size of a language-model method's scoring and generation passes."""
 
     score_batch_size: int = param(

@@ -13,10 +13,10 @@ import numpy as np
 import torch
 from scipy.stats import norm
 
-from rte._params import at_least, fraction, nonnegative, one_of, param
+from rte._params import at_least, fields, fraction, nonnegative, one_of, param
 from rte._state import State, as_tensor
 from rte._validation import check_batch, check_context, check_inputs
-from rte.base import check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.decompose import TransformationRange, admissible_anchors, rank_anchors
 from rte.decompose.chain import chain_steps, refine_phi, walk_chains
 from rte.decompose.retrieval import VectorIndex
@@ -76,23 +76,10 @@ class Prediction:
         return self.y - half, self.y + half
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class RTEParams(EmbeddingParams, NetParams):
-    """Hyperparameters of :class:`RelationalTaskExtrapolator` (and of its oracle)."""
-
-    predict_params: ClassVar[frozenset[str]] = frozenset(
-        {
-            "n_anchors",
-            "fallback_anchors",
-            "decomposition",
-            "candidates",
-            "chain_step",
-            "correction",
-            "calibration_reach",
-            "refine",
-            "refine_prior",
-        }
-    )
+@dataclass(frozen=True, kw_only=True)
+class DecomposeParams:
+    """How :class:`RelationalTaskExtrapolator` (and its oracle) decompose a target, predict
+    and correct it: a parameter group; every field matters at predict time only."""
 
     decomposition: str = param(
         "chain",
@@ -141,8 +128,14 @@ class RTEParams(EmbeddingParams, NetParams):
     )
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class RelationalTaskExtrapolator(RTEParams):
+# The parameter groups of RTE in the parameter regime (and of its oracle).
+RTE_GROUPS = (EmbeddingParams, NetParams, DecomposeParams)
+# Fits that differ only in these are the same fit (rte.models.shared.fit_shared).
+RTE_PREDICT_PARAMS = frozenset(f.name for f in fields(DecomposeParams))
+
+
+@estimator(*RTE_GROUPS)
+class RelationalTaskExtrapolator(Estimator):
     """Predict unseen tasks as a seen anchor task plus a seen transformation.
 
     Example:
@@ -159,10 +152,27 @@ class RelationalTaskExtrapolator(RTEParams):
 
     sees: ClassVar[str] = "BC"
     share_fit: ClassVar[bool] = True
+    predict_params: ClassVar[frozenset[str]] = RTE_PREDICT_PARAMS
+    relational: ClassVar[bool] = True
     description: ClassVar[str] = (
         "Psi along chains from the nearest anchors, corrected by a GP on the context, with "
         "calibrated intervals"
     )
+    fitted: ClassVar[Mapping[str, str]] = {
+        "bank_": "the training bank (TaskBank)",
+        "scaling_": "inputs to [-1, 1] and outputs standardised over the bank (Scaling)",
+        "embedding_": "the Fisher task embedding fitted on the bank (FisherEmbedding)",
+        "interpolator_": "bank tasks evaluated at new inputs (AnchorInterpolator)",
+        "psi_": "the relational operator Psi (RelationalOperator)",
+        "range_": "the transformations seen in training (TransformationRange)",
+        "losses_": "Psi's training loss per step (list of float)",
+    }
+    cached: ClassVar[Mapping[str, str]] = {
+        "anchor_index_": "vector index of the bank's embeddings, built on first use",
+        "calibrations_": "interval calibration factor per predict-time setting",
+        "step_lengths_": "chain step length per quantile",
+        "metadata_": "metadata stored with a loaded model (load only)",
+    }
 
     def fit(
         self, bank: TaskBank, progress: Callable[[int, float], None] | None = None
@@ -177,9 +187,10 @@ class RelationalTaskExtrapolator(RTEParams):
         for cache in _CACHES:  # computed from the previous fit, if any
             vars(self).pop(cache, None)
         rng = np.random.default_rng(self.seed)
-        scaling, embedding = self.fit_embedding(bank)
+        embedding_params = self.group(EmbeddingParams)
+        scaling, embedding = embedding_params.fit_embedding(bank, self.seed)
         bank_emb = embedding.bank_embeddings_
-        context_emb = self.context_embeddings(bank, embedding, rng)
+        context_emb = embedding_params.context_embeddings(bank, embedding, rng)
         z = scaling.x(bank.x)
         yt = scaling.y(bank.y)
         interpolator = AnchorInterpolator(z, yt, bank.mask)

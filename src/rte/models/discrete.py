@@ -11,19 +11,21 @@ suites run it as ``rte`` (strategy B) and as ``rte_exhaustive``; both share one 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
 
-from rte._params import at_least, one_of, param, positive, share
+from rte._params import at_least, one_of, param, share
 from rte._validation import check_batch, check_choice, check_context, check_inputs
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.decompose.amortized import StoredCurves, propose, search
 from rte.decompose.curve_index import CurveIndex
 from rte.decompose.learned import DecomposerData, LearnedDecomposer
 from rte.errors import ValidationError
+from rte.nn import NetParams
 from rte.operator.labelled import LabelledOperator, bank_relations, fit_labelled_operator
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
@@ -38,28 +40,12 @@ STRATEGIES = ("curve_index", "cached_curves", "learned", "exhaustive")
 RECALL_KS = (1, 8, 32)
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class DiscreteParams(Estimator):
-    """Hyperparameters of :class:`DiscreteRTE` (chosen on validation seeds 100..)."""
-
-    sees: ClassVar[str] = "BCL"
-    predict_params: ClassVar[frozenset[str]] = frozenset(
-        {
-            "strategy",
-            "top_k",
-            "probe_clusters",
-            "index_above",
-            "decomposer_steps",
-            "decomposer_simulated",
-        }
-    )
+@dataclass(frozen=True, kw_only=True)
+class DiscreteParams:
+    """The label-conditioned Psi's label embedding and how :class:`DiscreteRTE` decomposes
+    (chosen on validation seeds 100..): a parameter group."""
 
     dim_phi: int = param(8, "Size of the learned label embedding.", at_least(1))
-    width: int = param(128, "Hidden units per layer of Psi.", at_least(1))
-    depth: int = param(3, "Hidden layers of Psi.", at_least(1))
-    steps: int = param(2000, "Adam steps training Psi.", at_least(1))
-    batch_size: int = param(256, "Relation points per Psi step.", at_least(1))
-    lr: float = param(2e-3, "Adam learning rate of Psi.", positive)
     probe_points: int = param(64, "Inputs at which candidate curves are stored (B).", at_least(1))
     top_k: int = param(
         8, "Candidates the proposer hands to Psi's context-loss search.", at_least(1)
@@ -88,6 +74,23 @@ class DiscreteParams(Estimator):
     )
 
 
+# The parameter groups of the discrete RTE (and of its oracle): Psi's size and budget
+# (2,000 steps of 256 relation points: docs/length_comp.md) and the decomposition.
+DISCRETE_GROUPS = (NetParams, DiscreteParams)
+DISCRETE_NET_DEFAULTS = {"steps": 2000, "batch_size": 256}
+# Fits that differ only in these are the same fit (rte.models.shared.fit_shared).
+DISCRETE_PREDICT_PARAMS = frozenset(
+    {
+        "strategy",
+        "top_k",
+        "probe_clusters",
+        "index_above",
+        "decomposer_steps",
+        "decomposer_simulated",
+    }
+)
+
+
 def task_groups(bank: TaskBank) -> np.ndarray:
     """One id per set of tasks with identical observations: one candidate anchor, and either
     id a right answer (low-depth length chains repeat, some compositions equal a primitive)."""
@@ -110,8 +113,8 @@ class DiscreteDecomposition:
     seconds_per_target: float
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class DiscreteRTE(DiscreteParams):
+@estimator(*DISCRETE_GROUPS, defaults=DISCRETE_NET_DEFAULTS)
+class DiscreteRTE(Estimator):
     """Relational extrapolation with relation labels: f_target = Psi(x, f_anchor, phi).
 
     Example:
@@ -124,7 +127,25 @@ class DiscreteRTE(DiscreteParams):
         (2, 100)
     """
 
+    fitted: ClassVar[Mapping[str, str]] = {
+        "bank_": "the training bank (TaskBank)",
+        "scaling_": "inputs and outputs scaled over the bank (Scaling)",
+        "interpolator_": "bank tasks evaluated at new inputs (AnchorInterpolator)",
+        "psi_": "the label-conditioned relational operator (LabelledOperator)",
+        "vocab_": "the relation labels (phi) in Psi's embedding order",
+        "relations_": "the (anchor, task, label) rows Psi was trained on",
+        "anchors_": "bank tasks that may serve as anchors",
+        "candidates_": "every (anchor, label) candidate decomposition",
+        "task_group_": "one id per set of tasks with identical observations",
+        "probe_": "inputs at which candidate curves are stored",
+        "curves_": "each candidate's Psi curve at the probe inputs",
+        "curve_values_": "the stored curves as a search index",
+    }
+
+    sees: ClassVar[str] = "BCL"
     share_fit: ClassVar[bool] = True
+    predict_params: ClassVar[frozenset[str]] = DISCRETE_PREDICT_PARAMS
+    relational: ClassVar[bool] = True
     description: ClassVar[str] = (
         "Psi on relation labels; vector index over stored Psi curves, top-k searched"
     )

@@ -21,15 +21,14 @@ removes it again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from rte._params import at_least, nonnegative, optional, param
-from rte.base import check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.decompose.sequence import RelationTree, executed_values, modelled_values, search
 from rte.errors import ValidationError
 from rte.lm.backends import LanguageModel
@@ -113,8 +112,8 @@ def psi_training_batch(
     return batch
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class SequenceRTE(LoraParams, ScoringParams):
+@estimator(LoraParams, ScoringParams)
+class SequenceRTE(Estimator):
     """LoRA-tuned Psi on the bank's relation labels; decomposition by likelihood scoring.
 
     Example::
@@ -126,6 +125,17 @@ class SequenceRTE(LoraParams, ScoringParams):
         outputs = rte.predict(target.context, [x for x, _ in target.queries])
         base = rte.release()
     """
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "bank_": "the stored bank (SequenceBank)",
+        "tree_": "each bank task's relation path from the root (RelationTree)",
+        "model_": "the language model carrying Psi's LoRA adapter",
+        "encoder_": "the tokenisation cache (Encoder)",
+        "losses_": "Psi's training loss per step (list of float)",
+        "max_new_tokens_": "longest answer Psi generates, in tokens",
+        "generated_": "Psi's greedy answer per distinct prompt (filled as Psi is asked)",
+        "nll_": "Psi's answer NLL per scored example and answer length (filled as scored)",
+    }
 
     sees: ClassVar[str] = "BCL"
     description: ClassVar[str] = (
@@ -192,8 +202,9 @@ class SequenceRTE(LoraParams, ScoringParams):
             language_model.model,
             language_model.encoder,
             lambda _step: psi_training_batch(bank, rng, self.batch_size, examples),
-            self,
+            self.group(LoraParams),
             self.steps or kind.lora_steps,
+            self.seed,
             on_step=step_done,
         )
         self.bank_ = bank

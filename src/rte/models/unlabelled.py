@@ -10,7 +10,7 @@ is ``BC``: no ``L``.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
@@ -18,7 +18,7 @@ import torch
 from sklearn.metrics import adjusted_mutual_info_score
 
 from rte._params import at_least, optional, param, positive
-from rte.base import check_is_fitted
+from rte.base import check_is_fitted, estimator
 from rte.errors import ValidationError
 from rte.models.discrete import DiscreteRTE, task_groups
 from rte.operator.discovery import discover_relations
@@ -26,7 +26,7 @@ from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class UnlabelledRTE(DiscreteRTE):
     """Relational extrapolation with relations discovered from the bank's tasks alone.
 

@@ -6,5 +6,5 @@ error, never in a traceback, a hang, a silent NaN/inf, or a lost or modified use
   :mod:`hostile.scripted` (the failures of issue 14, kills and faults during saves,
   hostile model folders) are the groups of inputs;
 - ``benchmarks/hostile_inputs.py`` runs every group in full in a worker process under
-  timeouts and prints the summary; ``test_hostile.py`` runs a fast slice by default.
+  timeouts and prints the summary; ``tests/test_hostile.py`` runs a fast slice by default.
 """

@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from helpers import TINY
 
 from hostile import fixtures
 from hostile.fixtures import FIT_ARGS, Q, X
@@ -42,6 +41,7 @@ from rte import RelationalTaskExtrapolator, TaskFamily, get_family, register_fam
 from rte.errors import ModelFileError, RTEError, ValidationError
 from rte.persistence import INFO_FILE, MANIFEST_FILE, WEIGHTS_FILE, files
 from rte.tasks.table import load_bank
+from rte.testing import TINY_RTE
 
 Case = tuple[str, Prepare | None, Act]
 
@@ -449,7 +449,7 @@ def _overflow_cases() -> list[Case]:
                 bank = load_bank(path, None)
             except ValidationError:
                 return None
-            model = RelationalTaskExtrapolator(**{**TINY, "steps": 5}).fit(bank)
+            model = RelationalTaskExtrapolator(**{**TINY_RTE, "steps": 5}).fit(bank)
             if not np.isfinite([model.scaling_.y_std, model.scaling_.y_mean]).all():
                 raise Broken("wrong", "a model with an infinite scale was returned")
             model.save(box.output("m"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from hostile.catalog import groups, run_groups
 from hostile.harness import Tally
 

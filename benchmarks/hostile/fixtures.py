@@ -10,14 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from helpers import TINY, bank_frame, context_frames
 
 from rte import RelationalTaskExtrapolator
 from rte.tasks.table import load_bank
+from rte.testing import TINY_RTE, bank_frame, context_frames
 
 X = np.linspace(-2, 2, 9)
 Q = np.linspace(-3, 3, 7)
-FIT_ARGS = [a for key, value in TINY.items() for a in (f"--{key.replace('_', '-')}", str(value))]
+FIT_ARGS = [
+    a for key, value in TINY_RTE.items() for a in (f"--{key.replace('_', '-')}", str(value))
+]
 
 
 @functools.cache
@@ -46,7 +48,7 @@ def target_csvs() -> tuple[Path, Path]:
 @functools.cache
 def model() -> RelationalTaskExtrapolator:
     """The tiny model every predict input uses (never modified)."""
-    return RelationalTaskExtrapolator(**TINY).fit(load_bank(bank_csv()))
+    return RelationalTaskExtrapolator(**TINY_RTE).fit(load_bank(bank_csv()))
 
 
 @functools.cache

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from helpers import TINY
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -48,6 +47,7 @@ from rte.registry import get_method
 from rte.tasks import get_family
 from rte.tasks.holdout import HoldoutSplit, holdout_split
 from rte.tasks.table import TableColumns, load_bank
+from rte.testing import TINY_RTE
 
 SPECIAL_TEXT = [
     *("", " ", "NA", "nan", "NaN", "null", "None", "007", "7", "1.0", "1e999", "-inf", "inf"),
@@ -152,7 +152,7 @@ def bank_table_case(spec: dict[str, Any]) -> Case:
             _edited_bank(spec["edits"], spec["drops"]), box.path("b" + spec["suffix"])
         )
         bank = load_bank(path, TableColumns(params=("a",) if spec["params"] else ()))
-        model = RelationalTaskExtrapolator(**{**TINY, "steps": 3}).fit(bank)
+        model = RelationalTaskExtrapolator(**{**TINY_RTE, "steps": 3}).fit(bank)
         n = int(bank.mask[0].sum())
         return model.predict(bank.x[0, :n], bank.y[0, :n], bank.x[1, : int(bank.mask[1].sum())])
 
@@ -501,7 +501,7 @@ def table_case(v: dict[str, Any]) -> Case:
         frame = tiny_bank(ids, points=10)
         path = _write_table(frame, box.path(v["name"]))
         methods = list(dict.fromkeys(v["methods"]))
-        options = {"rte": {**TINY, "steps": 2}} if "rte" in methods else {}
+        options = {"rte": {**TINY_RTE, "steps": 2}} if "rte" in methods else {}
         with contextlib.redirect_stdout(io.StringIO()):
             result = rte.bench.run(
                 "table",
