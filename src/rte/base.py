@@ -88,6 +88,10 @@ class Estimator(BaseEstimator):
     # Whether the method predicts through Psi from an anchor: then it must beat copying
     # the anchor's own curve (rte.testing.check_method).
     relational: ClassVar[bool] = False
+    # Sequence methods: whether fit takes the loaded language model (fit(bank, lm)), and
+    # whether the method searches the bank's candidate decompositions.
+    uses_language_model: ClassVar[bool] = False
+    searches_candidates: ClassVar[bool] = False
 
     seed: int = param(0, "Seed of every random choice.", at_least(0))
 

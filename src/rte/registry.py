@@ -6,64 +6,66 @@ defaults it runs with under that name (``naive`` is the CNP with a larger budget
 ``rte_exhaustive`` the discrete RTE with exhaustive search). Options a user passes
 (``--set rte.steps=5000``) are checked against the class's declared hyperparameters
 before any work is done, and the resolved options are what results.json records.
+
+Built-in methods name their class as ``"module:Class"`` and are imported on first
+use, so listing names (``rte.method_names()``, ``rte --help``) loads no model code.
+Registrations made in this process (families and methods) travel to the worker
+processes of a benchmark run with :func:`user_registrations` / :func:`install`.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from rte._params import canonical, check_known, fields
 from rte._validation import check_choice
-from rte.base import Estimator, check_hooks, check_sees
-from rte.baselines.bilinear import BilinearTransduction
-from rte.baselines.cnp import CNP
-from rte.baselines.context_gp import ContextGP
-from rte.baselines.context_mlp import ContextMLP
-from rte.baselines.dkt import DeepKernelTransfer
-from rte.baselines.family_fit import FamilyFit
-from rte.baselines.inductive import InductiveOracle, InductiveT2V
-from rte.baselines.lm import SFT, FewShot
-from rte.baselines.maml import FOMAML, MAML
-from rte.baselines.nearest_task import NearestTask
-from rte.baselines.oracles import (
-    DiscreteOracle,
-    ExecutedSequenceRTE,
-    SequenceOracle,
-    TransductiveOracle,
-)
-from rte.baselines.reptile import Reptile
-from rte.baselines.snake import SnakeMLP
-from rte.baselines.symbolic_regression import SymbolicRegression
-from rte.baselines.symbolic_search import SymbolicSearch
-from rte.baselines.tnp import TNP
+from rte.access import check_sees
 from rte.errors import ValidationError
-from rte.models.continuous import RelationalTaskExtrapolator
-from rte.models.discrete import DiscreteRTE
-from rte.models.sequence import SequenceRTE
-from rte.models.unlabelled import UnlabelledRTE
+
+if TYPE_CHECKING:
+    from rte.base import Estimator
+    from rte.tasks.family import TaskFamily
 
 
 @dataclass(frozen=True)
 class MethodSpec:
     """A registered method: its estimator class, the defaults of this name, what it sees.
 
-    ``options_from`` names the method whose fit this one evaluates (an oracle of rte,
-    rte with executed anchors): it has no options of its own and runs with that
-    method's, so both read one fitted model.
+    ``source`` is the class itself or, for built-ins, ``"module:Class"`` imported on
+    first use. ``options_from`` names the method whose fit this one evaluates (an
+    oracle of rte, rte with executed anchors): it has no options of its own and runs
+    with that method's, so both read one fitted model.
     """
 
     name: str
-    cls: type[Estimator]
+    source: type[Estimator] | str
     defaults: Mapping[str, Any] = field(default_factory=dict)
-    description: str = ""
+    description_text: str = ""
     options_from: str | None = None
+
+    @cached_property
+    def cls(self) -> type[Estimator]:
+        """The estimator class (imported on first use for built-ins, then checked)."""
+        if not isinstance(self.source, str):
+            return self.source
+        module, _, name = self.source.partition(":")
+        cls = getattr(importlib.import_module(module), name)
+        _check_class(self.name, cls, self.defaults, self.options_from)
+        return cls
 
     @property
     def sees(self) -> str:
         """Access codes (rte.base.SEES) of the method."""
         return self.cls.sees
+
+    @property
+    def description(self) -> str:
+        """One line saying what the method is."""
+        return self.description_text or self.cls.description
 
     def resolve(self, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Every hyperparameter but ``seed``: declared defaults, this name's defaults, then
@@ -95,35 +97,23 @@ class MethodSpec:
 _METHODS: dict[str, MethodSpec] = {}
 
 
-def register_method(
-    name: str,
-    cls: type[Estimator],
-    *,
-    defaults: Mapping[str, Any] | None = None,
-    description: str | None = None,
-    options_from: str | None = None,
-    replace: bool = False,
-) -> MethodSpec:
-    """Register estimator class ``cls`` under ``name``; an existing name needs ``replace``.
+def _check_class(
+    name: str, cls: Any, defaults: Mapping[str, Any], options_from: str | None
+) -> dict[str, Any]:
+    """Refuse a class that is no estimator, with bad access codes or hooks, defaults it does
+    not declare, or other hyperparameters than the method it takes options from."""
+    from rte.base import Estimator, check_hooks
 
-    ``options_from`` names a registered method whose fit this one evaluates (see
-    :class:`MethodSpec`); its class must declare the same hyperparameters.
-    """
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValidationError(
-            f"A method name must be an identifier (letters, digits, underscores). Got {name!r}."
-        )
     if not (isinstance(cls, type) and issubclass(cls, Estimator)):
         raise ValidationError(
             f"Method {name!r} must be an rte.base.Estimator subclass. Got {cls!r}."
         )
-    if name in _METHODS and not replace:
-        raise ValidationError(
-            f"A method named {name!r} is already registered. Choose another name or pass "
-            "replace=True."
-        )
     check_sees(cls.sees, name)
     check_hooks(cls)
+    known = canonical(cls, defaults, name)
+    if "seed" in known:
+        raise ValidationError(f"Method {name!r}: seed is set per episode, not by defaults.")
+    check_known(known, {f.name for f in fields(cls)}, name)
     if options_from is not None:
         source = get_method(options_from)
         if {f.name for f in fields(source.cls)} != {f.name for f in fields(cls)}:
@@ -132,11 +122,39 @@ def register_method(
                 f"must declare the same hyperparameters. Got {cls.__name__} and "
                 f"{source.cls.__name__}."
             )
-    known = canonical(cls, defaults or {}, name)
-    if "seed" in known:
-        raise ValidationError(f"Method {name!r}: seed is set per episode, not by defaults.")
-    check_known(known, {f.name for f in fields(cls)}, name)
-    spec = MethodSpec(name, cls, known, description or cls.description, options_from)
+    return known
+
+
+def register_method(
+    name: str,
+    cls: type[Estimator] | str,
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    description: str | None = None,
+    options_from: str | None = None,
+    replace: bool = False,
+) -> MethodSpec:
+    """Register estimator class ``cls`` under ``name``; an existing name needs ``replace``.
+
+    ``cls`` may also be ``"module:Class"``, imported and checked on first use.
+    ``options_from`` names a registered method whose fit this one evaluates (see
+    :class:`MethodSpec`); its class must declare the same hyperparameters.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValidationError(
+            f"A method name must be an identifier (letters, digits, underscores). Got {name!r}."
+        )
+    if name in _METHODS and not replace:
+        raise ValidationError(
+            f"A method named {name!r} is already registered. Choose another name or pass "
+            "replace=True."
+        )
+    if options_from is not None:
+        get_method(options_from)
+    defaults = dict(defaults or {})
+    if not isinstance(cls, str):
+        defaults = _check_class(name, cls, defaults, options_from)
+    spec = MethodSpec(name, cls, defaults, description or "", options_from)
     _METHODS[name] = spec
     return spec
 
@@ -152,60 +170,98 @@ def method_names() -> list[str]:
     return sorted(_METHODS)
 
 
+@dataclass(frozen=True)
+class Registrations:
+    """Task families and methods registered in this process beyond the built-in ones."""
+
+    families: Mapping[str, TaskFamily]
+    methods: Mapping[str, MethodSpec]
+
+
+def user_registrations() -> Registrations:
+    """What this process registered beyond the built-ins, to install in worker processes
+    (a family or method registered in a script is unknown to a fresh worker)."""
+    from rte.tasks.family import user_families
+
+    methods = {k: v for k, v in _METHODS.items() if k not in _BUILTIN_METHODS}
+    return Registrations(user_families(), methods)
+
+
+def install(registrations: Registrations) -> None:
+    """Register in this process what another process registered (names already known here
+    are left as they are)."""
+    from rte.tasks.family import _FAMILIES
+
+    for name, family in registrations.families.items():
+        _FAMILIES.setdefault(name, family)
+    for name, spec in registrations.methods.items():
+        _METHODS.setdefault(name, spec)
+
+
 def _register_builtin() -> None:
-    register_method("rte", RelationalTaskExtrapolator)
-    register_method("inductive_t2v", InductiveT2V)
-    register_method("inductive_oracle", InductiveOracle)
-    register_method("transductive_oracle", TransductiveOracle, options_from="rte")
-    register_method("context_mlp", ContextMLP)
-    register_method("nearest_task", NearestTask)
-    register_method("context_gp", ContextGP)
-    register_method("family_fit", FamilyFit)
-    register_method("rte_discrete", DiscreteRTE)
-    register_method(
-        "rte_cached",
-        DiscreteRTE,
-        defaults={"strategy": "cached_curves"},
-        description="Psi on relation labels; every stored Psi curve ranked, top-k searched",
-    )
-    register_method(
-        "rte_learned",
-        DiscreteRTE,
-        defaults={"strategy": "learned"},
-        description="Psi on relation labels; a trained decomposer proposes the top-k searched",
-    )
-    register_method(
-        "rte_exhaustive",
-        DiscreteRTE,
-        defaults={"strategy": "exhaustive"},
-        description="Psi on relation labels; exhaustive decomposition search",
-    )
-    register_method("rte_unlabelled", UnlabelledRTE)
-    register_method("transductive_oracle_discrete", DiscreteOracle, options_from="rte_discrete")
+    models, baselines = "rte.models", "rte.baselines"
+    builtin = {
+        "rte": f"{models}.continuous:RelationalTaskExtrapolator",
+        "inductive_t2v": f"{baselines}.inductive:InductiveT2V",
+        "inductive_oracle": f"{baselines}.inductive:InductiveOracle",
+        "context_mlp": f"{baselines}.context_mlp:ContextMLP",
+        "nearest_task": f"{baselines}.nearest_task:NearestTask",
+        "context_gp": f"{baselines}.context_gp:ContextGP",
+        "family_fit": f"{baselines}.family_fit:FamilyFit",
+        "rte_discrete": f"{models}.discrete:DiscreteRTE",
+        "rte_unlabelled": f"{models}.unlabelled:UnlabelledRTE",
+        "cnp": f"{baselines}.cnp:CNP",
+        "maml": f"{baselines}.maml:MAML",
+        "fomaml": f"{baselines}.maml:FOMAML",
+        "reptile": f"{baselines}.reptile:Reptile",
+        "bilinear": f"{baselines}.bilinear:BilinearTransduction",
+        "snake_mlp": f"{baselines}.snake:SnakeMLP",
+        # The strongest peers (docs/peers.md); dkt and symbolic_regression need the extra
+        # peers.
+        "dkt": f"{baselines}.dkt:DeepKernelTransfer",
+        "tnp": f"{baselines}.tnp:TNP",
+        "symbolic_regression": f"{baselines}.symbolic_regression:SymbolicRegression",
+        # The sequence regime (a language model tuned with LoRA; parity and strings suites).
+        "rte_sequence": f"{models}.sequence:SequenceRTE",
+        "sft": f"{baselines}.lm:SFT",
+        "few_shot": f"{baselines}.lm:FewShot",
+        "symbolic_search": f"{baselines}.symbolic_search:SymbolicSearch",
+    }
+    for name, source in builtin.items():
+        register_method(name, source)
+    discrete = f"{models}.discrete:DiscreteRTE"
+    variants = {
+        "rte_cached": ("cached_curves", "every stored Psi curve ranked, top-k searched"),
+        "rte_learned": ("learned", "a trained decomposer proposes the top-k searched"),
+        "rte_exhaustive": ("exhaustive", "exhaustive decomposition search"),
+    }
+    for name, (strategy, what) in variants.items():
+        register_method(
+            name,
+            discrete,
+            defaults={"strategy": strategy},
+            description=f"Psi on relation labels; {what}",
+        )
     # The discrete suites' baseline: a converged CNP (4,000 steps; docs/length_comp.md).
     register_method(
         "naive",
-        CNP,
+        f"{baselines}.cnp:CNP",
         defaults={"steps": 4000},
         description="CNP set-encoder model mapping the context to predictions",
     )
-    register_method("cnp", CNP)
-    register_method("maml", MAML)
-    register_method("fomaml", FOMAML)
-    register_method("reptile", Reptile)
-    register_method("bilinear", BilinearTransduction)
-    register_method("snake_mlp", SnakeMLP)
-    # The strongest peers (docs/peers.md); dkt and symbolic_regression need the peers extra.
-    register_method("dkt", DeepKernelTransfer)
-    register_method("tnp", TNP)
-    register_method("symbolic_regression", SymbolicRegression)
-    # The sequence regime (a language model tuned with LoRA; parity and strings suites).
-    register_method("rte_sequence", SequenceRTE)
-    register_method("oracle_sequence", SequenceOracle, options_from="rte_sequence")
-    register_method("rte_executed", ExecutedSequenceRTE, options_from="rte_sequence")
-    register_method("sft", SFT)
-    register_method("few_shot", FewShot)
-    register_method("symbolic_search", SymbolicSearch)
+    # Rows that evaluate another method's fit run with that method's options.
+    oracles = f"{baselines}.oracles"
+    register_method("transductive_oracle", f"{oracles}:TransductiveOracle", options_from="rte")
+    register_method(
+        "transductive_oracle_discrete", f"{oracles}:DiscreteOracle", options_from="rte_discrete"
+    )
+    register_method(
+        "oracle_sequence", f"{oracles}:SequenceOracle", options_from="rte_sequence"
+    )
+    register_method(
+        "rte_executed", f"{oracles}:ExecutedSequenceRTE", options_from="rte_sequence"
+    )
 
 
 _register_builtin()
+_BUILTIN_METHODS = frozenset(_METHODS)

@@ -212,7 +212,7 @@ def _mse(pred: Any, truth: np.ndarray) -> float:
 
 
 def _fit(method: Any, problem: Problem) -> Any:
-    uses_lm = getattr(type(method), "uses_language_model", False)
+    uses_lm = type(method).uses_language_model
     out = method.fit(problem.bank, problem.language_model) if uses_lm else method.fit(problem.bank)
     assert out is method, f"{type(method).__name__}.fit must return self."
     return method

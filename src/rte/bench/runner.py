@@ -11,7 +11,8 @@ std or None)`` is scored on its intervals too (:mod:`rte.intervals`). A method m
 report extra per-band metrics through ``target_metrics(targets) -> {metric:
 value}``, called right after it predicted those targets (decomposition accuracy,
 decomposition seconds per target), and ``bank_metrics(bank) -> {metric: value}``,
-called right after fitting (band ``bank``).
+called right after fitting (band ``bank``). These optional hooks are declared in
+:class:`rte.base.Hooks` and checked when a method class is declared.
 """
 
 from __future__ import annotations
@@ -21,24 +22,24 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rte.base import Estimator
 from rte.bench.display import results_table
 from rte.bench.execution import Execution, map_ordered
 from rte.bench.results import Record, write_results
 from rte.bench.settings import MethodsConfig, Options
 from rte.errors import ValidationError
-from rte.intervals import interval_metrics
-from rte.models.shared import fit_shared
 from rte.tasks.bank import TargetSet, TaskBank
 
+if TYPE_CHECKING:
+    from rte.base import Estimator
+
 # Builds a method's estimator for an episode's seed.
-Builder = Callable[[int], Estimator]
+Builder = Callable[[int], "Estimator"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,10 @@ def mse_per_target(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
 
 def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
     """Fit every method on the episode's bank and score it on every target set."""
+    from rte.base import hook
+    from rte.intervals import interval_metrics
+    from rte.models.shared import fit_shared
+
     if callable(methods):
         methods = methods(episode)
     records: list[Record] = []
@@ -83,13 +88,13 @@ def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
         method = fit_shared(build(episode.seed), episode.bank)
         # Evaluation hook: scores of what the method learned about the bank (e.g. how its
         # discovered relations agree with the true ones), recorded under band "bank".
-        bank_metrics = getattr(method, "bank_metrics", None)
+        bank_metrics = hook(method, "bank_metrics")
         for metric, number in (bank_metrics(episode.bank) if bank_metrics else {}).items():
             records.append(
                 Record(episode.family, name, "bank", episode.seed, metric, float(number))
             )
-        extra = getattr(method, "target_metrics", None)
-        distribution = getattr(method, "predict_distribution", None)
+        extra = hook(method, "target_metrics")
+        distribution = hook(method, "predict_distribution")
         for targets in episode.targets:
             metrics: dict[str, float] = {}
             if distribution is None:

@@ -7,15 +7,16 @@ bfloat16 matmuls on CPU are slow and lose precision in LoRA updates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from rte._validation import check_choice
 from rte.errors import ValidationError
 
-_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+if TYPE_CHECKING:
+    import torch
+
 DEVICES = ("auto", "cpu", "cuda")
-DTYPES = ("auto", *_DTYPES)
+DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ def select_placement(device: str = "auto", dtype: str = "auto") -> Placement:
 
     Either half can be forced, e.g. ``select_placement("cpu")`` on a GPU machine.
     """
+    import torch
+
     check_choice(device, DEVICES, "device")
     check_choice(dtype, DTYPES, "dtype")
     if device == "auto":
@@ -42,4 +45,4 @@ def select_placement(device: str = "auto", dtype: str = "auto") -> Placement:
         )
     if dtype == "auto":
         dtype = "bfloat16" if device == "cuda" else "float32"
-    return Placement(device=torch.device(device), dtype=_DTYPES[dtype])
+    return Placement(device=torch.device(device), dtype=getattr(torch, dtype))

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-import matplotlib.pyplot as plt
 from rich.console import Console
 
 from rte._params import names, one_of, param
 from rte.bench.display import results_table
 from rte.bench.execution import Execution
-from rte.bench.plots import save_figure
+from rte.bench.plots import pyplot, save_figure
 from rte.bench.results import Record, write_results
 from rte.bench.runner import Episode, EpisodeOutput, mse_per_target, run_episodes
 from rte.bench.settings import Options, SuiteConfig
@@ -100,7 +99,7 @@ def plot_far_target(output: EpisodeOutput, band: str, path: Path) -> None:
     ep = output.episode
     targets = next(t for t in ep.targets if t.band == band)
     x = targets.query_x[0, :, 0]
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = pyplot().subplots(figsize=(7, 4.2))
     ax.plot(x, targets.query_y[0], color="black", lw=2, label="truth")
     ax.scatter(
         targets.context_x[0, :, 0],

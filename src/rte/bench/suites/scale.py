@@ -31,7 +31,7 @@ from rich.console import Console
 
 from rte._params import Settings, at_least, one_of, param
 from rte.bench.execution import Execution
-from rte.bench.plots import save_figure
+from rte.bench.plots import pyplot, save_figure
 from rte.bench.results import Record, write_results
 from rte.bench.settings import Options
 from rte.errors import ValidationError
@@ -186,10 +186,9 @@ def run_scale_suite(
 
 def plot_scale(rows: dict[int, dict[str, float]], path: Path) -> None:
     """Log-log: fit, retrieval and predict time against the bank size."""
-    import matplotlib.pyplot as plt
 
     sizes = sorted(rows)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = pyplot().subplots(figsize=(6, 4))
     for key, label in (
         ("fit", "fit (s)"),
         ("predict", "predict per target (s, median)"),

@@ -126,7 +126,7 @@ class SequenceConfig(MethodsConfig):
         set is the band-shaped ablation."""
         table = super().method_table(resolved)
         for row, info in table.items():
-            if getattr(self.spec(row).cls, "searches_candidates", False):
+            if self.spec(row).cls.searches_candidates:
                 info["description"] += CANDIDATE_NOTE[self.candidates]
         return table
 
@@ -310,7 +310,7 @@ def run_job(job: Job) -> JobResult:
     start = time.perf_counter()
     config, seed, bank = job.config, job.seed, job.split.bank
     built = [config.spec(row).build(seed, job.options[row]) for row in job.rows]
-    uses_lm = getattr(type(built[0]), "uses_language_model", False)
+    uses_lm = type(built[0]).uses_language_model
     lm = shared_language_model(config.model, config.device, config.dtype) if uses_lm else None
     lead = built[0]
     if lm is None:
@@ -341,7 +341,7 @@ def fit_groups(config: SequenceConfig, resolved: Mapping[str, Mapping[str, Any]]
     groups: dict[Any, list[str]] = {}
     for row in config.methods:
         method = config.spec(row).build(0, resolved[row])
-        key = fit_signature(method) if getattr(type(method), "share_fit", False) else row
+        key = fit_signature(method) if type(method).share_fit else row
         groups.setdefault(key, []).append(row)
     return [tuple(rows) for rows in groups.values()]
 

@@ -16,14 +16,12 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 from rich.console import Console
 
 from rte._params import names, param
 from rte.bench.execution import Execution
-from rte.bench.plots import save_figure
+from rte.bench.plots import pyplot, save_figure
 from rte.bench.results import Record, format_mean_std, summarize
 from rte.bench.runner import Episode, EpisodeOutput, run_and_report
 from rte.bench.settings import MethodsConfig, Options
@@ -31,7 +29,6 @@ from rte.errors import ValidationError
 from rte.runtime import stream
 from rte.tasks.bank import TaskBank
 from rte.tasks.holdout import HoldoutSplit, SplitResult, holdout_split
-from rte.tasks.table import TableColumns, bank_from_frame, read_table
 
 TABLE_METHODS = ("rte", "nearest_task", "context_gp", "inductive_t2v", "context_mlp")
 # What a table offers a method: its tasks (B), a target's context (C) and, for oracle rows,
@@ -99,6 +96,10 @@ class TableSuiteConfig(MethodsConfig, HoldoutSplit):
 
     def load(self) -> tuple[TaskBank, np.ndarray]:
         """The checked bank of every task and its task variable, one value per task."""
+        import pandas as pd
+
+        from rte.tasks.table import TableColumns, bank_from_frame, read_table
+
         frame = read_table(self.bank, (self.task,))
         columns = TableColumns(self.task, self.x, self.y, self.params).resolve(frame, self.bank)
         by = self.variable
@@ -238,7 +239,7 @@ def plot_band(
     targets = next(t for t in ep.targets if t.band == band)
     order = np.argsort(targets.query_x[0, :, 0])
     qx = targets.query_x[0, order, 0]
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = pyplot().subplots(figsize=(7, 4.2))
     bank = ep.bank
     lo, hi = split.train_range
     for i in range(bank.n_tasks):
