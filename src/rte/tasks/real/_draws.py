@@ -44,9 +44,9 @@ def deal(values: np.ndarray, cut: float, sets: int, seed: int) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     above = np.flatnonzero(values >= cut)
     above = above[np.argsort(values[above], kind="stable")]
-    rng = np.random.default_rng(DEAL_SEED)
     groups = -(-len(above) // sets)
-    share = np.concatenate([rng.permutation(sets) for _ in range(groups)])[: len(above)]
+    orders = np.tile(np.arange(sets), (groups, 1))
+    share = np.random.default_rng(DEAL_SEED).permuted(orders, axis=1).ravel()[: len(above)]
     keep = values < cut
     keep[above[share == seed % sets]] = True
     return keep
