@@ -10,9 +10,8 @@ are the ones used; only the lower link's mass ``m2``, the task variable, is chan
 
 The swing mixes the system's two modes; the lower link's mass sets how they mix, so
 the beat pattern of the upper link's swing changes with it. The environment clips
-the joint speeds (4 pi and 9 pi rad/s) and wraps the angles to [-pi, pi]; released
-within the default ranges the links stay below 0.7 pi rad and 4.5 rad/s, and a
-trajectory that would come near either limit is refused.
+the joint speeds (4 pi and 9 pi rad/s) and wraps the angles to [-pi, pi]; a
+trajectory that comes within 0.1 pi rad of the wrap or reaches a clip is refused.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ SEASONAL_TREND = register_family(
     TaskFamily(
         "seasonal_trend",
         seasonal_trend,
-        support=(315.0, 355.0),
+        support=(315.0, 337.0),  # yearly levels of the training years, 1958-1979
         domain=(0.0, 1.0),
         nuisance={
             "trend": (0.0, 3.0),

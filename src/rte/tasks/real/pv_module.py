@@ -8,7 +8,7 @@ the CEC single-diode model (``pvlib.pvsystem.calcparams_cec`` and ``i_from_v``).
 Inputs are the voltage as a fraction of the module's rated open-circuit voltage
 (0 to 1.2 in steps of 0.025, up to the open-circuit point), outputs the current as a
 fraction of its rated short-circuit current. A hotter cell drops its open-circuit
-voltage (about 0.3-0.5 % per degree): the knee of the curve moves to lower voltages,
+voltage (about a third of a percent per degree): the knee moves to lower voltages,
 while the irradiance sets the height of its flat part.
 """
 
