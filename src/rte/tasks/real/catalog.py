@@ -36,10 +36,9 @@ class RealBank:
     ``load(seed)`` returns the bank of one seed's episode (targets included) with the
     task variable as its first parameter column: a simulated bank draws new tasks from
     the seed, a bank whose targets are dealt into sets keeps the seed's set, the other
-    measured banks ignore it. ``requires``
-    names the modules it imports (the extra 'real'); ``form`` the task family of the
-    bank's known functional form (its ``TaskBank.family``, which ``family_fit`` fits;
-    None: no known model).
+    measured banks ignore it. ``requires`` names the modules it imports (the extra
+    'real'); ``form`` the task family of the bank's known functional form (its
+    ``TaskBank.family``, which ``family_fit`` fits; None: no known model).
     """
 
     name: str
