@@ -1,4 +1,4 @@
-"""What the four real-bank examples share: export a bank as task tables, run `rte fit` and
+"""What the real-bank examples share: export a bank as task tables, run `rte fit` and
 `rte predict` exactly as a user would, and plot the extrapolation of one held-out task.
 
 Each example takes the bank's training tasks (everything below its cut), writes them

@@ -1,12 +1,13 @@
 """The real-data suite: ``rte bench real``.
 
-Four banks (a physics engine and three measured records, :mod:`rte.tasks.real`),
-each cut at a fixed value of its task variable by the same hold-out-the-top split
-as ``rte bench table`` (:mod:`rte.tasks.holdout`): the tasks above the cut are the
-targets, in a ``near`` and a ``far`` band, and each shows a method a few of its own
-observations. Every method fits the same training tasks and predicts the same
-targets; seeds redraw the contexts (and the simulated pendulum bank). Besides the
-bands, a ``held_out`` record per method and seed is the MSE over every target.
+Eight banks (simulators and measured records, :mod:`rte.tasks.real`), each cut at a
+fixed value of its task variable by the same hold-out-the-top split as ``rte bench
+table`` (:mod:`rte.tasks.holdout`): the tasks above the cut are the targets, in a
+``near`` and a ``far`` band, and each shows a method a few of its own observations.
+Every method fits the same training tasks and predicts the same targets; seeds redraw
+the contexts (and draw a simulated bank anew, or deal a measured bank's targets:
+docs/real.md). Besides the bands, a ``held_out`` record per method and seed is the
+MSE over every target.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ REAL_METHODS = (
     "transductive_oracle",
 )
 # Options that set how many context points a method simulates while training: on a
-# real bank they follow the bank's context size (Theoph shows 5 points, the others 10).
+# real bank they follow the bank's context size.
 CONTEXT_FIELDS = ("train_context_size", "support_size")
 HELD_OUT = "held_out"
 BANDS = ("near", "far", HELD_OUT)
@@ -69,8 +70,6 @@ BANDS = ("near", "far", HELD_OUT)
 BANK_OPTIONS: dict[str, Options] = {
     bank: {"rte": {"embedding_dim": 10, "n_anchors": 4}} for bank in real_bank_names()
 }
-# inductive_t2v on Theoph validates better simulating 10-point contexts than 5.
-BANK_OPTIONS["theoph"]["inductive_t2v"] = {"train_context_size": 10}
 
 
 @dataclass(frozen=True)
