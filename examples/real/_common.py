@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from rte.bench.suites.real import RealSuiteConfig
-from rte.runtime import stream
 from rte.registry import get_method
+from rte.runtime import stream
 from rte.tasks.real import get_real_bank
 from rte.tasks.table import write_table
 

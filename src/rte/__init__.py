@@ -37,7 +37,26 @@ _EXPORTS = {
 }
 _SUBPACKAGES = ("bench", "testing")
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "DiscreteDecomposition",
+    "DiscreteRTE",
+    "Prediction",
+    "RelationalTaskExtrapolator",
+    "TargetSet",
+    "TaskBank",
+    "TaskFamily",
+    "__version__",
+    "bench",
+    "family_names",
+    "get_family",
+    "get_method",
+    "method_names",
+    "register_family",
+    "register_method",
+    "sample_bank",
+    "sample_targets",
+    "testing",
+]
 
 if TYPE_CHECKING:
     from rte import bench, testing

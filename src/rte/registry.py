@@ -255,12 +255,8 @@ def _register_builtin() -> None:
     register_method(
         "transductive_oracle_discrete", f"{oracles}:DiscreteOracle", options_from="rte_discrete"
     )
-    register_method(
-        "oracle_sequence", f"{oracles}:SequenceOracle", options_from="rte_sequence"
-    )
-    register_method(
-        "rte_executed", f"{oracles}:ExecutedSequenceRTE", options_from="rte_sequence"
-    )
+    register_method("oracle_sequence", f"{oracles}:SequenceOracle", options_from="rte_sequence")
+    register_method("rte_executed", f"{oracles}:ExecutedSequenceRTE", options_from="rte_sequence")
 
 
 _register_builtin()

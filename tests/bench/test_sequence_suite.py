@@ -143,10 +143,10 @@ def test_options_reach_the_methods_and_are_recorded(
 
     def spy(real: Any) -> Any:
         def train_lora(
-            model: Any, encoder: Any, sample: Any, lora: Any, steps: int, **kw: Any
+            model: Any, encoder: Any, sample: Any, lora: Any, steps: int, seed: int, **kw: Any
         ) -> Any:
-            trained.append((type(lora).__name__, steps, lora.seed))
-            return real(model, encoder, sample, lora, steps, **kw)
+            trained.append((lora.rank, steps, seed))
+            return real(model, encoder, sample, lora, steps, seed, **kw)
 
         return train_lora
 
@@ -161,7 +161,7 @@ def test_options_reach_the_methods_and_are_recorded(
     )
     options = {"rte_sequence": {"steps": 2, "rank": 4}, "sft": {"steps": 3}, "few_shot": {}}
     path = run_sequence_suite(config, tmp_path, options=options, execution=IN_PROCESS)
-    assert trained == [("SequenceRTE", 2, 1), ("SFT", 3, 1)]
+    assert trained == [(4, 2, 1), (8, 3, 1)]  # rte (rank 4, 2 steps), then sft; seed 1
     methods = json.loads(path.read_text())["methods"]
     assert set(methods) == {"rte", "sft", "few_shot"}
     assert (methods["rte"]["options"]["steps"], methods["rte"]["options"]["rank"]) == (2, 4)

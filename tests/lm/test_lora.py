@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from rte.errors import ModelFileError, ValidationError
-from rte.lm.lora import LoraParams, detach_lora, load_adapter, save_adapter, train_lora
+from rte.lm.lora import detach_lora, load_adapter, save_adapter, train_lora
 from rte.lm.prompts import Encoder, Example
+from rte.params import LoraParams
 
 EXAMPLES = [Example("ab ->", " ba\n"), Example("cd ->", " dc\n")]
 

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rte._optional import require
 from rte.errors import BackendImportError, ValidationError
 from rte.tasks import get_family, sample_bank
 from rte.tasks.holdout import HoldoutSplit, holdout_split
@@ -33,7 +34,6 @@ from rte.tasks.real import (
 )
 from rte.tasks.real import battery as battery_module
 from rte.tasks.real._draws import deal
-from rte.tasks.real._extra import require
 from rte.tasks.real.forms import pendulum_angle
 from rte.tasks.real.pv_module import module_table
 from rte.tasks.table import TableColumns, load_bank, write_table
@@ -247,7 +247,7 @@ def test_deal_refuses_no_sets() -> None:
 
 def test_pybamm_is_imported_with_its_telemetry_off(monkeypatch) -> None:
     monkeypatch.delenv("PYBAMM_DISABLE_TELEMETRY", raising=False)
-    require("pybamm", "battery")
+    require("pybamm", "real", "The real-data bank 'battery'")
     assert os.environ["PYBAMM_DISABLE_TELEMETRY"] == "true"
 
 

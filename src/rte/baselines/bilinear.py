@@ -20,8 +20,8 @@ from torch import nn
 from rte._params import at_least, param, positive
 from rte.base import Estimator, check_is_fitted, estimator
 from rte.baselines._embedded import EmbeddedPoints
-from rte.embedding import EmbeddingParams
 from rte.nn import mlp, train_regressor
+from rte.params import EmbeddingParams
 from rte.tasks.bank import TargetSet, TaskBank
 
 # Query rows per chunk of the anchor search; bounds memory to chunk x anchors x diffs floats.

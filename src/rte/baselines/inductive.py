@@ -15,9 +15,10 @@ import numpy as np
 import torch
 
 from rte.base import Estimator, check_is_fitted, estimator
-from rte.embedding import EmbeddingParams
+from rte.embedding import descriptor_pool, fit_embedding
 from rte.errors import ValidationError
-from rte.nn import NetParams, mlp, train_regressor
+from rte.nn import mlp, train_regressor
+from rte.params import EmbeddingParams, NetParams
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
@@ -86,8 +87,8 @@ class InductiveT2V(_InductiveMLP):
     def bank_descriptors(self, bank: TaskBank) -> np.ndarray:
         """Clean and simulated-context embeddings of every bank task."""
         params = self.group(EmbeddingParams)
-        _, self.embedding_ = params.fit_embedding(bank, self.seed)
-        return params.descriptor_pool(bank, self.embedding_, self.seed)
+        _, self.embedding_ = fit_embedding(params, bank, self.seed)
+        return descriptor_pool(params, bank, self.embedding_, self.seed)
 
     def target_descriptors(self, targets: TargetSet) -> np.ndarray:
         """The embedding of each target's context."""

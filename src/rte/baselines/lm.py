@@ -17,10 +17,11 @@ import numpy as np
 
 from rte.base import Estimator, check_is_fitted, estimator
 from rte.lm.backends import LanguageModel
-from rte.lm.lora import LoraParams, detach_lora, train_lora
+from rte.lm.lora import detach_lora, train_lora
 from rte.lm.prompts import Example
-from rte.lm.scoring import ScoringParams, answer_prompts
+from rte.lm.scoring import answer_prompts
 from rte.models.sequence import Context, check_fit_inputs
+from rte.params import LoraParams, ScoringParams
 from rte.tasks.sequence import SequenceAnswer, SequenceBank, Target
 
 

@@ -16,15 +16,17 @@ import numpy as np
 
 from rte.base import Estimator, check_is_fitted, estimator
 from rte.errors import ValidationError
-from rte.models.continuous import RTE_GROUPS, RTE_PREDICT_PARAMS, RelationalTaskExtrapolator
-from rte.models.discrete import (
+from rte.models.continuous import RelationalTaskExtrapolator
+from rte.models.discrete import DiscreteRTE
+from rte.models.sequence import SequenceRTE
+from rte.models.shared import fit_shared
+from rte.params import (
     DISCRETE_GROUPS,
     DISCRETE_NET_DEFAULTS,
     DISCRETE_PREDICT_PARAMS,
-    DiscreteRTE,
+    RTE_GROUPS,
+    RTE_PREDICT_PARAMS,
 )
-from rte.models.sequence import SequenceRTE
-from rte.models.shared import fit_shared
 from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.sequence import SequenceAnswer, Target
 

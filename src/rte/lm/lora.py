@@ -11,39 +11,17 @@ of them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from rte._optional import require
-from rte._params import at_least, names, optional, param, positive, validate
+from rte._params import validate
 from rte.errors import ModelFileError, ValidationError
 from rte.lm.backends import LM_USER
 from rte.lm.prompts import Encoder, Example
-
-DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-
-
-@dataclass(frozen=True, kw_only=True)
-class LoraParams:
-    """The LoRA budget of a tuned language-model method: a parameter group composed into
-    each (:func:`rte.base.estimator`), declared once."""
-
-    rank: int = param(8, "LoRA rank r.", at_least(1))
-    alpha: int = param(16, "LoRA scaling alpha (updates are scaled by alpha / r).", at_least(1))
-    steps: int | None = param(
-        None,
-        "AdamW steps (none: the budget the bank's tasks declare, e.g. parity 40, strings 150).",
-        optional(at_least(1)),
-    )
-    batch_size: int = param(8, "Sequences per training step.", at_least(1))
-    lr: float = param(3e-3, "AdamW peak learning rate.", positive, aliases=("learning_rate",))
-    warmup: int = param(5, "Linear warm-up steps, then linear decay to 0.", at_least(0))
-    target_modules: tuple[str, ...] = param(
-        DEFAULT_TARGETS, "Linear layers that get adapters.", names
-    )
+from rte.params import LoraParams
 
 
 def attach_lora(model: Any, lora: LoraParams, seed: int) -> Any:

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from rte.errors import ValidationError
+
+if TYPE_CHECKING:
+    import torch
 
 IGNORE_INDEX = -100
 
@@ -62,6 +63,8 @@ class Encoder:
         Training right-pads; scoring left-pads so every answer ends at the last
         position and only the final logits need computing.
         """
+        import torch
+
         if not examples:
             raise ValidationError("encode needs at least one example. Got none.")
         rows = [(self.ids(e.prompt), self.ids(e.answer)) for e in examples]
@@ -78,6 +81,8 @@ class Encoder:
 
     def encode_prompts(self, prompts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Left-padded prompt ids and mask, so every row's next token is at the end."""
+        import torch
+
         rows = [self.ids(p) for p in prompts]
         length = max(len(r) for r in rows)
         ids = torch.full((len(rows), length), self.pad_id, dtype=torch.long)

@@ -19,18 +19,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from rte._params import at_least, param
 from rte.lm.prompts import Encoder, Example
 from rte.tasks.sequence import SequenceTasks
-
-
-@dataclass(frozen=True, kw_only=True)
-class ScoringParams:
-    """The batch size of a language-model method's scoring and generation passes."""
-
-    score_batch_size: int = param(
-        64, "Sequences per forward pass when scoring or generating answers.", at_least(1)
-    )
 
 
 def _positions(mask: torch.Tensor) -> torch.Tensor:

@@ -8,20 +8,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "DecomposeParams": "rte.models.continuous",
     "Prediction": "rte.models.continuous",
     "RelationalTaskExtrapolator": "rte.models.continuous",
     "DiscreteDecomposition": "rte.models.discrete",
-    "DiscreteParams": "rte.models.discrete",
     "DiscreteRTE": "rte.models.discrete",
     "SequenceRTE": "rte.models.sequence",
     "UnlabelledRTE": "rte.models.unlabelled",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "DiscreteDecomposition",
+    "DiscreteRTE",
+    "Prediction",
+    "RelationalTaskExtrapolator",
+    "SequenceRTE",
+    "UnlabelledRTE",
+]
 
 if TYPE_CHECKING:
-    from rte.models.continuous import DecomposeParams, Prediction, RelationalTaskExtrapolator
-    from rte.models.discrete import DiscreteDecomposition, DiscreteParams, DiscreteRTE
+    from rte.models.continuous import Prediction, RelationalTaskExtrapolator
+    from rte.models.discrete import DiscreteDecomposition, DiscreteRTE
     from rte.models.sequence import SequenceRTE
     from rte.models.unlabelled import UnlabelledRTE
 

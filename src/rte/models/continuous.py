@@ -13,19 +13,19 @@ import numpy as np
 import torch
 from scipy.stats import norm
 
-from rte._params import at_least, fields, fraction, nonnegative, one_of, param
 from rte._state import State, as_tensor
 from rte._validation import check_batch, check_context, check_inputs
 from rte.base import Estimator, check_is_fitted, estimator
 from rte.decompose import TransformationRange, admissible_anchors, rank_anchors
 from rte.decompose.chain import chain_steps, refine_phi, walk_chains
 from rte.decompose.retrieval import VectorIndex
-from rte.embedding import EmbeddingParams, FisherEmbedding
+from rte.embedding import FisherEmbedding, context_embeddings, fit_embedding
 from rte.errors import RTEError, ValidationError
 from rte.gp import fit_gps
 from rte.intervals import Z90
-from rte.nn import NetParams, train_regressor
+from rte.nn import train_regressor
 from rte.operator import RelationalOperator
+from rte.params import RTE_GROUPS, RTE_PREDICT_PARAMS, EmbeddingParams
 from rte.persistence import load_states, save_states
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
@@ -74,64 +74,6 @@ class Prediction:
             raise ValidationError(f"level must lie strictly between 0 and 1. Got {level!r}.")
         half = norm.ppf(0.5 + level / 2) * self.std
         return self.y - half, self.y + half
-
-
-@dataclass(frozen=True, kw_only=True)
-class DecomposeParams:
-    """How :class:`RelationalTaskExtrapolator` (and its oracle) decompose a target, predict
-    and correct it: a parameter group; every field matters at predict time only."""
-
-    decomposition: str = param(
-        "chain",
-        "chain: the nearest anchors, each reached in steps of seen size; admissible: one step "
-        "from anchors whose phi was seen in training (the paper's strategy A).",
-        one_of("chain", "admissible"),
-    )
-    candidates: int = param(8, "Anchors nearest in embedding that compete (chain).", at_least(1))
-    chain_step: float = param(
-        0.9,
-        "Longest chain step, as a quantile of the transformation sizes seen in training.",
-        fraction,
-    )
-    correction: str = param(
-        "gp",
-        "gp: a Gaussian process on the context residuals corrects Psi and gives intervals; "
-        "none: Psi alone.",
-        one_of("gp", "none"),
-    )
-    refine: int = param(
-        0,
-        "L-BFGS iterations fitting the last step's phi to the context (0: the embedding's).",
-        at_least(0),
-    )
-    refine_prior: float = param(
-        1e-3,
-        "Weight of the embedding's phi as a prior when refining (scaled units).",
-        nonnegative,
-    )
-    n_anchors: int = param(
-        1,
-        "Best-fitting anchors (lowest context error first) whose predictions are averaged.",
-        at_least(1),
-    )
-    calibration_reach: float = param(
-        0.5,
-        "Intervals are calibrated on bank tasks reached from anchors up to this share of the "
-        "bank's spread away.",
-        fraction,
-    )
-    fallback_anchors: int = param(
-        8,
-        "With no anchor whose phi was seen in training, how many anchors nearest to the seen "
-        "transformations compete on context fit.",
-        at_least(1),
-    )
-
-
-# The parameter groups of RTE in the parameter regime (and of its oracle).
-RTE_GROUPS = (EmbeddingParams, NetParams, DecomposeParams)
-# Fits that differ only in these are the same fit (rte.models.shared.fit_shared).
-RTE_PREDICT_PARAMS = frozenset(f.name for f in fields(DecomposeParams))
 
 
 @estimator(*RTE_GROUPS)
@@ -188,9 +130,9 @@ class RelationalTaskExtrapolator(Estimator):
             vars(self).pop(cache, None)
         rng = np.random.default_rng(self.seed)
         embedding_params = self.group(EmbeddingParams)
-        scaling, embedding = embedding_params.fit_embedding(bank, self.seed)
+        scaling, embedding = fit_embedding(embedding_params, bank, self.seed)
         bank_emb = embedding.bank_embeddings_
-        context_emb = embedding_params.context_embeddings(bank, embedding, rng)
+        context_emb = context_embeddings(embedding_params, bank, embedding, rng)
         z = scaling.x(bank.x)
         yt = scaling.y(bank.y)
         interpolator = AnchorInterpolator(z, yt, bank.mask)

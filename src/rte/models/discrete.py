@@ -18,15 +18,19 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import torch
 
-from rte._params import at_least, one_of, param, share
 from rte._validation import check_batch, check_choice, check_context, check_inputs
 from rte.base import Estimator, check_is_fitted, estimator
 from rte.decompose.amortized import StoredCurves, propose, search
 from rte.decompose.curve_index import CurveIndex
 from rte.decompose.learned import DecomposerData, LearnedDecomposer
 from rte.errors import ValidationError
-from rte.nn import NetParams
 from rte.operator.labelled import LabelledOperator, bank_relations, fit_labelled_operator
+from rte.params import (
+    DISCRETE_GROUPS,
+    DISCRETE_NET_DEFAULTS,
+    DISCRETE_PREDICT_PARAMS,
+    STRATEGIES,
+)
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.interpolate import AnchorInterpolator
@@ -35,60 +39,8 @@ from rte.tasks.interpolate import AnchorInterpolator
 _CURVE_CHUNK_ROWS = 262_144
 
 Strategy = Literal["curve_index", "cached_curves", "learned", "exhaustive"]
-STRATEGIES = ("curve_index", "cached_curves", "learned", "exhaustive")
 # Proposal depths at which target_metrics reports the recall of the true decomposition.
 RECALL_KS = (1, 8, 32)
-
-
-@dataclass(frozen=True, kw_only=True)
-class DiscreteParams:
-    """The label-conditioned Psi's label embedding and how :class:`DiscreteRTE` decomposes
-    (chosen on validation seeds 100..): a parameter group."""
-
-    dim_phi: int = param(8, "Size of the learned label embedding.", at_least(1))
-    probe_points: int = param(64, "Inputs at which candidate curves are stored (B).", at_least(1))
-    top_k: int = param(
-        8, "Candidates the proposer hands to Psi's context-loss search.", at_least(1)
-    )
-    strategy: str = param(
-        "curve_index",
-        "Proposer: curve_index (clusters of stored Psi curves, the best-fitting clusters' "
-        "members ranked), cached_curves (rank every stored curve), learned (a trained "
-        "decomposer), or exhaustive (Psi on every candidate).",
-        one_of(*STRATEGIES),
-    )
-    probe_clusters: int = param(
-        64,
-        "curve_index: clusters of stored curves whose members are ranked exactly per target.",
-        at_least(1),
-    )
-    index_above: int = param(
-        4096, "curve_index: below this many candidates every stored curve is ranked.", at_least(1)
-    )
-    decomposer_steps: int = param(3000, "learned: Adam steps of the decomposer.", at_least(1))
-    decomposer_simulated: float = param(
-        0.5,
-        "learned: share of training contexts drawn from stored Psi curves of random "
-        "candidates (0: bank pairs only, the paper's recipe).",
-        share,
-    )
-
-
-# The parameter groups of the discrete RTE (and of its oracle): Psi's size and budget
-# (2,000 steps of 256 relation points: docs/length_comp.md) and the decomposition.
-DISCRETE_GROUPS = (NetParams, DiscreteParams)
-DISCRETE_NET_DEFAULTS = {"steps": 2000, "batch_size": 256}
-# Fits that differ only in these are the same fit (rte.models.shared.fit_shared).
-DISCRETE_PREDICT_PARAMS = frozenset(
-    {
-        "strategy",
-        "top_k",
-        "probe_clusters",
-        "index_above",
-        "decomposer_steps",
-        "decomposer_simulated",
-    }
-)
 
 
 def task_groups(bank: TaskBank) -> np.ndarray:

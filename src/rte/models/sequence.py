@@ -32,9 +32,10 @@ from rte.base import Estimator, check_is_fitted, estimator
 from rte.decompose.sequence import RelationTree, executed_values, modelled_values, search
 from rte.errors import ValidationError
 from rte.lm.backends import LanguageModel
-from rte.lm.lora import LoraParams, detach_lora, save_adapter, train_lora
+from rte.lm.lora import detach_lora, save_adapter, train_lora
 from rte.lm.prompts import Example
-from rte.lm.scoring import Generated, ScoringParams, answer_nll, generate
+from rte.lm.scoring import Generated, answer_nll, generate
+from rte.params import LoraParams, ScoringParams
 from rte.tasks.sequence import (
     Pairs,
     Relation,

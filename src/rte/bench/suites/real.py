@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 
+from rte._optional import require
 from rte._params import names, param
 from rte.bench.execution import Execution
 from rte.bench.options import merge
@@ -39,7 +40,6 @@ from rte.bench.settings import MethodsConfig, Options
 from rte.registry import get_method
 from rte.runtime import stream
 from rte.tasks.real import get_real_bank, real_bank_names
-from rte.tasks.real._extra import require
 
 # The bank-trained methods first, then the context-only ones, then the references.
 REAL_METHODS = (
@@ -84,7 +84,7 @@ class RealSuiteConfig(MethodsConfig):
         # An unknown bank or a missing optional package fails here, in one line.
         for name in self.banks:
             for module in get_real_bank(name).requires:
-                require(module, name)
+                require(module, "real", f"The real-data bank {name!r}")
 
     def bank_methods(self, bank: str) -> tuple[str, ...]:
         """The methods that apply to ``bank``: family_fit only where a form is known (the

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from rte._optional import require
 from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._draws import draw_variable
-from rte.tasks.real._extra import require
 
 TRAIN_M2 = (0.5, 2.0)
 TARGET_M2 = (2.5, 4.5)
@@ -35,7 +35,9 @@ def acrobot_trajectory(
     m2: float, theta1: float, theta2: float, horizon: float = HORIZON
 ) -> tuple[np.ndarray, np.ndarray]:
     """Times (s) and upper-link angles from hanging (rad) of one release from rest."""
-    module = require("gymnasium.envs.classic_control.acrobot", "acrobot")
+    module = require(
+        "gymnasium.envs.classic_control.acrobot", "real", "The real-data bank 'acrobot'"
+    )
     env = module.AcrobotEnv()
     env.reset(seed=0)
     env.LINK_MASS_2 = float(m2)

