@@ -167,7 +167,7 @@ def test_options_reach_the_methods_and_are_recorded(
     assert (methods["rte"]["options"]["steps"], methods["rte"]["options"]["rank"]) == (2, 4)
     assert methods["sft"]["options"]["steps"] == 3
     assert methods["sft"]["options"]["rank"] == 8  # options are per method
-    assert methods["rte"]["options"]["learning_rate"] == 3e-3  # the declared default stays
+    assert methods["rte"]["options"]["lr"] == 3e-3  # the declared default stays
     assert {r.seed for r in load_results(path)["records"]} == {1}
 
 
