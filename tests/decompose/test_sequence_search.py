@@ -9,10 +9,10 @@ import pytest
 
 from rte.decompose.sequence import (
     RelationTree,
+    best_candidate,
     choose,
     executed_values,
     modelled_values,
-    search,
 )
 from rte.errors import ValidationError
 from rte.tasks.parity import ParityTasks
@@ -116,8 +116,8 @@ def test_search_prunes_but_keeps_candidate_order() -> None:
         table = first if len(pairs) == 1 else later
         return np.array([table[d.anchor] for d in pool])
 
-    found = search(candidates, context, score, probe=1, keep=3)
+    found = best_candidate(candidates, context, score, probe=1, keep=3)
     assert scored == [6, 3]  # all on the probe pair, the best three on the whole context
     assert found.anchor == "2"  # among the kept 1, 2, 3: 2 and 3 tie, 2 comes first
     with pytest.raises(ValidationError, match="at least one candidate"):
-        search([], context, score)
+        best_candidate([], context, score)

@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 from rte.base import Estimator, check_is_fitted, estimator
-from rte.decompose.sequence import search
+from rte.decompose.sequence import best_candidate
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
     Pairs,
@@ -64,7 +64,7 @@ class SymbolicSearch(Estimator):
     def decompose(self, context: Pairs) -> SequenceDecomposition:
         """The first candidate, in the bank's order, with the fewest context errors."""
         check_is_fitted(self, "bank_")
-        return search(self.bank_.candidates, tuple(context), self._errors)
+        return best_candidate(self.bank_.candidates, tuple(context), self._errors)
 
     def predict_with(
         self, decomposition: SequenceDecomposition, inputs: Sequence[str]

@@ -1,4 +1,4 @@
-"""Benchmark records and the results.json contract (see docs/DESIGN.md).
+"""Benchmark records and the results.json contract (docs/architecture.md).
 
 ``rte bench SUITE --out DIR`` writes ``DIR/results.json``::
 

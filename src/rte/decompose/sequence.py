@@ -138,7 +138,7 @@ def choose(scores: np.ndarray, tie: float) -> int:
     return int(np.flatnonzero(scores <= scores.min() + tie)[0])
 
 
-def search(
+def best_candidate(
     candidates: Sequence[SequenceDecomposition],
     context: Pairs,
     score: Scorer,
@@ -155,7 +155,7 @@ def search(
     the best ``keep`` (in candidate order) on all.
     """
     if not candidates:
-        raise ValidationError("search needs at least one candidate. Got none.")
+        raise ValidationError("best_candidate needs at least one candidate. Got none.")
     pool = list(candidates)
     if 0 < probe < len(context) and keep < len(pool):
         first = (probe_score or score)(pool, context[:probe])

@@ -20,7 +20,7 @@ import torch
 
 from rte._validation import check_batch, check_choice, check_context, check_inputs
 from rte.base import Estimator, check_is_fitted, estimator
-from rte.decompose.amortized import StoredCurves, propose, search
+from rte.decompose.amortized import StoredCurves, best_by_context_loss, propose
 from rte.decompose.curve_index import CurveIndex
 from rte.decompose.learned import DecomposerData, LearnedDecomposer
 from rte.errors import ValidationError
@@ -206,7 +206,7 @@ class DiscreteRTE(Estimator):
         x = torch.as_tensor(self.scaling_.x(context_x), dtype=torch.float32)
         y = torch.as_tensor(self.scaling_.y(context_y), dtype=torch.float32)
         cand = self.candidates_[self._propose(strategy, x, y)]
-        best, losses = search(self._context_loss, x, y, cand[..., 0], cand[..., 1])
+        best, losses = best_by_context_loss(self._context_loss, x, y, cand[..., 0], cand[..., 1])
         rows = torch.arange(len(x))
         chosen = cand[rows, best]
         seconds = (time.perf_counter() - start) / len(x)

@@ -29,7 +29,12 @@ import numpy as np
 
 from rte._params import at_least, nonnegative, optional, param
 from rte.base import Estimator, check_is_fitted, estimator
-from rte.decompose.sequence import RelationTree, executed_values, modelled_values, search
+from rte.decompose.sequence import (
+    RelationTree,
+    best_candidate,
+    executed_values,
+    modelled_values,
+)
 from rte.errors import ValidationError
 from rte.lm.backends import LanguageModel
 from rte.lm.lora import detach_lora, save_adapter, train_lora
@@ -313,7 +318,7 @@ class SequenceRTE(Estimator):
         probe = self.probe
         if probe is None:
             probe = 0 if self.bank_.kind.choices else 1
-        return search(
+        return best_candidate(
             self.bank_.candidates,
             tuple(context),
             lambda pool, pairs: self._score(pool, pairs, executed),
