@@ -233,9 +233,21 @@ class Settings:
         return from_dict(cls, data)
 
 
+# Where a class keeps its fields' resolved types (see remember_types).
+TYPES_ATTRIBUTE = "__param_types__"
+
+
+def remember_types(cls: type) -> None:
+    """Resolve ``cls``'s field types now and keep them on the class: a class pickled by
+    value into a worker process (one a user defined in a script) no longer has the module
+    globals its string annotations name."""
+    setattr(cls, TYPES_ATTRIBUTE, typing.get_type_hints(cls))
+
+
 @cache
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    stored = vars(cls).get(TYPES_ATTRIBUTE)
+    return stored if stored is not None else typing.get_type_hints(cls)
 
 
 def _optional(kind: Any) -> tuple[Any, bool]:

@@ -33,10 +33,12 @@ from rte._params import (
     fields,
     help_text,
     param,
+    remember_types,
     validate,
 )
 from rte.access import ORACLE_CODES, SEES, check_sees, sees_legend
 from rte.errors import NotFittedError, ValidationError
+from rte.runtime import limited_threads
 from rte.tasks.bank import TargetSet, TaskBank
 
 __all__ = [
@@ -146,12 +148,39 @@ def estimator(
             init(self, **canonical(cls, kwargs, cls.__name__))
 
         cls.__init__ = __init__  # type: ignore[method-assign]
+        remember_types(cls)
+        for name in THREADED:
+            if name in vars(cls):
+                setattr(cls, name, _on_rte_threads(vars(cls)[name]))
         check_sees(cls.sees, cls.__name__)
         check_hooks(cls)
         cls.__doc__ = numpydoc(cls)
         return cls
 
     return decorate
+
+
+# The entry points that run an estimator's numerical work: each runs on rte's CPU
+# threads (rte.runtime.limited_threads), whoever calls it.
+THREADED = (
+    "fit",
+    "predict",
+    "predict_batch",
+    "predict_targets",
+    "predict_distribution",
+    "answer",
+    "decompose",
+    "predict_with",
+)
+
+
+def _on_rte_threads(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with limited_threads():
+            return method(*args, **kwargs)
+
+    return run
 
 
 def numpydoc(cls: type[Estimator]) -> str:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from rte.errors import ValidationError
+
 _DTYPE = torch.float64
 # The grid, for inputs scaled to about [-1, 1].
 LENGTHS = tuple(np.geomspace(0.05, 8.0, 14).tolist())
@@ -97,11 +99,29 @@ def _covariance(
     return _correlation(a, b, length) + offset[:, None, None] + trend[:, None, None] * linear
 
 
+# Context points per set a GP fit takes at most: its cost grows with the cube of the
+# points (a Cholesky per grid point), its memory with their square.
+MAX_POINTS = 1000
+# Bytes of covariance matrices one batched Cholesky holds at a time.
+_CHUNK_BYTES = 256 * 2**20
+
+
 def fit_gps(x: np.ndarray, y: np.ndarray, prior_mean: np.ndarray | None = None) -> GPFit:
-    """Fit one GP per set: inputs (T, n, d), outputs (T, n), optional prior mean (T, n)."""
+    """Fit one GP per set: inputs (T, n, d), outputs (T, n), optional prior mean (T, n).
+
+    Every (set, grid point) pair is scored by its profile likelihood in chunks of at most
+    256 MB of covariance matrices, then each set's best pair is factorised again: memory
+    stays bounded whatever the number of sets. At most :data:`MAX_POINTS` points per set.
+    """
     xt = torch.as_tensor(x, dtype=_DTYPE)
     r = torch.as_tensor(y if prior_mean is None else y - prior_mean, dtype=_DTYPE)
     t, n, _ = xt.shape
+    if n > MAX_POINTS:
+        raise ValidationError(
+            f"A GP takes at most {MAX_POINTS} context points per target (its cost grows with "
+            f"the cube of the points). Got {n}; pass a subsample of the context, or predict "
+            "without the correction (correction='none')."
+        )
     grid = torch.cartesian_prod(
         torch.tensor(LENGTHS, dtype=_DTYPE),
         torch.tensor(NOISE_RATIOS, dtype=_DTYPE),
@@ -110,19 +130,15 @@ def fit_gps(x: np.ndarray, y: np.ndarray, prior_mean: np.ndarray | None = None) 
     )  # (G, 4)
     g = len(grid)
     length, noise, offset, trend = (grid[:, i].repeat(t) for i in range(4))  # set-major
-    xs = xt.repeat_interleave(g, 0)
-    rs = r.repeat_interleave(g, 0)
-    eye = torch.eye(n, dtype=_DTYPE)
-    a = _covariance(xs, xs, length, offset, trend) + (noise + _JITTER)[:, None, None] * eye
-    chol = torch.linalg.cholesky(a)
-    alpha = torch.cholesky_solve(rs[..., None], chol)[..., 0]
-    # Profile likelihood: the best signal variance in closed form; a floor keeps a
-    # perfect prior mean (zero residual) finite.
+    # A floor keeps the signal of a perfect prior mean (zero residual) finite.
     floor = 1e-12 * (1.0 + (r**2).mean(1)).repeat_interleave(g)
-    signal = ((rs * alpha).sum(-1) / n).clamp_min(floor)
-    logdet = 2 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(-1)
-    value = -0.5 * n * (torch.log(2 * math.pi * signal) + 1.0) - 0.5 * logdet
+    rows = max(1, _CHUNK_BYTES // (8 * n * n))
+    value = torch.empty(t * g, dtype=_DTYPE)
+    for start in range(0, t * g, rows):
+        part = torch.arange(start, min(start + rows, t * g))
+        *_, value[part] = _profile(xt, r, part, g, length, noise, offset, trend, floor)
     best = value.reshape(t, g).argmax(1) + torch.arange(t) * g
+    chol, alpha, signal, _ = _profile(xt, r, best, g, length, noise, offset, trend, floor)
     return GPFit(
         xt,
         r,
@@ -130,8 +146,34 @@ def fit_gps(x: np.ndarray, y: np.ndarray, prior_mean: np.ndarray | None = None) 
         noise[best],
         offset[best],
         trend[best],
-        signal[best],
-        chol[best],
-        alpha[best],
+        signal,
+        chol,
+        alpha,
         value[best],
     )
+
+
+def _profile(
+    xt: torch.Tensor,
+    r: torch.Tensor,
+    rows: torch.Tensor,
+    g: int,
+    length: torch.Tensor,
+    noise: torch.Tensor,
+    offset: torch.Tensor,
+    trend: torch.Tensor,
+    floor: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Cholesky factor, A^-1 residual, best signal variance (closed form) and profile log
+    likelihood of the (set, grid point) ``rows`` (row = set * g + grid point)."""
+    sets = torch.div(rows, g, rounding_mode="floor")
+    xs, rs = xt[sets], r[sets]
+    n = xt.shape[1]
+    eye = torch.eye(n, dtype=_DTYPE)
+    a = _covariance(xs, xs, length[rows], offset[rows], trend[rows])
+    chol = torch.linalg.cholesky(a + (noise[rows] + _JITTER)[:, None, None] * eye)
+    alpha = torch.cholesky_solve(rs[..., None], chol)[..., 0]
+    signal = ((rs * alpha).sum(-1) / n).clamp_min(floor[rows])
+    logdet = 2 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(-1)
+    value = -0.5 * n * (torch.log(2 * math.pi * signal) + 1.0) - 0.5 * logdet
+    return chol, alpha, signal, value

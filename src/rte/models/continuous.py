@@ -21,6 +21,7 @@ from rte.decompose.chain import chain_steps, refine_phi, walk_chains
 from rte.decompose.retrieval import VectorIndex
 from rte.embedding import FisherEmbedding, context_embeddings, fit_embedding
 from rte.errors import RTEError, ValidationError
+from rte.gp import MAX_POINTS as GP_MAX_POINTS
 from rte.gp import fit_gps
 from rte.intervals import Z90
 from rte.nn import train_regressor
@@ -234,6 +235,12 @@ class RelationalTaskExtrapolator(Estimator):
         self.validate_params()  # predict-time settings may have been changed by set_params
         cx, cy, qx = check_batch(context_x, context_y, query_x, self.bank_.dim)
         self._check_scale(cx, cy, qx)
+        if self.correction == "gp" and cx.shape[1] > GP_MAX_POINTS:
+            raise ValidationError(
+                f"The GP correction takes at most {GP_MAX_POINTS} context points per target "
+                f"(its cost grows with the cube of the points). Got {cx.shape[1]}; pass a "
+                "subsample of the context, or set correction='none'."
+            )
         out = self._predict(cx, cy, qx)
         if out.std is not None:
             out = replace(out, std=out.std * self.calibration())

@@ -67,6 +67,60 @@ class TaskBank:
     labels: tuple[RelationLabel, ...] | None = None
     family: str | None = None
 
+    def __post_init__(self) -> None:
+        """Check the arrays however the bank was built (directly, from tasks, from a grid,
+        from a saved model): consistent shapes, finite values of a scalable size, at
+        least two tasks of at least three observations each. Whole-array checks, so a
+        million tasks are checked in a fraction of a second."""
+        x, y, mask = self.x, self.y, self.mask
+        for name, arr, ndim in (("x", x, 3), ("y", y, 2), ("mask", mask, 2)):
+            if not isinstance(arr, np.ndarray) or arr.ndim != ndim:
+                raise ValidationError(
+                    f"TaskBank.{name} must be a {ndim}-D numpy array. Got "
+                    f"{getattr(arr, 'shape', type(arr).__name__)}; build banks with "
+                    "TaskBank.from_tasks or TaskBank.from_grid."
+                )
+        if y.shape != x.shape[:2] or mask.shape != y.shape:
+            raise ValidationError(
+                f"TaskBank arrays must agree: x (M, N, d), y (M, N), mask (M, N). Got x "
+                f"{x.shape}, y {y.shape}, mask {mask.shape}."
+            )
+        if mask.dtype != bool:
+            raise ValidationError(f"TaskBank.mask must be boolean. Got dtype {mask.dtype}.")
+        if x.shape[0] < 2:
+            raise ValidationError(
+                f"A task bank needs at least 2 tasks to learn relations between them. "
+                f"Got {x.shape[0]}."
+            )
+        counts = mask.sum(1)
+        if counts.min() < MIN_POINTS_PER_TASK:
+            worst = int(counts.argmin())
+            raise ValidationError(
+                f"Every task of a bank needs at least {MIN_POINTS_PER_TASK} observed points "
+                f"(mask True). Task {worst} has {int(counts[worst])}."
+            )
+        for name, arr in (("x", x), ("y", y)):
+            check_finite(
+                np.asarray(arr, dtype=np.float64).reshape(len(arr), -1), f"TaskBank.{name}"
+            )
+            check_magnitude(arr, f"TaskBank.{name}")
+        if len(self.task_ids) != x.shape[0] or len(set(self.task_ids)) != x.shape[0]:
+            raise ValidationError(
+                f"TaskBank.task_ids must be {x.shape[0]} unique names, one per task. Got "
+                f"{len(self.task_ids)} names, {len(set(self.task_ids))} unique."
+            )
+        if self.params is not None:
+            params = np.asarray(self.params)
+            if params.ndim != 2 or len(params) != x.shape[0]:
+                raise ValidationError(
+                    f"TaskBank.params must have one row per task, (M, p). Got {params.shape}."
+                )
+            check_finite(params, "TaskBank.params")
+        if self.labels is not None and len(self.labels) != x.shape[0]:
+            raise ValidationError(
+                f"TaskBank.labels must hold one RelationLabel per task. Got {len(self.labels)}."
+            )
+
     @classmethod
     def from_tasks(
         cls,
