@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from rte.decompose.sequence import search
+from rte.decompose.sequence import best_candidate
 from rte.lm.prompts import Encoder, Example
 from rte.lm.scoring import answer_nll, generate, prefix_groups
 from rte.tasks.sequence import SequenceDecomposition
@@ -63,8 +63,8 @@ def test_true_decomposition_ranks_first_and_is_generated(
         nll = answer_nll(model, encoder, flat, batch_size=3)
         return nll.reshape(len(pool), len(pairs)).sum(axis=1)
 
-    assert search(CANDIDATES, context, score) == truth
-    assert search(CANDIDATES, context, score, probe=1, keep=2) == truth
+    assert best_candidate(CANDIDATES, context, score) == truth
+    assert best_candidate(CANDIDATES, context, score, probe=1, keep=2) == truth
     (made,) = generate(model, encoder, [_prompt("b", truth)], max_new_tokens=4, batch_size=1)
     assert made.text.strip() == _output("b", truth)
 
