@@ -217,6 +217,20 @@ def field_type(cls: type, name: str) -> Any:
     return _hints(cls)[name]
 
 
+def settings(
+    *groups: type, defaults: Mapping[str, Any] | None = None
+) -> Callable[[type[T]], type[T]]:
+    """Class decorator of a settings class that composes parameter groups: a frozen
+    dataclass with the groups' fields (``defaults`` replacing some of their defaults) and
+    its own. The class also derives from :class:`Settings` for validation and JSON."""
+
+    def decorate(cls: type[T]) -> type[T]:
+        compose(cls, groups, defaults or {})
+        return dataclasses.dataclass(frozen=True)(cls)
+
+    return decorate
+
+
 class Settings:
     """Mixin for frozen settings dataclasses: validated when built, JSON round trip."""
 

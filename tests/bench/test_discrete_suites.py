@@ -11,9 +11,9 @@ import pytest
 
 from rte.base import Estimator
 from rte.bench.runner import run_episodes
-from rte.bench.suites.comp import COMP_BANDS, CompSuiteConfig, run_comp_suite
-from rte.bench.suites.discrete import ALIASES, DISCRETE_METHODS
-from rte.bench.suites.length import LENGTH_BANDS, LengthSuiteConfig, run_length_suite
+from rte.bench.suites.comp import COMP_BANDS, CompSuiteConfig
+from rte.bench.suites.discrete import ALIASES, DISCRETE_METHODS, run_discrete_suite
+from rte.bench.suites.length import LENGTH_BANDS, LengthSuiteConfig
 from rte.errors import ValidationError
 from rte.registry import get_method
 from rte.tasks.bank import TargetSet, TaskBank
@@ -55,7 +55,7 @@ def test_length_suite_runs_any_registered_method(tmp_path) -> None:
     config = LengthSuiteConfig(
         seeds=1, first_seed=100, n_chains=2, n_targets=3, n_points=16, methods=("context_mlp",)
     )
-    run_length_suite(config, tmp_path)
+    run_discrete_suite(config, tmp_path)
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["suite"] == "length" and data["config"]["first_seed"] == 100
     assert data["methods"]["context_mlp"]["access"] == ["C"]
@@ -77,7 +77,7 @@ def test_comp_episodes_hold_out_pairs_and_group_targets() -> None:
 
 def test_comp_suite_reports_each_held_out_composition(tmp_path) -> None:
     config = CompSuiteConfig(seeds=1, per_composition=1, n_seen=2, methods=("context_mlp",))
-    run_comp_suite(config, tmp_path)
+    run_discrete_suite(config, tmp_path)
     records = json.loads((tmp_path / "results.json").read_text())["records"]
     per = {r["family"] for r in records if r["family"] != "comp"}
     assert "sin(cube)" in per and len(per) == 12
@@ -100,7 +100,7 @@ def test_bad_suite_settings_get_clear_errors(kwargs, match) -> None:
 @pytest.mark.slow
 def test_default_methods_run_on_a_small_length_suite(tmp_path) -> None:
     config = LengthSuiteConfig(seeds=1, first_seed=100, n_chains=4, n_targets=5)
-    run_length_suite(config, tmp_path)
+    run_discrete_suite(config, tmp_path)
     records = json.loads((tmp_path / "results.json").read_text())["records"]
     acc = [r for r in records if r["metric"] == "decomposition_accuracy"]
     assert {r["method"] for r in acc} == {"rte", "rte_exhaustive"}
@@ -117,7 +117,7 @@ def test_options_reach_the_discrete_rte_through_its_registry_name(tmp_path) -> N
     with pytest.raises(ValidationError, match="row name for the registered method 'rte_discrete'"):
         config.option_class("rte")
     assert config.option_class("rte_discrete").__name__ == "DiscreteRTE"
-    run_length_suite(config, tmp_path, {"rte_discrete": {"steps": 7, "top_k": 2}})
+    run_discrete_suite(config, tmp_path, {"rte_discrete": {"steps": 7, "top_k": 2}})
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["methods"]["rte"]["registry"] == "rte_discrete"
     assert data["methods"]["rte"]["options"]["steps"] == 7

@@ -25,23 +25,22 @@ Defaults, and why:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 from typing import ClassVar
 
 import numpy as np
 
-from rte._params import Settings, at_least, param
+from rte._params import Settings, at_least, param, settings
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
     CANDIDATE_SETS,
-    MAX_STORED,
     Pairs,
     Relation,
     SequenceBank,
     SequenceDecomposition,
     Split,
+    TaskSizes,
     make_target,
     store_tasks,
     stored_inputs,
@@ -74,7 +73,7 @@ def subset_name(subset: tuple[int, ...]) -> str:
     return ",".join(LETTERS[i] for i in sorted(subset))
 
 
-@dataclass(frozen=True)
+@settings(TaskSizes)
 class ParityTasks(Settings):
     """Sparse parity with training sizes 1..max_train_size and one held-out size."""
 
@@ -86,15 +85,6 @@ class ParityTasks(Settings):
 
     n_bits: int = param(10, "Input length n (10 to 16).", at_least(10))
     max_train_size: int = param(5, "Largest |S| in the training bank.", at_least(1))
-    n_context: int = param(10, "Context pairs per target.", at_least(1))
-    n_queries: int = param(12, "Held-out query inputs per target.", at_least(1))
-    n_targets: int = param(20, "Test targets per band and seed.", at_least(1))
-    lora_steps: int = param(
-        40, "LoRA steps of a tuned method whose own steps is none (docs/sequence.md).", at_least(1)
-    )
-    n_stored: int = param(
-        MAX_STORED, f"Stored examples per bank task (at most {MAX_STORED}).", at_least(1)
-    )
 
     def __post_init__(self) -> None:
         super().__post_init__()

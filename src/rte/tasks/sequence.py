@@ -24,6 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
+from rte._params import at_least, param
 from rte.errors import ValidationError
 
 Pairs = tuple[tuple[str, str], ...]
@@ -31,6 +32,22 @@ Pairs = tuple[tuple[str, str], ...]
 # the task's input space), so that looking an input up is not executing the task.
 MAX_STORED = 64
 CANDIDATE_SETS = ("bank", "band")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskSizes:
+    """The sizes every kind of sequence task declares (a parameter group; each kind sets
+    its own defaults)."""
+
+    n_context: int = param(10, "Context pairs per target.", at_least(1))
+    n_queries: int = param(12, "Held-out query inputs per target.", at_least(1))
+    n_targets: int = param(20, "Test targets per seed.", at_least(1))
+    n_stored: int = param(
+        MAX_STORED, f"Stored examples per bank task (at most {MAX_STORED}).", at_least(1)
+    )
+    lora_steps: int = param(
+        40, "LoRA steps of a tuned method whose own steps is none (docs/sequence.md).", at_least(1)
+    )
 
 
 @dataclass(frozen=True)

@@ -24,22 +24,21 @@ Defaults, and why:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
-from rte._params import Settings, at_least, param
+from rte._params import Settings, at_least, param, settings
 from rte._validation import check_choice, check_positive_int
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
     CANDIDATE_SETS,
-    MAX_STORED,
     Pairs,
     Relation,
     SequenceBank,
     SequenceDecomposition,
     Split,
+    TaskSizes,
     make_target,
     store_tasks,
     stored_inputs,
@@ -139,7 +138,7 @@ def all_compositions() -> list[SequenceDecomposition]:
     return [SequenceDecomposition(h, g) for h in PRIMITIVES for g in PRIMITIVES]
 
 
-@dataclass(frozen=True)
+@settings(TaskSizes, defaults={"n_context": 4, "n_queries": 4, "lora_steps": 150})
 class StringTasks(Settings):
     """Compositions of string primitives with a held-out set of pairs."""
 
@@ -151,15 +150,6 @@ class StringTasks(Settings):
     n_held_out: int = param(100, "Compositions never trained on.", at_least(1))
     min_length: int = param(4, "Shortest input string.", at_least(2))
     max_length: int = param(5, "Longest input string.", at_least(2))
-    n_context: int = param(4, "Context pairs per target.", at_least(1))
-    n_queries: int = param(4, "Held-out query inputs per target.", at_least(1))
-    n_targets: int = param(20, "Unseen targets per seed.", at_least(1))
-    lora_steps: int = param(
-        150, "LoRA steps of a tuned method whose own steps is none (docs/sequence.md).", at_least(1)
-    )
-    n_stored: int = param(
-        MAX_STORED, f"Stored examples per bank task (at most {MAX_STORED}).", at_least(1)
-    )
 
     def __post_init__(self) -> None:
         super().__post_init__()

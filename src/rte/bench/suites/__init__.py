@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from rte._validation import check_choice
-from rte.bench.suites.comp import CompSuiteConfig, run_comp_suite
-from rte.bench.suites.length import LengthSuiteConfig, run_length_suite
+from rte.bench.suites.comp import CompSuiteConfig
+from rte.bench.suites.discrete import run_discrete_suite
+from rte.bench.suites.length import LengthSuiteConfig
 from rte.bench.suites.param import ParamSuiteConfig, run_param_suite
 from rte.bench.suites.real import RealSuiteConfig, run_real_suite
 from rte.bench.suites.scale import ScaleConfig, run_scale_suite
@@ -46,13 +47,13 @@ SUITES: Mapping[str, Suite] = {
         Suite(
             "length",
             LengthSuiteConfig,
-            run_length_suite,
+            run_discrete_suite,
             "Length extrapolation: train on polynomial depth <= 8, predict depth 9 (band L9).",
         ),
         Suite(
             "comp",
             CompSuiteConfig,
-            run_comp_suite,
+            run_discrete_suite,
             "Compositional extrapolation: g(h(x)) for held-out (g, h) pairs (band unseen).",
         ),
         Suite(

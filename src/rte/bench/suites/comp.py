@@ -13,16 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar
 
-from rich.console import Console
-
 from rte._params import at_least, optional, param
-from rte.bench.execution import Execution
 from rte.bench.runner import Episode
-from rte.bench.settings import Options
-from rte.bench.suites.discrete import DiscreteSuiteConfig, run_discrete_suite
+from rte.bench.suites.discrete import DiscreteSuiteConfig
 from rte.errors import ValidationError
 from rte.runtime import stream
 from rte.tasks.composition import CompositionTasks
@@ -34,6 +29,9 @@ COMP_BANDS = ("seen", "unseen")
 @dataclass(frozen=True)
 class CompSuiteConfig(DiscreteSuiteConfig):
     """Everything needed to rerun ``rte bench comp``; stored in results.json."""
+
+    NAME: ClassVar[str] = "comp"
+    BANDS: ClassVar[tuple[str, ...]] = COMP_BANDS
 
     PRESETS: ClassVar[dict[str, dict[str, int]]] = {
         "small": {"n_seen": 30},
@@ -93,6 +91,11 @@ class CompSuiteConfig(DiscreteSuiteConfig):
             ]
             yield Episode("comp", seed, bank, targets)
 
+    @property
+    def per_structure_band(self) -> str | None:
+        """The paper-sized suite also reports the MSE of every held-out composition."""
+        return "unseen" if self.scale == "small" else None
+
     def _deep_episodes(self) -> Iterator[Episode]:
         for seed in self.seed_range():
             tasks = self.deep_tasks(seed)
@@ -106,24 +109,3 @@ class CompSuiteConfig(DiscreteSuiteConfig):
                 for band in COMP_BANDS
             ]
             yield Episode("comp", seed, tasks.bank(self.n_points), targets)
-
-
-def run_comp_suite(
-    config: CompSuiteConfig,
-    out_dir: str | Path,
-    options: Options | None = None,
-    console: Console | None = None,
-    execution: Execution | None = None,
-) -> Path:
-    """Run the suite: tables (aggregate and per composition), results.json, one plot."""
-    return run_discrete_suite(
-        "comp",
-        config,
-        config.episodes,
-        COMP_BANDS,
-        out_dir,
-        options,
-        per_structure_band="unseen" if config.scale == "small" else None,
-        console=console,
-        execution=execution,
-    )

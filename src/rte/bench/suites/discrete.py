@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -41,6 +41,9 @@ class DiscreteSuiteConfig(SuiteConfig):
     """Settings both discrete suites share; stored in results.json."""
 
     ALIASES: ClassVar[Mapping[str, str]] = ALIASES
+    # The suite's name (its records' family) and bands, set by each suite.
+    NAME: ClassVar[str]
+    BANDS: ClassVar[tuple[str, ...]]
     # Sizes per preset; a size given explicitly overrides its preset.
     PRESETS: ClassVar[Mapping[str, Mapping[str, int]]] = {"small": {}, "large": {}}
 
@@ -67,6 +70,15 @@ class DiscreteSuiteConfig(SuiteConfig):
         if self.relations == "unlabelled":
             return {**ALIASES, "rte": "rte_unlabelled"}
         return ALIASES
+
+    @property
+    def per_structure_band(self) -> str | None:
+        """The band whose MSE is also reported per target structure (none by default)."""
+        return None
+
+    def episodes(self) -> Iterator[Episode]:
+        """The bank and the targets of each seed (each suite draws its own)."""
+        raise NotImplementedError
 
     def size(self, name: str) -> int:
         """A size setting: its given value, else the preset's."""
@@ -121,24 +133,22 @@ def plot_far_target(output: EpisodeOutput, band: str, path: Path) -> None:
 
 
 def run_discrete_suite(
-    suite: str,
     config: DiscreteSuiteConfig,
-    episodes: Callable[[], Iterator[Episode]],
-    bands: Sequence[str],
     out_dir: str | Path,
     options: Options | None = None,
-    *,
-    per_structure_band: str | None = None,
     console: Console | None = None,
     execution: Execution | None = None,
 ) -> Path:
-    """Run every method, print the tables, write results.json and the far-target plot
-    (last band, first seed). With ``per_structure_band``, also MSE per target structure."""
+    """Run ``rte bench length`` or ``rte bench comp`` (the config's ``NAME``): every method,
+    the tables, results.json and the far-target plot (last band, first seed), and, where
+    the config names one, the MSE per target structure of that band."""
+    suite, bands = config.NAME, config.BANDS
+    per_structure_band = config.per_structure_band
     console = console or Console(width=max(Console().width, 120))
     resolved = config.resolve_options(options)
     start = time.perf_counter()
     records, outputs = run_episodes(
-        episodes, config.seeds, config.builders(resolved), execution=execution
+        config.episodes, config.seeds, config.builders(resolved), execution=execution
     )
     if per_structure_band is not None:
         records += per_structure_records(outputs, per_structure_band)

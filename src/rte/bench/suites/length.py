@@ -11,16 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar
 
-from rich.console import Console
-
 from rte._params import at_least, optional, param
-from rte.bench.execution import Execution
 from rte.bench.runner import Episode
-from rte.bench.settings import Options
-from rte.bench.suites.discrete import DiscreteSuiteConfig, run_discrete_suite
+from rte.bench.suites.discrete import DiscreteSuiteConfig
 from rte.runtime import stream
 from rte.tasks.length import MAX_TRAIN_DEPTH, LengthTasks, coefficient_grid
 
@@ -30,6 +25,9 @@ LENGTH_BANDS = ("L<=8", "L9")
 @dataclass(frozen=True)
 class LengthSuiteConfig(DiscreteSuiteConfig):
     """Everything needed to rerun ``rte bench length``; stored in results.json."""
+
+    NAME: ClassVar[str] = "length"
+    BANDS: ClassVar[tuple[str, ...]] = LENGTH_BANDS
 
     PRESETS: ClassVar[dict[str, dict[str, int]]] = {
         "small": {"n_chains": 24, "n_coefficients": 4, "n_targets": 30},
@@ -71,23 +69,3 @@ class LengthSuiteConfig(DiscreteSuiteConfig):
                 for band in LENGTH_BANDS
             ]
             yield Episode("length", seed, tasks.bank(self.n_points), targets)
-
-
-def run_length_suite(
-    config: LengthSuiteConfig,
-    out_dir: str | Path,
-    options: Options | None = None,
-    console: Console | None = None,
-    execution: Execution | None = None,
-) -> Path:
-    """Run the suite: tables, results.json and the plot of one depth-9 target."""
-    return run_discrete_suite(
-        "length",
-        config,
-        config.episodes,
-        LENGTH_BANDS,
-        out_dir,
-        options,
-        console=console,
-        execution=execution,
-    )
