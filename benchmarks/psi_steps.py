@@ -11,7 +11,7 @@ then ``--set`` options) and grades, on fresh inputs outside the stored examples:
 
 Grading executes the generators; the diagnostic is not a benchmark row. Example::
 
-    .venv/bin/python benchmarks/psi_steps.py parity --seeds 100,101 --set rte.steps=40
+    .venv/bin/python benchmarks/psi_steps.py parity --seeds 100,101 --set rte_sequence.steps=40
 """
 
 from __future__ import annotations
@@ -21,21 +21,21 @@ import time
 from collections import defaultdict
 
 import numpy as np
-import torch
 
 from rte.bench.options import parse_set
 from rte.bench.suites.sequence import ParityConfig, StringsConfig
 from rte.lm.backends import load_language_model
 from rte.models.sequence import SequenceRTE
+from rte.runtime import set_threads
 from rte.tasks.strings import DESCRIPTIONS
 
 CONFIGS = {"parity": ParityConfig, "strings": StringsConfig}
 
 
-def fresh_inputs(suite, stored: set[str], n: int, rng: np.random.Generator) -> list[str]:
+def fresh_inputs(kind, stored: set[str], n: int, rng: np.random.Generator) -> list[str]:
     out: dict[str, None] = {}
     while len(out) < n:
-        x = suite.sample_input(rng)
+        x = kind.sample_input(rng)
         if x not in stored:
             out.setdefault(x)
     return list(out)
@@ -55,7 +55,7 @@ def main() -> None:
         "plain-word description (move last letter to front), to compare the two.",
     )
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    set_threads(1)
     if args.names:
         for name in DESCRIPTIONS:
             DESCRIPTIONS[name] = name.replace("_", " ")
@@ -63,26 +63,24 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     if min(seeds) < 100:
         parser.error("use validation seeds (100 and up); 0-2 are the reported test seeds")
-    options = config.resolve_options(parse_set(args.sets, config.method_class))["rte"]
+    options = config.resolve_options(parse_set(args.sets, config.option_class))["rte"]
     lm = load_language_model()
-    suite = config.task_suite()
+    kind = config.task_kind()
     for seed in seeds:
         rng = np.random.default_rng([seed, 99])
-        bank = suite.split(np.random.default_rng(seed)).bank
+        bank = kind.split(np.random.default_rng(seed)).bank
         start = time.perf_counter()
         rte = SequenceRTE(**options, seed=seed).fit(bank, lm)
         trained = time.perf_counter() - start
         stored = {x for x, _ in bank.tasks[bank.root]}
-        xs = fresh_inputs(suite, stored, args.inputs, rng)
+        xs = fresh_inputs(kind, stored, args.inputs, rng)
         relations = list(bank.relations)
         if len(relations) > args.tasks:
             picks = rng.choice(len(relations), args.tasks, replace=False)
             relations = [relations[int(i)] for i in sorted(picks)]
-        steps = [(x, suite.anchor_output(r.anchor, x), r.phi) for r in relations for x in xs]
+        steps = [(x, kind.anchor_output(r.anchor, x), r.phi) for r in relations for x in xs]
         said = rte._psi_outputs(steps)
-        right = [
-            y == suite.apply_phi(phi, a, x) for y, (x, a, phi) in zip(said, steps, strict=True)
-        ]
+        right = [y == kind.apply_phi(phi, a, x) for y, (x, a, phi) in zip(said, steps, strict=True)]
         by_depth: dict[int, list[str]] = defaultdict(list)
         for task, depth in rte.tree_.depth.items():
             by_depth[depth].append(task)
@@ -96,7 +94,7 @@ def main() -> None:
                 tasks[int(i)] for i in rng.choice(len(tasks), min(args.tasks, len(tasks)), False)
             ]
             values = rte.anchor_values(chosen, xs)
-            hits = [values[(t, x)] == suite.anchor_output(t, x) for t in chosen for x in xs]
+            hits = [values[(t, x)] == kind.anchor_output(t, x) for t in chosen for x in xs]
             line.append(f"depth {depth} {np.mean(hits):.3f}")
         print(", ".join(line), flush=True)
         print(

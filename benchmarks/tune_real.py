@@ -15,11 +15,10 @@ import argparse
 import json
 
 import numpy as np
-import torch
 
 from rte.bench.suites.real import RealSuiteConfig
 from rte.registry import get_method
-from rte.runtime import stream
+from rte.runtime import set_threads, stream
 from rte.tasks.holdout import HoldoutSplit, holdout_split
 from rte.tasks.real import get_real_bank, real_bank_names
 
@@ -60,7 +59,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--first-seed", type=int, default=100)
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    set_threads(1)
     if args.first_seed < 100:
         parser.error("validation seeds are 100 and up; seeds 0-99 are the reported ones")
     names = args.banks.split(",")

@@ -18,9 +18,9 @@ MEMORY_LIMIT = 8 * 2**30
 
 def main() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    import torch
+    from rte.runtime import set_threads
 
-    torch.set_num_threads(1)
+    set_threads(1)
     from hostile.catalog import groups, run_groups
 
     channel = os.fdopen(int(os.environ["RTE_HOSTILE_FD"]), "w", buffering=1)

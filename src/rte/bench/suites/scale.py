@@ -36,6 +36,7 @@ from rte.bench.results import Record, write_results
 from rte.bench.settings import Options
 from rte.errors import ValidationError
 from rte.registry import get_method
+from rte.runtime import set_threads
 from rte.tasks import BANDS, get_family, sample_bank, sample_targets
 
 RECALL_K = 8
@@ -81,9 +82,7 @@ class ScaleConfig(Settings):
 
 def measure(config: ScaleConfig, size: int, resolved: dict[str, Any]) -> dict[str, float]:
     """Fit on a bank of ``size`` tasks and time single-target retrieval and prediction."""
-    import torch
-
-    torch.set_num_threads(1)
+    set_threads(1)
     family = get_family(config.family)
     rng = np.random.default_rng([config.seed, size])
     bank = sample_bank(family, size, config.n_points, rng)
