@@ -30,7 +30,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from rte.bench.display import results_table
 from rte.bench.execution import Execution, map_ordered
-from rte.bench.results import Record, write_results
+from rte.bench.results import Record, TargetScores, write_results
 from rte.bench.settings import MethodsConfig, Options
 from rte.errors import ValidationError
 from rte.tasks.bank import TargetSet, TaskBank
@@ -60,6 +60,7 @@ class EpisodeOutput:
     episode: Episode
     predictions: dict[tuple[str, str], np.ndarray]
     stds: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    scores: list[TargetScores] = field(default_factory=list)
 
 
 EpisodeRun = tuple[list[Record], EpisodeOutput]
@@ -122,7 +123,11 @@ def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
                     f"{episode.family}/{targets.band}; expected finite {targets.query_y.shape}."
                 )
             out.predictions[(name, targets.band)] = pred
-            metrics = {"mse": float(mse_per_target(pred, targets.query_y).mean()), **metrics}
+            errors = mse_per_target(pred, targets.query_y)
+            out.scores.append(
+                TargetScores(episode.family, name, targets.band, episode.seed, "mse", tuple(errors))
+            )
+            metrics = {"mse": float(errors.mean()), **metrics}
             if decompositions is not None:
                 found = decompositions(seen)
                 metrics |= decomposition_metrics(found, targets, episode.bank, code_of)
@@ -212,6 +217,7 @@ def run_and_report(
         records=records,
         seconds=seconds,
         methods=methods,
+        targets=[s for out in outputs for s in out.scores],
         bands=bands,
         title=title,
         console=console,
@@ -231,9 +237,11 @@ def write_and_show(
     bands: Sequence[str],
     title: str,
     console: Console,
+    targets: Sequence[TargetScores] = (),
     extra: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write a suite's results.json and print its MSE table per band."""
+    """Write a suite's results.json (with the per-target scores) and print its MSE table
+    per band."""
     path = write_results(
         out_dir,
         suite=suite,
@@ -241,6 +249,7 @@ def write_and_show(
         records=records,
         seconds=seconds,
         methods=methods,
+        targets=targets,
         extra=extra,
     )
     console.print(results_table(records, metric="mse", bands=bands, access=methods, title=title))

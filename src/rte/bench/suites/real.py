@@ -27,7 +27,7 @@ from rte._params import names, param
 from rte.bench.execution import Execution
 from rte.bench.options import merge
 from rte.bench.plots import plot_real_targets
-from rte.bench.results import Record
+from rte.bench.results import Record, TargetScores
 from rte.bench.runner import (
     Builder,
     Episode,
@@ -128,19 +128,17 @@ def _builders(
     return {m: partial(config.spec(m).build, options=o) for m, o in options.items()}
 
 
-def held_out_records(outputs: Sequence[EpisodeOutput]) -> list[Record]:
-    """Per method and seed, the MSE over every target of a bank (all bands together)."""
-    records = []
+def held_out_scores(outputs: Sequence[EpisodeOutput]) -> list[TargetScores]:
+    """Per method and seed, the MSE of every target of a bank (all bands together)."""
+    scores = []
     for out in outputs:
         ep = out.episode
         for method in dict.fromkeys(m for m, _ in out.predictions):
             errors = np.concatenate(
                 [mse_per_target(out.predictions[(method, t.band)], t.query_y) for t in ep.targets]
             )
-            records.append(
-                Record(ep.family, method, HELD_OUT, ep.seed, "mse", float(errors.mean()))
-            )
-    return records
+            scores.append(TargetScores(ep.family, method, HELD_OUT, ep.seed, "mse", tuple(errors)))
+    return scores
 
 
 def run_real_suite(
@@ -161,7 +159,11 @@ def run_real_suite(
         partial(_builders, config=config, resolved=resolved),
         execution=execution,
     )
-    records += held_out_records(outputs)
+    pooled = held_out_scores(outputs)
+    records += [
+        Record(s.family, s.method, s.band, s.seed, s.metric, float(np.mean(s.values)))
+        for s in pooled
+    ]
     out = Path(out_dir)
     for output in outputs:
         if output.episode.seed == config.first_seed:
@@ -177,6 +179,7 @@ def run_real_suite(
         records=records,
         seconds=seconds,
         methods=methods,
+        targets=[s for o in outputs for s in o.scores] + pooled,
         bands=BANDS,
         title=f"rte bench real: MSE, mean ± std over {config.seeds} seeds",
         console=console,
