@@ -76,7 +76,7 @@ def test_the_runner_scores_what_a_method_found() -> None:
 
 def test_a_method_reading_what_its_codes_forbid_fails_loudly() -> None:
     cfg = LengthSuiteConfig(seeds=1, n_chains=2, n_targets=3, n_points=16, methods=("naive",))
-    with pytest.raises(AccessError, match="leak read query_y, which needs access Q"):
+    with pytest.raises(AccessError, match="_Leaking read query_y, which needs access Q"):
         run_episodes(
             cfg.episodes, 1, {"_Leaking": lambda seed: _Leaking(seed=seed)}, progress=False
         )

@@ -78,16 +78,16 @@ def test_registered_family_and_method_travel_to_worker_processes(tmp_path: Path)
         """Each target's context mean; records the process that fitted it."""
 
         sees: ClassVar[str] = "C"
-        fitted: ClassVar[dict[str, str]] = {"n_tasks_": "tasks in the bank"}
+        fitted: ClassVar[dict[str, str]] = {"pid_": "the process that fitted it"}
 
         def fit(self, bank):  # type: ignore[no-untyped-def]
             (pids / f"{os.getpid()}-{self.seed}").touch()
-            self.n_tasks_ = bank.n_tasks
+            self.pid_ = os.getpid()
             return self
 
         def predict_targets(self, targets):  # type: ignore[no-untyped-def]
             mean = targets.context_y.mean(1, keepdims=True)
-            return np.broadcast_to(mean, targets.query_y.shape).copy()
+            return np.broadcast_to(mean, targets.query_x.shape[:2]).copy()
 
     family = TaskFamily("test_damped", lambda x, theta: np.exp(-theta * x), (1.0, 2.0), (0, 2))
     try:
