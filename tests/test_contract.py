@@ -5,13 +5,17 @@ Every method keeps the estimator contract (scikit-learn's ``clone``, ``get_param
 ``set_params``, ``fit`` returning self, an error before fit, declared fitted
 attributes, determinism per seed, bad hyperparameters refused by name) and every
 function method is *accurate* on a tiny fixed problem of its regime: its error must be
-far below that of predicting zeros, the context mean and, for relational methods,
-the anchor's own curve. So a method whose predictions are replaced by any of these
-fails here (``benchmarks/check_wrong_answers.py`` checks exactly that).
+far below that of predicting zeros, the context mean, the piecewise-linear
+interpolation of the context (no bank, no model) and, for relational methods, the
+anchor's own curve. So a method whose predictions are replaced by any of these fails
+here (``benchmarks/check_wrong_answers.py`` checks exactly that). For a method that
+sees the bank, the interpolation of the context must fail its bar on a problem beyond
+the bank's support: else passing the bar would not show that the bank was used.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from rte import get_method, method_names
@@ -20,6 +24,7 @@ from rte.testing import (
     check_accuracy,
     check_method,
     composition_problem,
+    context_interpolation,
     function_problem,
     length_problem,
     sequence_problem,
@@ -28,12 +33,15 @@ from rte.testing import (
 # Budgets large enough to be accurate on the tiny problems, small enough to fit in ~1 s.
 FUNCTION_OPTIONS = {
     "rte": {"steps": 1500, "width": 64},
+    "rte_uncorrected": {"steps": 1500, "width": 64},
     "transductive_oracle": {},  # runs with rte's options (options_from)
     "inductive_t2v": {"steps": 800, "width": 64},
     "inductive_oracle": {"steps": 800, "width": 64},
     "context_mlp": {"steps": 300},
     "context_gp": {"restarts": 0},
+    "context_gp_matched": {},
     "nearest_task": {},
+    "nearest_task_gp": {},
     "family_fit": {"starts": 4},
     "cnp": {"steps": 400},
     "naive": {"steps": 400},
@@ -132,6 +140,38 @@ def test_accurate_on_a_tiny_problem(name: str) -> None:
     model = build(name, options(name))
     model.fit(chosen.bank)
     check_accuracy(model, chosen, relational=spec.cls.relational)
+
+
+class _Interpolation:
+    """A 'method' that interpolates each context piecewise-linearly (no bank, no model)."""
+
+    def get_params(self) -> dict:
+        return {}
+
+    def predict_targets(self, targets: object) -> np.ndarray:
+        return context_interpolation(targets)
+
+
+def out_of_support(name: str) -> Problem:
+    """A problem of a method's regime whose targets lie beyond the bank: far parameters,
+    held-out compositions, deeper chains."""
+    if name in DISCRETE_OPTIONS:
+        return composition_problem()
+    if name in UNLABELLED_OPTIONS:
+        return length_problem()
+    return function_problem("F2")
+
+
+BANK_METHODS = [name for name in ACCURATE if "B" in get_method(name).sees]
+
+
+@pytest.mark.parametrize("name", BANK_METHODS)
+def test_interpolating_the_context_fails_the_bar_of_a_method_that_sees_the_bank(
+    name: str,
+) -> None:
+    relational = get_method(name).cls.relational
+    with pytest.raises(AssertionError, match="wrong answers give"):
+        check_accuracy(_Interpolation(), out_of_support(name), relational=relational)
 
 
 @pytest.mark.parametrize("name", ALL_METHODS)
