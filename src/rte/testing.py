@@ -80,13 +80,15 @@ def function_problem(band: str = "F2") -> Problem:
 
 
 @cache
-def composition_problem() -> Problem:
-    """Five string-free primitives, two held-out compositions, noiseless contexts."""
+def composition_problem(candidates: str = "bank") -> Problem:
+    """Five string-free primitives, two held-out compositions, noiseless contexts; every
+    bank task may anchor (``candidates="band"``: the primitives only, the ablation)."""
     from rte.tasks.composition import CompositionTasks
 
     tasks = CompositionTasks(
         primitives=("sin", "square", "neg", "shift_up", "cube"),
         held_out=(("sin", "square"), ("neg", "cube")),
+        candidates=candidates,
     )
     targets = tasks.targets(
         "unseen", tasks.held_out, 3, np.random.default_rng(1), noise=0.0, context_size=12

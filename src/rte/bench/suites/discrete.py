@@ -76,6 +76,11 @@ class DiscreteSuiteConfig(SuiteConfig):
         """The band whose MSE is also reported per target structure (none by default)."""
         return None
 
+    @property
+    def note(self) -> str:
+        """Appended to every table title (the composition suite's candidate ablation)."""
+        return ""
+
     def episodes(self) -> Iterator[Episode]:
         """The bank and the targets of each seed (each suite draws its own)."""
         raise NotImplementedError
@@ -158,7 +163,7 @@ def run_discrete_suite(
     path = write_results(
         out, suite=suite, config=config.to_dict(), records=records, seconds=seconds, methods=access
     )
-    n = f"mean ± std over {config.seeds} seeds"
+    n = f"mean ± std over {config.seeds} seeds{config.note}"
     aggregate = [r for r in records if r.family == suite]
     console.print(
         results_table(
