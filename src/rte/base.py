@@ -17,8 +17,8 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
@@ -211,11 +211,31 @@ def _type_text(kind: Any) -> str:
     return getattr(kind, "__name__", str(kind))
 
 
+@dataclass(frozen=True)
+class FoundDecompositions:
+    """What a method's decomposition found for a set of targets, for the runner to score
+    against the truth (a method never reads the truth itself: it may lack access D).
+
+    ``anchor_id`` and ``phi`` per target (bank task id, relation label or discovered code);
+    ``proposals`` maps k to each target's first k proposed (anchor id, phi) pairs, where
+    a proposer ranks candidates before the search; the decomposition's seconds per target
+    and the number of candidates it searched.
+    """
+
+    anchor_id: tuple[str, ...]
+    phi: tuple[str, ...]
+    seconds_per_target: float
+    candidates: int
+    proposals: Mapping[int, tuple[tuple[tuple[str, str], ...], ...]] = field(default_factory=dict)
+
+
 class Hooks(Protocol):
     """The optional capabilities a suite may use, beside ``fit`` and the suite's interface.
 
     A method implements any of them with exactly these parameters; registration
-    (:func:`rte.registry.register_method`) and :func:`estimator` check that it does.
+    (:func:`rte.registry.register_method`) and :func:`estimator` check that it does. Every
+    hook returns what the method found or predicts; scoring it against the truth is the
+    runner's job (:mod:`rte.bench.scoring`), so no method reads what its codes forbid.
     """
 
     def predict_distribution(self, targets: TargetSet) -> tuple[np.ndarray, np.ndarray | None]:
@@ -223,17 +243,18 @@ class Hooks(Protocol):
         intervals from these (coverage, width, CRPS)."""
         ...
 
-    def target_metrics(self, targets: TargetSet) -> Mapping[str, float]:
-        """Extra per-band metrics, called right after the method predicted ``targets``."""
+    def decompositions(self, targets: TargetSet) -> FoundDecompositions:
+        """The decomposition behind the last predictions of ``targets`` (called right after
+        the method predicted them)."""
         ...
 
-    def bank_metrics(self, bank: TaskBank) -> Mapping[str, float]:
-        """Metrics of what the method learned about the bank, called right after fitting
-        (recorded under band ``bank``)."""
+    def relation_codes(self, anchors: np.ndarray, tasks: np.ndarray) -> Sequence[str]:
+        """For methods that discover relations: the code of each bank pair (anchors[n] ->
+        tasks[n]), to compare with the bank's true relations."""
         ...
 
 
-HOOK_NAMES = ("predict_distribution", "target_metrics", "bank_metrics")
+HOOK_NAMES = ("predict_distribution", "decompositions", "relation_codes")
 
 
 def check_hooks(cls: type) -> None:

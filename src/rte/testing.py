@@ -247,14 +247,15 @@ def check_accuracy(
     alone must be accurate too (a correction fitted on the context could hide a broken
     operator). Returns the MSE."""
     truth = problem.targets.query_y
-    error = _mse(fitted.predict_targets(problem.targets), truth)
+    error = _mse(fitted.predict_targets(_seen(fitted, problem.targets)), truth)
     wrong = wrong_answers(problem, relational)
     allowed = share * min(wrong.values())
     name = type(fitted).__name__
     assert error < allowed, f"{name}: MSE {error:.4g}; wrong answers give {wrong}"
     if "correction" in fitted.get_params():
         original = fitted.correction
-        alone = _mse(fitted.set_params(correction="none").predict_targets(problem.targets), truth)
+        fitted.set_params(correction="none")
+        alone = _mse(fitted.predict_targets(_seen(fitted, problem.targets)), truth)
         fitted.set_params(correction=original)
         assert alone < allowed, (
             f"{name} without correction: MSE {alone:.4g}; wrong answers give {wrong}"
@@ -262,20 +263,32 @@ def check_accuracy(
     return error
 
 
+def _seen(method: Any, targets: Any) -> Any:
+    """``targets`` as the runner shows them to ``method``: the fields its codes allow."""
+    return targets.view(method.sees, type(method).__name__) if hasattr(targets, "view") else targets
+
+
 def _mse(pred: Any, truth: np.ndarray) -> float:
     return float(np.mean((np.asarray(pred) - truth) ** 2))
 
 
 def _fit(method: Any, problem: Problem) -> Any:
+    """Fit ``method`` on the problem's bank as the runner does: through the view its
+    access codes allow."""
     uses_lm = type(method).uses_language_model
-    out = method.fit(problem.bank, problem.language_model) if uses_lm else method.fit(problem.bank)
+    bank = problem.bank
+    if hasattr(bank, "view"):
+        bank = bank.view(method.sees, type(method).__name__)
+    out = method.fit(bank, problem.language_model) if uses_lm else method.fit(bank)
     assert out is method, f"{type(method).__name__}.fit must return self."
     return method
 
 
 def _predictor(sequence: bool, problem: Problem) -> Callable[[Any], Any]:
     if not sequence:
-        return lambda method: np.asarray(method.predict_targets(problem.targets), dtype=float)
+        return lambda method: np.asarray(
+            method.predict_targets(_seen(method, problem.targets)), dtype=float
+        )
 
     def answer_all(method: Any) -> list[tuple[str, ...]]:
         outputs = [method.answer(t).outputs for t in problem.targets]
@@ -343,7 +356,7 @@ def _check_distribution(fitted: Any, problem: Problem) -> None:
     distribution = getattr(fitted, "predict_distribution", None)
     if distribution is None:
         return
-    mean, std = distribution(problem.targets)
+    mean, std = distribution(_seen(fitted, problem.targets))
     shape = problem.targets.query_y.shape
     assert np.shape(mean) == shape, f"{type(fitted).__name__}: predictive mean of wrong shape."
     if std is not None:

@@ -3,36 +3,54 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
 import pytest
 
-from rte.base import Estimator
+from rte.base import Estimator, FoundDecompositions, estimator
 from rte.bench.runner import run_episodes
 from rte.bench.suites.comp import COMP_BANDS, CompSuiteConfig
 from rte.bench.suites.discrete import ALIASES, DISCRETE_METHODS, run_discrete_suite
 from rte.bench.suites.length import LENGTH_BANDS, LengthSuiteConfig
-from rte.errors import ValidationError
+from rte.errors import AccessError, ValidationError
 from rte.registry import get_method
 from rte.tasks.bank import TargetSet, TaskBank
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class _MeanWithMetrics(Estimator):
-    """Test only: predicts the context mean and reports a decomposition metric."""
+@estimator()
+class _MeanWithDecompositions(Estimator):
+    """Test only: predicts the context mean and names each target's true anchor with the
+    wrong relation label ("no_such_phi"): the runner must score that as wrong."""
 
-    sees: ClassVar[str] = "C"
+    sees: ClassVar[str] = "BC"
 
-    def fit(self, bank: TaskBank) -> _MeanWithMetrics:
+    def fit(self, bank: TaskBank) -> _MeanWithDecompositions:
+        self.ids_ = bank.task_ids
         return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
-        return np.broadcast_to(targets.context_y.mean(1, keepdims=True), targets.query_y.shape)
+        mean = targets.context_y.mean(1, keepdims=True)
+        return np.broadcast_to(mean, targets.query_x.shape[:2]).copy()
 
-    def target_metrics(self, targets: TargetSet) -> dict[str, float]:
-        return {"decomposition_accuracy": 0.5}
+    def decompositions(self, targets: TargetSet) -> FoundDecompositions:
+        anchors = tuple(self.ids_[0] for _ in range(targets.n_targets))
+        return FoundDecompositions(anchors, ("no_such_phi",) * len(anchors), 0.1, 7)
+
+
+@estimator()
+class _Leaking(Estimator):
+    """Test only: declares access BC but reads the clean query values (Q)."""
+
+    sees: ClassVar[str] = "BC"
+
+    def fit(self, bank: TaskBank) -> _Leaking:
+        self.n_ = bank.n_tasks
+        return self
+
+    def predict_targets(self, targets: TargetSet) -> np.ndarray:
+        return np.asarray(targets.query_y)
 
 
 def test_required_method_names_resolve_in_the_registry() -> None:
@@ -41,14 +59,27 @@ def test_required_method_names_resolve_in_the_registry() -> None:
         get_method(ALIASES.get(name, name))
 
 
-def test_runner_records_names_and_method_metrics() -> None:
+def test_the_runner_scores_what_a_method_found() -> None:
+    """The method returns its decompositions; the runner compares them with the truth
+    (the method never sees the targets' labels: its codes lack D)."""
     cfg = LengthSuiteConfig(seeds=1, n_chains=2, n_targets=3, n_points=16, methods=("naive",))
     records, outputs = run_episodes(
-        cfg.episodes, 1, {"mean": lambda seed: _MeanWithMetrics(seed=seed)}, progress=False
+        cfg.episodes, 1, {"mean": lambda seed: _MeanWithDecompositions(seed=seed)}, progress=False
     )
-    bands = {(r.band, r.metric) for r in records if r.method == "mean"}
-    assert {(b, m) for b in LENGTH_BANDS for m in ("mse", "decomposition_accuracy")} <= bands
+    got = {(r.band, r.metric): r.value for r in records if r.method == "mean"}
+    for band in LENGTH_BANDS:
+        assert got[(band, "decomposition_accuracy")] == 0.0  # the wrong phi every time
+        assert (got[(band, "seconds")], got[(band, "candidates")]) == (0.1, 7.0)
+        assert (band, "mse") in got
     assert ("mean", "L9") in outputs[0].predictions
+
+
+def test_a_method_reading_what_its_codes_forbid_fails_loudly() -> None:
+    cfg = LengthSuiteConfig(seeds=1, n_chains=2, n_targets=3, n_points=16, methods=("naive",))
+    with pytest.raises(AccessError, match="leak read query_y, which needs access Q"):
+        run_episodes(
+            cfg.episodes, 1, {"_Leaking": lambda seed: _Leaking(seed=seed)}, progress=False
+        )
 
 
 def test_length_suite_runs_any_registered_method(tmp_path) -> None:

@@ -8,10 +8,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from rte.baselines.oracles import DiscreteOracle
 from rte.errors import NotFittedError, ValidationError
 from rte.models import DiscreteRTE
 from rte.models.discrete import task_groups
 from rte.tasks import sample_bank
+from rte.tasks.bank import task_groups
 from rte.tasks.composition import CompositionTasks
 from rte.tasks.length import LengthTasks
 
@@ -74,9 +76,12 @@ def test_length_decomposition_finds_the_depth_eight_anchor() -> None:
 def test_oracle_uses_the_true_decomposition(comp) -> None:
     tasks, model = comp
     targets = tasks.targets("unseen", tasks.held_out, 1, np.random.default_rng(2))
-    anchors, labels = model.true_decomposition(targets)
-    assert [model.bank_.task_ids[a] for a in anchors] == ["square", "cube"]
-    assert [model.vocab_[p] for p in labels] == ["sin", "neg"]
+    oracle = DiscreteOracle(**model.get_params()).fit(tasks.bank(32))
+    index = [model.bank_.task_ids.index(a) for a in ("square", "cube")]
+    truth = model.evaluate_psi(
+        np.array(index), np.array([model.vocab_.index(p) for p in ("sin", "neg")]), targets.query_x
+    )
+    np.testing.assert_allclose(oracle.predict_targets(targets), truth)
 
 
 def test_bad_input_gets_clear_errors(comp) -> None:
@@ -115,8 +120,8 @@ def test_curve_index_shortlist_keeps_the_true_candidate(comp) -> None:
     assert out.anchor_id == tuple(lb.anchor for lb in targets.labels)
     assert out.phi == tuple(lb.phi for lb in targets.labels)
     # Below the threshold, curve_index is the full ranking.
-    full = fitted.proposal_recall(targets, (1, 4), "curve_index")
-    assert full == fitted.proposal_recall(targets, (1, 4), "cached_curves")
+    full = fitted.proposals(targets, (1, 4), "curve_index")
+    assert full == fitted.proposals(targets, (1, 4), "cached_curves")
 
 
 def test_learned_decomposer_recalls_clean_targets_in_its_top_eight() -> None:
@@ -125,8 +130,14 @@ def test_learned_decomposer_recalls_clean_targets_in_its_top_eight() -> None:
     targets = tasks.targets(
         "L<=8", list(range(2, 9)), 40, np.random.default_rng(1), noise=0.0, context_size=12
     )
-    recall = model.proposal_recall(targets, (1, 8), "learned")
-    assert recall[8] >= 0.9, recall
+    truth = [(lb.anchor, lb.phi) for lb in targets.labels]
+    top8 = model.proposals(targets, (8,), "learned")[8]
+    groups = dict(zip(model.bank_.task_ids, task_groups(model.bank_), strict=True))
+    hits = [
+        any(groups[a] == groups[ta] and p == tp for a, p in row)
+        for row, (ta, tp) in zip(top8, truth, strict=True)
+    ]
+    assert np.mean(hits) >= 0.9, np.mean(hits)
     assert model.n_candidates > 8  # top-8 is a real cut
     out = model.predict_batch(targets.context_x, targets.context_y, targets.query_x, "learned")
     assert np.mean((out.y - targets.query_y) ** 2) < 0.1

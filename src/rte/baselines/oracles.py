@@ -40,7 +40,7 @@ class TransductiveOracle(Estimator):
     anchor's embedding; Psi is RTE's.
     """
 
-    sees: ClassVar[str] = "BPD"
+    sees: ClassVar[str] = "BPDQ"
     predict_params: ClassVar[frozenset[str]] = RTE_PREDICT_PARAMS
     relational: ClassVar[bool] = True
     description: ClassVar[str] = (
@@ -92,10 +92,21 @@ class DiscreteOracle(Estimator):
         return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
-        """Psi's prediction with each target's labelled decomposition, (T, Q)."""
+        """Psi's prediction with each target's labelled decomposition (its true anchor task
+        and relation label, access D), (T, Q)."""
         check_is_fitted(self, "model_")
-        anchors, labels = self.model_.true_decomposition(targets)
-        return self.model_.evaluate_psi(anchors, labels, targets.query_x)
+        model = self.model_
+        index = {tid: i for i, tid in enumerate(model.bank_.task_ids)}
+        if targets.labels is None or not all(
+            lb.anchor in index and lb.phi in model.vocab_ for lb in targets.labels
+        ):
+            raise ValidationError(
+                f"Band {targets.band!r}: every target needs a relation label whose anchor is a "
+                "bank task and whose phi was seen in training."
+            )
+        anchors = np.array([index[lb.anchor] for lb in targets.labels])
+        labels = np.array([model.vocab_.index(lb.phi) for lb in targets.labels])
+        return model.evaluate_psi(anchors, labels, targets.query_x)
 
 
 @estimator()

@@ -6,13 +6,13 @@ methods see the same tasks, contexts, queries and seeds by construction.
 
 Methods come as builders: a suite resolves each method's options once (so a bad
 option fails before any work) and the runner builds a fresh estimator per episode
-with the episode's seed. A method with ``predict_distribution(targets) -> (mean,
-std or None)`` is scored on its intervals too (:mod:`rte.intervals`). A method may
-report extra per-band metrics through ``target_metrics(targets) -> {metric:
-value}``, called right after it predicted those targets (decomposition accuracy,
-decomposition seconds per target), and ``bank_metrics(bank) -> {metric: value}``,
-called right after fitting (band ``bank``). These optional hooks are declared in
-:class:`rte.base.Hooks` and checked when a method class is declared.
+with the episode's seed. Each method sees the bank and the targets through views that
+hold only the fields its access codes allow. A method with
+``predict_distribution(targets) -> (mean, std or None)`` is scored on its intervals too
+(:mod:`rte.intervals`); one with ``decompositions(targets)`` on the decompositions it
+found, one with ``relation_codes`` on the relations it discovered (band ``bank``):
+the runner compares them with the truth (:mod:`rte.bench.scoring`). These optional hooks
+are declared in :class:`rte.base.Hooks` and checked when a method class is declared.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from rte.bench.display import results_table
 from rte.bench.execution import Execution, map_ordered
-from rte.bench.results import Record, write_results
+from rte.bench.results import Record, TargetScores, write_results
 from rte.bench.settings import MethodsConfig, Options
 from rte.errors import ValidationError
 from rte.tasks.bank import TargetSet, TaskBank
@@ -60,6 +60,7 @@ class EpisodeOutput:
     episode: Episode
     predictions: dict[tuple[str, str], np.ndarray]
     stds: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    scores: list[TargetScores] = field(default_factory=list)
 
 
 EpisodeRun = tuple[list[Record], EpisodeOutput]
@@ -74,8 +75,14 @@ def mse_per_target(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
 
 
 def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
-    """Fit every method on the episode's bank and score it on every target set."""
+    """Fit every method on the episode's bank and score it on every target set.
+
+    Each method gets views of the bank and of the targets holding only the fields its
+    access codes allow (:meth:`rte.tasks.bank.TaskBank.view`); what it found (its
+    decompositions, its discovered relations) is scored here against the truth.
+    """
     from rte.base import hook
+    from rte.bench.scoring import decomposition_metrics, relation_metrics
     from rte.intervals import interval_metrics
     from rte.models.shared import fit_shared
 
@@ -85,22 +92,25 @@ def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
     out = EpisodeOutput(episode, {})
     for name, build in methods.items():
         start = time.perf_counter()
-        method = fit_shared(build(episode.seed), episode.bank)
-        # Evaluation hook: scores of what the method learned about the bank (e.g. how its
-        # discovered relations agree with the true ones), recorded under band "bank".
-        bank_metrics = hook(method, "bank_metrics")
-        for metric, number in (bank_metrics(episode.bank) if bank_metrics else {}).items():
-            records.append(
-                Record(episode.family, name, "bank", episode.seed, metric, float(number))
-            )
-        extra = hook(method, "target_metrics")
+        method = build(episode.seed)
+        method = fit_shared(method, episode.bank.view(method.sees, name))
+        codes = hook(method, "relation_codes")
+        code_of = None
+        if codes is not None:
+            found, code_of = relation_metrics(episode.bank, codes)
+            records += [
+                Record(episode.family, name, "bank", episode.seed, metric, value)
+                for metric, value in found.items()
+            ]
+        decompositions = hook(method, "decompositions")
         distribution = hook(method, "predict_distribution")
         for targets in episode.targets:
+            seen = targets.view(method.sees, name)
             metrics: dict[str, float] = {}
             if distribution is None:
-                pred = np.asarray(method.predict_targets(targets), dtype=np.float64)
+                pred = np.asarray(method.predict_targets(seen), dtype=np.float64)
             else:
-                mean, std = distribution(targets)
+                mean, std = distribution(seen)
                 pred = np.asarray(mean, dtype=np.float64)
                 if std is not None:
                     std = np.asarray(std, dtype=np.float64)
@@ -113,8 +123,14 @@ def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
                     f"{episode.family}/{targets.band}; expected finite {targets.query_y.shape}."
                 )
             out.predictions[(name, targets.band)] = pred
-            metrics = {"mse": float(mse_per_target(pred, targets.query_y).mean()), **metrics}
-            metrics |= extra(targets) if extra else {}
+            errors = mse_per_target(pred, targets.query_y)
+            out.scores.append(
+                TargetScores(episode.family, name, targets.band, episode.seed, "mse", tuple(errors))
+            )
+            metrics = {"mse": float(errors.mean()), **metrics}
+            if decompositions is not None:
+                found = decompositions(seen)
+                metrics |= decomposition_metrics(found, targets, episode.bank, code_of)
             for metric, number in metrics.items():
                 records.append(
                     Record(episode.family, name, targets.band, episode.seed, metric, float(number))
@@ -201,6 +217,7 @@ def run_and_report(
         records=records,
         seconds=seconds,
         methods=methods,
+        targets=[s for out in outputs for s in out.scores],
         bands=bands,
         title=title,
         console=console,
@@ -220,9 +237,11 @@ def write_and_show(
     bands: Sequence[str],
     title: str,
     console: Console,
+    targets: Sequence[TargetScores] = (),
     extra: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write a suite's results.json and print its MSE table per band."""
+    """Write a suite's results.json (with the per-target scores) and print its MSE table
+    per band."""
     path = write_results(
         out_dir,
         suite=suite,
@@ -230,6 +249,7 @@ def write_and_show(
         records=records,
         seconds=seconds,
         methods=methods,
+        targets=targets,
         extra=extra,
     )
     console.print(results_table(records, metric="mse", bands=bands, access=methods, title=title))

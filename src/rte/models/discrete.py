@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from rte._validation import check_batch, check_choice, check_context, check_inputs
-from rte.base import Estimator, check_is_fitted, estimator
+from rte.base import Estimator, FoundDecompositions, check_is_fitted, estimator
 from rte.decompose.amortized import StoredCurves, best_by_context_loss, propose
 from rte.decompose.curve_index import CurveIndex
 from rte.decompose.learned import DecomposerData, LearnedDecomposer
@@ -32,7 +32,7 @@ from rte.params import (
     STRATEGIES,
 )
 from rte.scaling import Scaling
-from rte.tasks.bank import TargetSet, TaskBank
+from rte.tasks.bank import TargetSet, TaskBank, task_groups
 from rte.tasks.interpolate import AnchorInterpolator
 
 # Psi evaluations per chunk when storing candidate curves (bounds fit-time memory).
@@ -41,13 +41,6 @@ _CURVE_CHUNK_ROWS = 262_144
 Strategy = Literal["curve_index", "cached_curves", "learned", "exhaustive"]
 # Proposal depths at which target_metrics reports the recall of the true decomposition.
 RECALL_KS = (1, 8, 32)
-
-
-def task_groups(bank: TaskBank) -> np.ndarray:
-    """One id per set of tasks with identical observations: one candidate anchor, and either
-    id a right answer (low-depth length chains repeat, some compositions equal a primitive)."""
-    rows = np.concatenate([bank.x.reshape(bank.n_tasks, -1), bank.y, bank.mask], 1)
-    return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
 
 
 @dataclass(frozen=True)
@@ -311,34 +304,18 @@ class DiscreteRTE(Estimator):
             seconds_per_target=seconds,
         )
 
-    def true_decomposition(self, targets: TargetSet) -> tuple[np.ndarray, np.ndarray]:
-        """The targets' true (anchor index, label index) from their relation labels."""
-        check_is_fitted(self, "curves_")
-        index = {tid: i for i, tid in enumerate(self.bank_.task_ids)}
-        if targets.labels is None or not all(
-            lb.anchor in index and lb.phi in self.vocab_ for lb in targets.labels
-        ):
-            raise ValidationError(
-                f"Band {targets.band!r}: every target needs a relation label whose anchor is a "
-                "bank task and whose phi was seen in training."
-            )
-        return (
-            np.array([index[lb.anchor] for lb in targets.labels]),
-            np.array([self.vocab_.index(lb.phi) for lb in targets.labels]),
-        )
-
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
         """Predictions at a target set's queries (the benchmark interface); the
-        decomposition is kept for :meth:`target_metrics`."""
+        decomposition is kept for :meth:`decompositions`."""
         out = self.predict_batch(targets.context_x, targets.context_y, targets.query_x)
         self.last_ = (targets, out)
         return out.y
 
-    def proposal_recall(
-        self, targets: TargetSet, ks: tuple[int, ...] = (1, 8, 32), strategy: Strategy | None = None
-    ) -> dict[int, float]:
-        """Share of targets whose true decomposition is among the proposer's first k
-        candidates, for each k (before Psi's search; an evaluation with the true labels)."""
+    def proposals(
+        self, targets: TargetSet, ks: tuple[int, ...] = RECALL_KS, strategy: Strategy | None = None
+    ) -> dict[int, tuple[tuple[tuple[str, str], ...], ...]]:
+        """Each target's first k proposed (anchor id, phi) candidates, for each k, as the
+        proposer ranks them before Psi's search (the runner scores their recall)."""
         check_is_fitted(self, "curves_")
         strategy = check_choice(strategy or self.strategy, STRATEGIES, "strategy")
         cx, cy, _ = check_batch(
@@ -346,37 +323,22 @@ class DiscreteRTE(Estimator):
         )
         x = torch.as_tensor(self.scaling_.x(cx), dtype=torch.float32)
         y = torch.as_tensor(self.scaling_.y(cy), dtype=torch.float32)
-        anchors, labels = self.true_decomposition(targets)
-        group = torch.as_tensor(self.task_group_)
-        recall = {}
+        ids, vocab = self.bank_.task_ids, self.vocab_
+        out = {}
         for k in ks:
-            cand = self.candidates_[self._propose(strategy, x, y, k)]  # (T, k, 2)
-            hit = (group[cand[..., 0]] == group[anchors][:, None]) & (
-                cand[..., 1] == torch.as_tensor(labels)[:, None]
-            )
-            recall[k] = float(hit.any(1).float().mean())
-        return recall
+            cand = self.candidates_[self._propose(strategy, x, y, k)].numpy()  # (T, k, 2)
+            out[k] = tuple(tuple((ids[a], vocab[p]) for a, p in row) for row in cand)
+        return out
 
-    def target_metrics(self, targets: TargetSet) -> dict[str, float]:
-        """Decomposition top-1 accuracy, seconds per target and the candidate count of the last
-        prediction, and the proposer's recall@k (:meth:`proposal_recall`).
-
-        The anchor counts as right when it is the true anchor task or a bank task with
-        identical observations; phi must be the true label.
-        """
+    def decompositions(self, targets: TargetSet) -> FoundDecompositions:
+        """The decomposition behind the last :meth:`predict_targets` of ``targets``: the
+        chosen (anchor, phi) per target, the decomposition time, the candidates searched
+        and, unless the search is exhaustive, the proposer's top-k lists."""
         check_is_fitted(self, "last_")
         seen, out = self.last_
         if seen is not targets:
-            raise ValidationError("target_metrics must follow predict_targets on the same targets.")
-        anchors, labels = self.true_decomposition(targets)
-        group = self.task_group_
-        correct = (group[out.anchor_index] == group[anchors]) & (out.phi_index == labels)
-        metrics = {
-            "decomposition_accuracy": float(correct.mean()),
-            "seconds": out.seconds_per_target,
-            "candidates": float(self.n_candidates),
-        }
-        if self.strategy != "exhaustive":  # exhaustive search proposes every candidate
-            recall = self.proposal_recall(targets, RECALL_KS)
-            metrics |= {f"recall_at_{k}": value for k, value in recall.items()}
-        return metrics
+            raise ValidationError("decompositions must follow predict_targets on the same targets.")
+        proposals = {} if self.strategy == "exhaustive" else self.proposals(targets)
+        return FoundDecompositions(
+            out.anchor_id, out.phi, out.seconds_per_target, self.n_candidates, proposals
+        )

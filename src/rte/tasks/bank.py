@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from rte._validation import (
     check_rng,
     float_array,
 )
+from rte.access import Forbidden, forbidden_fields
 from rte.errors import ValidationError
 from rte.tasks.family import TaskFamily
 
@@ -281,13 +282,44 @@ class TaskBank:
         )
 
     def fingerprint(self) -> str:
-        """A SHA-256 of the bank's contents: equal banks give equal fingerprints."""
+        """A SHA-256 of the bank's contents: equal banks give equal fingerprints (in a view,
+        of what the view shows)."""
         h = hashlib.sha256()
         for arr in (self.x, self.y, self.mask):
             h.update(np.ascontiguousarray(arr).tobytes())
         h.update("\0".join(self.task_ids).encode())
-        h.update(repr(self.labels).encode())
+        if not isinstance(self.labels, Forbidden):
+            h.update(repr(self.labels).encode())
         return h.hexdigest()
+
+    def view(self, codes: str, owner: str) -> TaskBank:
+        """This bank as a method with access ``codes`` may see it: its tasks with B, its
+        relation labels with L, the tasks' true parameters with P, the family's name (its
+        functional form) with F; every other field raises AccessError when used. The input
+        dimension is always shown (a context shows it too)."""
+        needs = {"x": "B", "y": "B", "mask": "B", "task_ids": "B"}
+        needs |= {"params": "P", "labels": "L", "family": "F"}
+        present = {name: getattr(self, name) for name in needs}
+        hidden = forbidden_fields(codes, needs, present, owner)
+        return BankView(
+            **{**present, "param_names": self.param_names, **hidden}, shown_dim=self.dim
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class BankView(TaskBank):
+    """A :class:`TaskBank` seen through access codes (:meth:`TaskBank.view`): not checked
+    again (its source was), and its hidden fields are :class:`rte.access.Forbidden`."""
+
+    shown_dim: int = 0
+
+    def __post_init__(self) -> None:
+        """A view's arrays were checked when its bank was built."""
+
+    @property
+    def dim(self) -> int:
+        """Input dimension d (shown whatever the codes)."""
+        return self.shown_dim
 
 
 @dataclass(frozen=True, eq=False)
@@ -311,6 +343,21 @@ class TargetSet:
     def n_targets(self) -> int:
         """Number of targets T."""
         return self.context_x.shape[0]
+
+    def view(self, codes: str, owner: str) -> TargetSet:
+        """These targets as a method with access ``codes`` may see them: contexts and query
+        inputs always, the clean query values with Q, the true parameters with P, the true
+        decomposition (relation labels) with D; a hidden field raises AccessError when used."""
+        needs = {"query_y": "Q", "params": "P", "labels": "D"}
+        present = {name: getattr(self, name) for name in needs}
+        return replace(self, **forbidden_fields(codes, needs, present, owner))
+
+
+def task_groups(bank: TaskBank) -> np.ndarray:
+    """One id per set of tasks with identical observations: one candidate anchor, and either
+    id a right answer (low-depth length chains repeat, some compositions equal a primitive)."""
+    rows = np.concatenate([bank.x.reshape(bank.n_tasks, -1), bank.y, bank.mask], 1)
+    return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
 
 
 def _check_family(family: object) -> None:

@@ -161,7 +161,13 @@ def run_discrete_suite(
     access = config.method_table(resolved)
     out = Path(out_dir)
     path = write_results(
-        out, suite=suite, config=config.to_dict(), records=records, seconds=seconds, methods=access
+        out,
+        suite=suite,
+        config=config.to_dict(),
+        records=records,
+        seconds=seconds,
+        methods=access,
+        targets=[s for o in outputs for s in o.scores],
     )
     n = f"mean ± std over {config.seeds} seeds{config.note}"
     aggregate = [r for r in records if r.family == suite]

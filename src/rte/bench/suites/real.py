@@ -27,7 +27,7 @@ from rte._params import names, param
 from rte.bench.execution import Execution
 from rte.bench.options import merge
 from rte.bench.plots import plot_real_targets
-from rte.bench.results import Record
+from rte.bench.results import Record, TargetScores
 from rte.bench.runner import (
     Builder,
     Episode,
@@ -63,13 +63,13 @@ REAL_METHODS = (
 CONTEXT_FIELDS = ("train_context_size", "support_size")
 HELD_OUT = "held_out"
 BANDS = ("near", "far", HELD_OUT)
-# Options chosen on validation splits of the training tasks (benchmarks/tune_real.py,
-# seeds 100-102; docs/real.md shows the figures). Users' options win. rte averages its
-# 4 best anchors over a 10-dimensional embedding on every bank (transductive_oracle
-# evaluates rte's fit, so it runs with these too).
-BANK_OPTIONS: dict[str, Options] = {
-    bank: {"rte": {"embedding_dim": 10, "n_anchors": 4}} for bank in real_bank_names()
-}
+# Where benchmarks/tune_real.py stores each method's options chosen on validation splits
+# with one budget for every method (docs/real.md); the suite applies them (tuned=true).
+OPTIONS_FILE = Path(__file__).with_name("real_options.py")
+OPTIONS_DOC = (
+    "Options of rte bench real chosen on validation splits by benchmarks/tune_real.py, "
+    "one budget\nof variants for every method (docs/real.md). Written by that script."
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,11 @@ class RealSuiteConfig(MethodsConfig):
 
     methods: tuple[str, ...] = param(REAL_METHODS, "Methods to run (any registered name).", names)
     banks: tuple[str, ...] = param(tuple(real_bank_names()), "Real banks to run.", names)
+    tuned: bool = param(
+        True,
+        "Apply the options benchmarks/tune_real.py chose on validation splits, the same "
+        "budget for every method (false: every method's defaults).",
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -95,7 +100,8 @@ class RealSuiteConfig(MethodsConfig):
     def bank_options(self, bank: str, options: Options | None = None) -> dict[str, dict[str, Any]]:
         """Every method's resolved options on ``bank``: declared defaults, the bank's
         context size for the contexts a method simulates in training
-        (:data:`CONTEXT_FIELDS`), :data:`BANK_OPTIONS`, then ``options``."""
+        (:data:`CONTEXT_FIELDS`), the options tuned on validation splits (``tuned``), then
+        ``options``."""
         spec = get_real_bank(bank)
         methods = self.bank_methods(bank)
         given = dict(options or {})
@@ -107,7 +113,9 @@ class RealSuiteConfig(MethodsConfig):
             sized = {field: spec.context_size for field in CONTEXT_FIELDS if field in declared}
             if sized:
                 defaults[key] = sized
-        chosen = merge(merge(defaults, BANK_OPTIONS.get(bank, {})), given)
+        from rte.bench.suites.real_options import TUNED
+
+        chosen = merge(merge(defaults, TUNED if self.tuned else {}), given)
         taken = {narrowed.options_key(m) for m in methods}
         return narrowed.resolve_options({k: o for k, o in chosen.items() if k in taken})
 
@@ -128,19 +136,17 @@ def _builders(
     return {m: partial(config.spec(m).build, options=o) for m, o in options.items()}
 
 
-def held_out_records(outputs: Sequence[EpisodeOutput]) -> list[Record]:
-    """Per method and seed, the MSE over every target of a bank (all bands together)."""
-    records = []
+def held_out_scores(outputs: Sequence[EpisodeOutput]) -> list[TargetScores]:
+    """Per method and seed, the MSE of every target of a bank (all bands together)."""
+    scores = []
     for out in outputs:
         ep = out.episode
         for method in dict.fromkeys(m for m, _ in out.predictions):
             errors = np.concatenate(
                 [mse_per_target(out.predictions[(method, t.band)], t.query_y) for t in ep.targets]
             )
-            records.append(
-                Record(ep.family, method, HELD_OUT, ep.seed, "mse", float(errors.mean()))
-            )
-    return records
+            scores.append(TargetScores(ep.family, method, HELD_OUT, ep.seed, "mse", tuple(errors)))
+    return scores
 
 
 def run_real_suite(
@@ -161,7 +167,11 @@ def run_real_suite(
         partial(_builders, config=config, resolved=resolved),
         execution=execution,
     )
-    records += held_out_records(outputs)
+    pooled = held_out_scores(outputs)
+    records += [
+        Record(s.family, s.method, s.band, s.seed, s.metric, float(np.mean(s.values)))
+        for s in pooled
+    ]
     out = Path(out_dir)
     for output in outputs:
         if output.episode.seed == config.first_seed:
@@ -177,6 +187,7 @@ def run_real_suite(
         records=records,
         seconds=seconds,
         methods=methods,
+        targets=[s for o in outputs for s in o.scores] + pooled,
         bands=BANDS,
         title=f"rte bench real: MSE, mean ± std over {config.seeds} seeds",
         console=console,
