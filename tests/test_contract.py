@@ -170,6 +170,8 @@ def test_accurate_with_every_bank_task_as_anchor(name: str) -> None:
 class _Interpolation:
     """A 'method' that interpolates each context piecewise-linearly (no bank, no model)."""
 
+    sees = "C"
+
     def get_params(self) -> dict:
         return {}
 

@@ -11,7 +11,6 @@ import pytest
 from rte.baselines.oracles import DiscreteOracle
 from rte.errors import NotFittedError, ValidationError
 from rte.models import DiscreteRTE
-from rte.models.discrete import task_groups
 from rte.tasks import sample_bank
 from rte.tasks.bank import task_groups
 from rte.tasks.composition import CompositionTasks
