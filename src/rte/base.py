@@ -90,8 +90,9 @@ class Estimator(BaseEstimator):
     # Whether the method predicts through Psi from an anchor: then it must beat copying
     # the anchor's own curve (rte.testing.check_method).
     relational: ClassVar[bool] = False
-    # Sequence methods: whether fit takes the loaded language model (fit(bank, lm)), and
-    # whether the method searches the bank's candidate decompositions.
+    # Sequence methods: whether fit takes the loaded language model (fit(bank, lm)); any
+    # method: whether it searches the candidate decompositions the bank's labels allow
+    # (a suite's band-shaped candidate ablation labels such rows).
     uses_language_model: ClassVar[bool] = False
     searches_candidates: ClassVar[bool] = False
 

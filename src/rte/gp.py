@@ -17,6 +17,12 @@ fast enough for one target at a time (about a millisecond).
 
 Predictions are of the latent (noise-free) curve, with its standard deviation;
 leave-one-out predictions come in closed form (Rasmussen & Williams 2006, 5.4.2).
+
+:func:`correct` is the residual GP correction as one component: any method that
+predicts a curve (rte's Psi, the closest bank curve, a constant) hands it its
+prediction at the context inputs and at the queries, and gets back the corrected mean
+and the GP's (uncalibrated) standard deviation. rte, ``nearest_task_gp`` and
+``context_gp`` all correct through it, so they share one kernel and one fit.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from rte._validation import float_array
 from rte.errors import ValidationError
 
 _DTYPE = torch.float64
@@ -151,6 +158,42 @@ def fit_gps(x: np.ndarray, y: np.ndarray, prior_mean: np.ndarray | None = None) 
         alpha,
         value[best],
     )
+
+
+def correct(
+    context_x: np.ndarray,
+    context_y: np.ndarray,
+    prior_on_context: np.ndarray,
+    query_x: np.ndarray,
+    prior_on_queries: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The residual GP correction of T targets' predictions: corrected mean and latent std
+    at the queries, (T, Q) each.
+
+    A GP per target (:func:`fit_gps`) is fitted to the context residuals ``context_y -
+    prior_on_context`` and its latent mean is added to ``prior_on_queries``. Inputs
+    ``context_x`` (T, n, d) and ``query_x`` (T, Q, d) must be scaled to about [-1, 1] (the
+    grid of length scales assumes it: use the bank's :class:`rte.scaling.Scaling`);
+    outputs and priors are in any one unit. A zero prior makes it a GP of the context
+    alone (its offset term learns a constant). The std is the GP's own, not calibrated.
+    """
+    cx, cy = float_array(context_x, "context_x"), float_array(context_y, "context_y")
+    qx = float_array(query_x, "query_x")
+    on_context = float_array(prior_on_context, "prior_on_context")
+    on_queries = float_array(prior_on_queries, "prior_on_queries")
+    if cx.ndim != 3 or qx.ndim != 3 or cx.shape[0] != qx.shape[0] or cx.shape[2] != qx.shape[2]:
+        raise ValidationError(
+            "correct expects context_x (T, n, d) and query_x (T, Q, d) with the same T and d. "
+            f"Got shapes {cx.shape} and {qx.shape}."
+        )
+    for name, array, shape in (
+        ("context_y", cy, cx.shape[:2]),
+        ("prior_on_context", on_context, cx.shape[:2]),
+        ("prior_on_queries", on_queries, qx.shape[:2]),
+    ):
+        if array.shape != shape:
+            raise ValidationError(f"{name} must have shape {shape}. Got {array.shape}.")
+    return fit_gps(cx, cy, on_context).predict(qx, on_queries)
 
 
 def _profile(

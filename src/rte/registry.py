@@ -206,7 +206,10 @@ def _register_builtin() -> None:
         "inductive_oracle": f"{baselines}.inductive:InductiveOracle",
         "context_mlp": f"{baselines}.context_mlp:ContextMLP",
         "nearest_task": f"{baselines}.nearest_task:NearestTask",
+        "nearest_task_gp": f"{baselines}.nearest_task_gp:NearestTaskGP",
         "context_gp": f"{baselines}.context_gp:ContextGP",
+        # The context alone through rte's correction kernel (issue 21).
+        "context_gp_matched": f"{baselines}.context_gp_matched:MatchedContextGP",
         "family_fit": f"{baselines}.family_fit:FamilyFit",
         "rte_discrete": f"{models}.discrete:DiscreteRTE",
         "rte_unlabelled": f"{models}.unlabelled:UnlabelledRTE",
@@ -242,6 +245,13 @@ def _register_builtin() -> None:
             defaults={"strategy": strategy},
             description=f"Psi on relation labels; {what}",
         )
+    # rte without its residual GP correction: Psi alone (a row of the param table).
+    register_method(
+        "rte_uncorrected",
+        f"{models}.continuous:RelationalTaskExtrapolator",
+        defaults={"correction": "none"},
+        description="rte without its correction: Psi along chains from the nearest anchors",
+    )
     # The discrete suites' baseline: a converged CNP (4,000 steps; docs/length_comp.md).
     register_method(
         "naive",

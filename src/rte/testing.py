@@ -6,8 +6,8 @@ on: declared and documented hyperparameters, ``clone`` / ``get_params`` /
 ``set_params``, an error before ``fit``, ``fit`` returning ``self``, declared fitted
 attributes, finite predictions of the right shape, determinism per seed, bad
 hyperparameters refused with the field's name, and, on a tiny fixed problem, an error
-far below that of wrong answers (zeros, the context mean, and for relational methods
-the anchor's own curve)::
+far below that of wrong answers (zeros, the context mean, the piecewise-linear
+interpolation of the context, and for relational methods the anchor's own curve)::
 
     from rte.testing import check_method
     check_method(MyMethod(steps=300))          # raises AssertionError naming the rule
@@ -42,6 +42,8 @@ EXTRA_CHARACTERS = ("∘",)
 # A method's error on its tiny problem must be at most this share of the best wrong
 # answer's.
 SHARE = 0.25
+# The wrong answer that reads the context alone: its piecewise-linear interpolation.
+INTERPOLATION = "context interpolation"
 
 
 @dataclass(frozen=True)
@@ -78,13 +80,15 @@ def function_problem(band: str = "F2") -> Problem:
 
 
 @cache
-def composition_problem() -> Problem:
-    """Five string-free primitives, two held-out compositions, noiseless contexts."""
+def composition_problem(candidates: str = "bank") -> Problem:
+    """Five string-free primitives, two held-out compositions, noiseless contexts; every
+    bank task may anchor (``candidates="band"``: the primitives only, the ablation)."""
     from rte.tasks.composition import CompositionTasks
 
     tasks = CompositionTasks(
         primitives=("sin", "square", "neg", "shift_up", "cube"),
         held_out=(("sin", "square"), ("neg", "cube")),
+        candidates=candidates,
     )
     targets = tasks.targets(
         "unseen", tasks.held_out, 3, np.random.default_rng(1), noise=0.0, context_size=12
@@ -113,9 +117,25 @@ def sequence_problem(seed: int = 0) -> Problem:
     return Problem(split.bank, split.targets, tiny_language_model(seed))
 
 
+def context_interpolation(targets: Any) -> np.ndarray | None:
+    """Piecewise-linear interpolation of each target's context at its queries, constant
+    beyond the outermost context points, (T, Q): what the context alone gives without a
+    bank or a model. None for inputs of more than one dimension."""
+    if targets.context_x.shape[-1] != 1:
+        return None
+    rows = zip(targets.context_x[..., 0], targets.context_y, targets.query_x[..., 0], strict=True)
+    out = []
+    for cx, cy, qx in rows:
+        order = np.argsort(cx, kind="stable")
+        out.append(np.interp(qx, cx[order], cy[order]))
+    return np.stack(out)
+
+
 def wrong_answers(problem: Problem, relational: bool) -> dict[str, float]:
-    """MSE of zeros, of the context mean and (``relational``) of the bank curve closest to
-    each target's truth: no copy of an anchor can do better."""
+    """MSE of zeros, of the context mean, of the piecewise-linear interpolation of the
+    context (1-D inputs: a bank-free answer that extrapolates nothing) and
+    (``relational``) of the bank curve closest to each target's truth: no copy of an
+    anchor can do better."""
     bank, targets = problem.bank, problem.targets
     errors = {
         "zeros": _mse(np.zeros_like(targets.query_y), targets.query_y),
@@ -124,6 +144,9 @@ def wrong_answers(problem: Problem, relational: bool) -> dict[str, float]:
             targets.query_y,
         ),
     }
+    interpolation = context_interpolation(targets)
+    if interpolation is not None:
+        errors[INTERPOLATION] = _mse(interpolation, targets.query_y)
     if relational:
         grid = bank.x[0, :, 0]
         curves = np.stack([np.interp(targets.query_x[0, :, 0], grid, y) for y in bank.y])
@@ -131,6 +154,37 @@ def wrong_answers(problem: Problem, relational: bool) -> dict[str, float]:
             np.mean(((curves[None] - targets.query_y[:, None]) ** 2).mean(-1).min(1))
         )
     return errors
+
+
+def constant_answer(target: Any) -> tuple[str, ...]:
+    """One sequence target's most common context output (the first seen, on a tie), given
+    for every query: an answer that uses nothing of the bank or of the query inputs."""
+    outputs = [y for _, y in target.context]
+    return (max(outputs, key=outputs.count),) * len(target.queries)
+
+
+def sequence_accuracy(fitted: Any, problem: Problem) -> float:
+    """Share of the queries of every target of a sequence ``problem`` that a fitted
+    sequence method (``answer(target)``) answers exactly right: the sequence suites'
+    accuracy / exact_match. A sequence method's accuracy test compares it with
+    :func:`sequence_wrong_answers` (``benchmarks/check_wrong_answers.py`` substitutes
+    :func:`constant_answer` and requires that test to fail)."""
+    return _exact_share([fitted.answer(t).outputs for t in problem.targets], problem)
+
+
+def sequence_wrong_answers(problem: Problem) -> dict[str, float]:
+    """Accuracy of answers that need no method, on a sequence ``problem``: each target's
+    most common context output for every query (:func:`constant_answer`)."""
+    return {"constant": _exact_share([constant_answer(t) for t in problem.targets], problem)}
+
+
+def _exact_share(answers: list[tuple[str, ...]], problem: Problem) -> float:
+    right = [
+        p == y
+        for outputs, target in zip(answers, problem.targets, strict=True)
+        for p, (_, y) in zip(outputs, target.queries, strict=True)
+    ]
+    return float(np.mean(right))
 
 
 def check_method(
@@ -189,8 +243,9 @@ def check_accuracy(
     fitted: Any, problem: Problem, *, relational: bool = False, share: float = SHARE
 ) -> float:
     """Assert that a fitted function method's MSE on ``problem`` is below ``share`` times
-    the best wrong answer's; with a ``correction`` option, Psi alone must be accurate too
-    (a correction fitted on the context could hide a broken operator). Returns the MSE."""
+    the best wrong answer's (:func:`wrong_answers`); with a ``correction`` option, Psi
+    alone must be accurate too (a correction fitted on the context could hide a broken
+    operator). Returns the MSE."""
     truth = problem.targets.query_y
     error = _mse(fitted.predict_targets(_seen(fitted, problem.targets)), truth)
     wrong = wrong_answers(problem, relational)

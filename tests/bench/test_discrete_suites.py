@@ -197,3 +197,22 @@ def test_unlabelled_relations_make_rte_the_label_free_method() -> None:
     assert table["rte_labelled"]["access"] == ["B", "C", "L"]
     assert config.registry_name("rte") == "rte_unlabelled"
     assert config.option_class("rte_unlabelled").__name__ == "UnlabelledRTE"
+
+
+@pytest.mark.parametrize(("candidates", "anchors"), [("bank", 144), ("band", 12)])
+def test_comp_candidates_come_from_the_whole_bank_unless_the_ablation_is_asked(
+    candidates, anchors
+) -> None:
+    """By default every bank task may anchor, so a candidate does not reveal the targets'
+    depth; ``band`` keeps the primitives only, and the rows that search candidates (and
+    the titles) say it is the ablation, the others do not."""
+    config = CompSuiteConfig(seeds=1, candidates=candidates, methods=("rte", "naive"))
+    (episode,) = list(config.episodes())
+    assert sum(label.can_anchor for label in episode.bank.labels) == anchors
+    table = config.method_table(config.resolve_options())
+    ablation = "[candidates of the target's depth only: ablation]"
+    assert (ablation in table["rte"]["description"]) == (candidates == "band")
+    assert ablation not in table["naive"]["description"]
+    assert (ablation in config.note) == (candidates == "band")
+    with pytest.raises(ValidationError, match="candidates"):
+        CompSuiteConfig(candidates="depth")

@@ -3,6 +3,8 @@ decomposer) and exhaustive search, the oracle."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -49,9 +51,14 @@ def test_predict_one_target_exposes_the_decomposition(comp) -> None:
 
 
 def test_candidates_are_anchor_tasks_times_labels(comp) -> None:
+    """Every distinct bank task anchors by default; with the band-shaped ablation only the
+    primitives do (the labels' can_anchor), so the candidates have the targets' depth."""
     tasks, model = comp
-    assert model.n_candidates == len(tasks.primitives) ** 2
-    anchors = {model.bank_.task_ids[a] for a in model.candidates_[:, 0].tolist()}
+    assert model.n_candidates == len(np.unique(task_groups(model.bank_))) * len(tasks.primitives)
+    band = replace(tasks, candidates="band")
+    small = DiscreteRTE(seed=0, steps=1, width=8, probe_points=8).fit(band.bank(32))
+    assert small.n_candidates == len(tasks.primitives) ** 2
+    anchors = {small.bank_.task_ids[a] for a in small.candidates_[:, 0].tolist()}
     assert anchors == set(tasks.primitives)
 
 
@@ -106,7 +113,8 @@ def test_curve_index_shortlist_keeps_the_true_candidate(comp) -> None:
     # A threshold below the candidate count makes the index, not the full ranking, choose.
     model = DiscreteRTE(seed=0, **{**SMALL, "index_above": 4, "probe_clusters": 6})
     vars(model).update({k: v for k, v in vars(fitted).items() if k.endswith("_")})
-    assert model.curve_index().n_clusters == 20 and model.n_candidates > model.index_above
+    # 130 candidates (26 distinct bank tasks x 5 labels): ceil(4 sqrt(130)) = 46 clusters.
+    assert model.curve_index().n_clusters == 46 and model.n_candidates > model.index_above
     out = model.predict_batch(targets.context_x, targets.context_y, targets.query_x)
     assert out.anchor_id == tuple(lb.anchor for lb in targets.labels)
     assert out.phi == tuple(lb.phi for lb in targets.labels)

@@ -64,10 +64,14 @@ class NearestTask(Estimator):
             index = torch.where(better, tasks[arg], index)
         return index.numpy()
 
+    def curves_at(self, index: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Bank task ``index[t]``'s curve at inputs ``x[t]`` (T, n, d), original units (T, n)."""
+        check_is_fitted(self, "curves_")
+        z = torch.as_tensor(self.scaling_.x(x), dtype=torch.float32)
+        with torch.no_grad():
+            out = self.curves_(torch.as_tensor(index), z).double().numpy()
+        return self.scaling_.y_inverse(out)
+
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
         """The closest bank task's curve at each target's queries, (T, Q)."""
-        index = torch.as_tensor(self.nearest(targets))
-        q = torch.as_tensor(self.scaling_.x(targets.query_x), dtype=torch.float32)
-        with torch.no_grad():
-            out = self.curves_(index, q).double().numpy()
-        return self.scaling_.y_inverse(out)
+        return self.curves_at(self.nearest(targets), targets.query_x)

@@ -22,7 +22,7 @@ from rte.decompose.retrieval import VectorIndex
 from rte.embedding import FisherEmbedding, context_embeddings, fit_embedding
 from rte.errors import RTEError, ValidationError
 from rte.gp import MAX_POINTS as GP_MAX_POINTS
-from rte.gp import fit_gps
+from rte.gp import correct
 from rte.intervals import Z90
 from rte.nn import train_regressor
 from rte.operator import RelationalOperator
@@ -265,8 +265,8 @@ class RelationalTaskExtrapolator(Estimator):
         else:
             out, on_context = self._admissible(cx, cy, qx, e_target, pool)
         if self.correction == "gp":
-            fit = fit_gps(self.scaling_.x(cx), cy, on_context)
-            mean, std = fit.predict(self.scaling_.x(qx), out.y)
+            scale = self.scaling_.x
+            mean, std = correct(scale(cx), cy, on_context, scale(qx), out.y)
             out = replace(out, y=mean, std=std)
         return out
 

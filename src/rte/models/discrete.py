@@ -91,6 +91,8 @@ class DiscreteRTE(Estimator):
     share_fit: ClassVar[bool] = True
     predict_params: ClassVar[frozenset[str]] = DISCRETE_PREDICT_PARAMS
     relational: ClassVar[bool] = True
+    # Its candidates are the bank tasks whose labels let them anchor (can_anchor).
+    searches_candidates: ClassVar[bool] = True
     description: ClassVar[str] = (
         "Psi on relation labels; vector index over stored Psi curves, top-k searched"
     )

@@ -37,6 +37,8 @@ class UnlabelledRTE(DiscreteRTE):
     """
 
     sees: ClassVar[str] = "BC"
+    # Every bank task anchors: which may is label information (can_anchor) it does not see.
+    searches_candidates: ClassVar[bool] = False
     description: ClassVar[str] = (
         "Psi on relations discovered without labels; curve-index decomposition"
     )

@@ -7,23 +7,30 @@ targets of every held-out composition (band ``unseen``, also reported per
 composition). ``--scale large``: depth-3 compositions over ``n_primitives`` primitives
 of the bounded library (:mod:`rte.tasks.deep_composition`), about 10^5 candidates per
 target for 48 primitives; band ``unseen`` draws ``n_unseen`` triples outside the bank.
+
+``--candidates bank`` (the default) lets every bank task anchor; ``--candidates band``
+only tasks shallower than the targets (the ablation that knows the target's depth;
+the rows that search candidates and the table titles say so).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from rte._params import at_least, optional, param
+from rte._params import at_least, one_of, optional, param
 from rte.bench.runner import Episode
 from rte.bench.suites.discrete import DiscreteSuiteConfig
 from rte.errors import ValidationError
 from rte.runtime import stream
 from rte.tasks.composition import CompositionTasks
 from rte.tasks.deep_composition import DeepCompositionTasks
+from rte.tasks.sequence import CANDIDATE_SETS
 
 COMP_BANDS = ("seen", "unseen")
+# What the rows that search candidates, and the tables, say about the candidate set.
+CANDIDATE_NOTE = {"bank": "", "band": " [candidates of the target's depth only: ablation]"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,12 @@ class CompSuiteConfig(DiscreteSuiteConfig):
         "large": {"n_seen": 20, "n_unseen": 20, "n_primitives": 48, "n_triples": 3000},
     }
 
+    candidates: str = param(
+        "bank",
+        "bank: every bank task may anchor (the protocol); band: only tasks shallower than the "
+        "targets, so the candidates have the targets' depth (an ablation; its rows say so).",
+        one_of(*CANDIDATE_SETS),
+    )
     per_composition: int = param(5, "Targets per held-out pair (small).", at_least(1))
     n_seen: int | None = param(
         None, "Targets of training compositions (preset: 30; large 20).", optional(at_least(1))
@@ -67,14 +80,29 @@ class CompSuiteConfig(DiscreteSuiteConfig):
         """The large suite's primitives and training triples for one seed."""
         n = self.size("n_primitives")
         draw = int(stream(seed, "comp-large", "bank").integers(2**31))
-        return DeepCompositionTasks(n, min(self.size("n_triples"), n**3 // 2), draw)
+        triples = min(self.size("n_triples"), n**3 // 2)
+        return DeepCompositionTasks(n, triples, draw, self.candidates)
+
+    @property
+    def note(self) -> str:
+        """What the table titles say about the candidate set (nothing for the protocol)."""
+        return CANDIDATE_NOTE[self.candidates]
+
+    def method_table(self, resolved: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+        """results.json's ``methods``; rows that search candidates say when the candidate
+        set is the band-shaped ablation."""
+        table = super().method_table(resolved)
+        for row, info in table.items():
+            if self.spec(row).cls.searches_candidates:
+                info["description"] += self.note
+        return table
 
     def episodes(self) -> Iterator[Episode]:
         """The bank and the targets of each seed, drawn from seed-derived streams."""
         if self.scale == "large":
             yield from self._deep_episodes()
             return
-        tasks = CompositionTasks()
+        tasks = CompositionTasks(candidates=self.candidates)
         bank = tasks.bank(self.n_points)
         for seed in self.seed_range():
             rng = stream(seed, "comp", "seen")

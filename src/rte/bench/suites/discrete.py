@@ -76,6 +76,11 @@ class DiscreteSuiteConfig(SuiteConfig):
         """The band whose MSE is also reported per target structure (none by default)."""
         return None
 
+    @property
+    def note(self) -> str:
+        """Appended to every table title (the composition suite's candidate ablation)."""
+        return ""
+
     def episodes(self) -> Iterator[Episode]:
         """The bank and the targets of each seed (each suite draws its own)."""
         raise NotImplementedError
@@ -164,7 +169,7 @@ def run_discrete_suite(
         methods=access,
         targets=[s for o in outputs for s in o.scores],
     )
-    n = f"mean ± std over {config.seeds} seeds"
+    n = f"mean ± std over {config.seeds} seeds{config.note}"
     aggregate = [r for r in records if r.family == suite]
     console.print(
         results_table(

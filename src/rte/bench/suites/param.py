@@ -26,12 +26,15 @@ from rte.tasks.builtin import DEFAULT_PARAM_FAMILIES
 
 PARAM_METHODS = (
     "rte",
+    "rte_uncorrected",
     "inductive_t2v",
     "inductive_oracle",
     "transductive_oracle",
     "context_mlp",
     "nearest_task",
+    "nearest_task_gp",
     "context_gp",
+    "context_gp_matched",
     "family_fit",
 )
 # Peer methods (docs/peers.md), opt-in with --methods: adding all six to the defaults
