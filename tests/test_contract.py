@@ -74,6 +74,7 @@ SEQUENCE_OPTIONS = {
     "oracle_sequence": {},
     "rte_executed": {},
     "sft": {"steps": 2},
+    "sft_scratchpad": {"steps": 2},
     "few_shot": {},
     "symbolic_search": {},
 }

@@ -46,3 +46,22 @@ def bootstrap_interval(
     tail = (1 - level) / 2
     low, high = np.quantile(means, [tail, 1 - tail])
     return float(low), float(high)
+
+
+def paired_interval(
+    first: Sequence[Sequence[float]],
+    second: Sequence[Sequence[float]],
+    level: float = LEVEL,
+    resamples: int = RESAMPLES,
+) -> tuple[float, float, float]:
+    """Mean difference ``first - second`` of two methods scored on the same targets, and
+    its percentile interval: the targets are resampled together (within each seed), so
+    what the targets share cancels. Returns (difference, low, high)."""
+    if [len(g) for g in first] != [len(g) for g in second]:
+        raise ValidationError(
+            "paired_interval needs both methods scored on the same targets. Got group sizes "
+            f"{[len(g) for g in first]} and {[len(g) for g in second]}."
+        )
+    gaps = [np.subtract(a, b, dtype=float) for a, b in zip(first, second, strict=True)]
+    low, high = bootstrap_interval(gaps, level, resamples)
+    return float(np.mean([g.mean() for g in gaps])), low, high

@@ -25,6 +25,7 @@ Defaults, and why:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from itertools import combinations
 from typing import ClassVar
@@ -32,9 +33,11 @@ from typing import ClassVar
 import numpy as np
 
 from rte._params import Settings, at_least, param, settings
+from rte._validation import check_choice
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
     CANDIDATE_SETS,
+    SCRATCHPAD_FORMATS,
     Pairs,
     Relation,
     SequenceBank,
@@ -168,6 +171,25 @@ class ParityTasks(Settings):
     def parse(self, text: str) -> str:
         """Generated text stripped of spaces."""
         return text.strip()
+
+    def scratchpad_answer(
+        self, x: str, steps: Sequence[tuple[str, str]], y: str, style: str
+    ) -> str:
+        """The running XOR over the subset's bits, in the order of its relation path:
+        ``running`` writes `` 1 1 0`` (the parity after each added bit), ``labelled``
+        `` a1=1 c0=1 f1=0`` (each added bit's letter and value, then the parity so far).
+        The empty subset writes its output alone."""
+        check_choice(style, SCRATCHPAD_FORMATS, "scratchpad format")
+        if not steps:
+            return f" {y}\n"
+        if style == "running":
+            return " " + " ".join(v for _, v in steps) + "\n"
+        words = [f"{phi}{x[self._phi_index(phi)]}={v}" for phi, v in steps]
+        return " " + " ".join(words) + "\n"
+
+    def scratchpad_output(self, text: str) -> str:
+        """The last bit written (the parity after the last step); '' if none."""
+        return self.psi_output(text)
 
     def relations(self, sizes: range) -> list[Relation]:
         """All (S', i, S' + i) with |S' + i| in ``sizes``, i not in S'."""

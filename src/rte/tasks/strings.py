@@ -23,7 +23,7 @@ Defaults, and why:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -33,6 +33,7 @@ from rte._validation import check_choice, check_positive_int
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
     CANDIDATE_SETS,
+    SCRATCHPAD_FORMATS,
     Pairs,
     Relation,
     SequenceBank,
@@ -216,6 +217,25 @@ class StringTasks(Settings):
     def parse(self, text: str) -> str:
         """Generated text back to a plain string."""
         return unrender(text)
+
+    def scratchpad_answer(
+        self, x: str, steps: Sequence[tuple[str, str]], y: str, style: str
+    ) -> str:
+        """The string after each primitive of the task, innermost first: ``running``
+        writes `` o l l e h => O L L E H``, ``labelled`` `` reverse: o l l e h | uppercase:
+        O L L E H`` (each primitive by the description Psi reads). The identity writes its
+        output alone."""
+        check_choice(style, SCRATCHPAD_FORMATS, "scratchpad format")
+        if not steps:
+            return self.answer(y)
+        if style == "running":
+            return " " + " => ".join(render(v) for _, v in steps) + "\n"
+        return " " + " | ".join(f"{DESCRIPTIONS[phi]}: {render(v)}" for phi, v in steps) + "\n"
+
+    def scratchpad_output(self, text: str) -> str:
+        """The string after the last step (text after the last ``=>``, ``|`` and ``:``)."""
+        last = text.split("=>")[-1].split("|")[-1].split(":")[-1]
+        return self.parse(last)
 
     def held_out(self, rng: np.random.Generator) -> list[SequenceDecomposition]:
         """The seed's unseen compositions."""
