@@ -1,6 +1,7 @@
 """Prove the default tests catch wrong answers: for every registered method, replace its
 predictions by zeros, by the context mean and (relational methods) by the anchor's own
-curve, run its default accuracy test, and require that it fails.
+curve (sequence methods: every answer by a constant), run its default accuracy test,
+and require that it fails.
 
     .venv/bin/python benchmarks/check_wrong_answers.py [METHOD ...]   # default: every method
 
@@ -39,8 +40,13 @@ def caught(method: str, kind: str) -> bool:
 def main() -> int:
     missed = []
     for method in sys.argv[1:] or method_names():
-        relational = get_method(method).cls.relational
-        kinds = ("zeros", "mean", "anchor") if relational else ("zeros", "mean")
+        cls = get_method(method).cls
+        if callable(getattr(cls, "answer", None)):
+            kinds: tuple[str, ...] = ("constant",)
+        elif cls.relational:
+            kinds = ("zeros", "mean", "anchor")
+        else:
+            kinds = ("zeros", "mean")
         for kind in kinds:
             ok = caught(method, kind)
             print(f"{method:30s} {kind:7s} {'caught' if ok else 'MISSED'}", flush=True)

@@ -6,7 +6,9 @@ test session replace the predictions of METHOD's estimator class with
 - ``zeros``: zeros;
 - ``mean``: each target's context mean;
 - ``anchor``: the anchor's own curve (Psi returns the anchor's value unchanged;
-  relational methods only).
+  relational methods only);
+- ``constant``: for sequence methods, every query answered with the target's first
+  context output.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from rte import get_method
 from rte.operator.labelled import LabelledOperator
 from rte.operator.psi import RelationalOperator
 
-KINDS = ("zeros", "mean", "anchor")
+KINDS = ("zeros", "mean", "anchor", "constant")
 
 
 def _fill(kind: str, context_y: Any, like: np.ndarray) -> np.ndarray:
@@ -63,6 +65,15 @@ def _copy_anchor(original: Callable[..., Any]) -> Callable[..., Any]:
     return forward
 
 
+def _constant_answers(original: Callable[..., Any]) -> Callable[..., Any]:
+    def answer(self: Any, target: Any) -> Any:
+        out = original(self, target)
+        same = (target.context[0][1],) * len(out.outputs)
+        return dataclasses.replace(out, outputs=same)
+
+    return answer
+
+
 def apply(spec: str) -> None:
     """Install the mutation ``METHOD:KIND`` for this process."""
     name, _, kind = spec.partition(":")
@@ -73,6 +84,9 @@ def apply(spec: str) -> None:
             operator.forward = _copy_anchor(operator.forward)  # type: ignore[method-assign]
         return
     cls = get_method(name).cls
+    if kind == "constant":
+        cls.answer = _constant_answers(cls.answer)  # type: ignore[attr-defined]
+        return
     cls.predict_targets = _wrap_targets(kind, cls.predict_targets)  # type: ignore[method-assign]
     if hasattr(cls, "predict_distribution"):
         cls.predict_distribution = _wrap_distribution(kind, cls.predict_distribution)
