@@ -27,9 +27,9 @@ from rte import get_method, method_names
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTION_TEST = "tests/test_contract.py::test_accurate_on_a_tiny_problem"
-# The accuracy test of a sequence method, parametrised by its registry name: it compares
-# rte.testing.sequence_accuracy with rte.testing.sequence_wrong_answers.
-SEQUENCE_TEST = "tests/test_contract.py::test_sequence_accurate_on_a_tiny_problem"
+# A sequence method's accuracy test is the same node: rte.testing.check_sequence_accuracy
+# compares its accuracy with rte.testing.sequence_wrong_answers on a taught tiny model.
+SEQUENCE_TEST = FUNCTION_TEST
 sys.path.insert(0, str(ROOT / "tests"))
 from mutation import FUNCTION_KINDS  # noqa: E402
 

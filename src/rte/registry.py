@@ -227,6 +227,7 @@ def _register_builtin() -> None:
         # The sequence regime (a language model tuned with LoRA; parity and strings suites).
         "rte_sequence": f"{models}.sequence:SequenceRTE",
         "sft": f"{baselines}.lm:SFT",
+        "sft_scratchpad": f"{baselines}.scratchpad:ScratchpadSFT",
         "few_shot": f"{baselines}.lm:FewShot",
         "symbolic_search": f"{baselines}.symbolic_search:SymbolicSearch",
     }

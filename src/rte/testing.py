@@ -18,7 +18,10 @@ tests of table pipelines. Sequence
 methods (``answer(target)``) are checked on a tiny parity bank with
 :func:`tiny_language_model`, a 2-layer Llama with random weights and a
 character-level tokenizer built in memory (no files, no network; needs the extra
-``lm``).
+``lm``). Their accuracy is checked on :func:`xor_problem`, whose tiny model has been
+taught the problem's formats for a few seconds (:func:`taught_language_model`): a
+random tiny model learns nothing in a few LoRA steps, a taught one answers, so a
+method whose answers are replaced by a constant fails :func:`check_sequence_accuracy`.
 """
 
 from __future__ import annotations
@@ -129,6 +132,122 @@ def context_interpolation(targets: Any) -> np.ndarray | None:
         order = np.argsort(cx, kind="stable")
         out.append(np.interp(qx, cx[order], cy[order]))
     return np.stack(out)
+
+
+# Training steps, batch and learning rate that teach the tiny model xor_problem's formats.
+TEACH = {"steps": 200, "batch_size": 32, "lr": 3e-3}
+# A sequence method's accuracy must beat the best constant answer's by this much.
+SEQUENCE_MARGIN = 0.3
+
+
+@cache
+def xor_problem(target: str = "a,b") -> Problem:
+    """Parity of bits a and b from a bank that stores only each bit alone.
+
+    The bank (10-bit inputs, 16 stored examples per task) holds the empty subset and
+    the subsets {a} and {b}, related by adding a bit; candidates are (∅, a), (∅, b),
+    ({a}, b) and ({b}, a); four targets of 8 context pairs and 8 queries are
+    x_a XOR x_b, one relation beyond the bank. With ``target="a"`` the targets copy
+    bit a from 3 context pairs instead: the problem of the methods that read the
+    context as few-shot demonstrations (a tiny model cannot infer a parity from
+    them). The language model is :func:`taught_language_model`.
+    """
+    from rte.tasks.parity import ParityTasks
+    from rte.tasks.sequence import (
+        Relation,
+        SequenceBank,
+        SequenceDecomposition,
+        make_target,
+        store_tasks,
+        stored_inputs,
+    )
+
+    kind = ParityTasks(max_train_size=1, n_context=8, n_queries=8, n_stored=16, n_targets=4)
+    rng = np.random.default_rng(0)
+    relations = (Relation("", "a", "a"), Relation("", "b", "b"))
+    tasks = store_tasks(kind, "", relations, stored_inputs(kind, rng))
+    pairs = [("", "a"), ("", "b"), ("a", "b"), ("b", "a")]
+    candidates = tuple(SequenceDecomposition(a, phi) for a, phi in pairs)
+    bank = SequenceBank(kind, tasks, "", relations, candidates)
+    truth = SequenceDecomposition(*(("a", "b") if target == "a,b" else ("", "a")))
+    shown = 8 if target == "a,b" else 3
+    targets = tuple(
+        make_target(kind, truth, "S2", rng, candidates, n_context=shown, n_queries=8)
+        for _ in range(kind.n_targets)
+    )
+    return Problem(bank, targets, taught_language_model())
+
+
+@cache
+def taught_language_model(seed: int = 0) -> Any:
+    """A tiny model (hidden size 64) fully fine-tuned for a few seconds on
+    :func:`xor_problem`'s formats: Psi's chains for adding bit a or b to either anchor
+    bit, and few-shot prompts (1 to 3 demonstrations) of copying bit a, answered with
+    the output and a newline.
+
+    It stands in for a pretrained model that knows the formats, as SmolLM2 knows
+    letters and digits: the methods' own LoRA steps then adapt, not teach. Cached per
+    process; methods fitted on it must release their adapters (they do).
+    """
+    import torch
+
+    from rte.lm.backends import LanguageModel
+    from rte.lm.device import select_placement
+    from rte.lm.lora import answer_loss
+    from rte.lm.prompts import Encoder, Example
+    from rte.tasks.parity import ParityTasks
+
+    tokenizer = tiny_tokenizer()
+    model = tiny_model(len(tokenizer), seed, hidden=64)
+    encoder = Encoder(tokenizer)
+    kind = ParityTasks(n_context=8)
+    rng = np.random.default_rng([seed, 7])
+
+    def example() -> Example:
+        x = kind.sample_input(rng)
+        if rng.random() < 0.5:
+            phi, anchor = "ab"[int(rng.integers(2))], str(int(rng.integers(2)))
+            y = kind.apply_phi(phi, anchor, x)
+            return Example(kind.psi_prompt(x, anchor, phi), kind.psi_answer(x, anchor, phi, y))
+        demos = [kind.sample_input(rng) for _ in range(int(rng.integers(1, 4)))]
+        context = tuple((d, d[0]) for d in demos)
+        return Example(kind.fewshot_prompt(context, x), f" {x[0]}\n")
+
+    optimiser = torch.optim.AdamW(model.parameters(), lr=TEACH["lr"])
+    model.train()
+    for _ in range(TEACH["steps"]):
+        batch = encoder.encode([example() for _ in range(TEACH["batch_size"])], left_pad=True)
+        answer_loss(model, batch, "cpu").backward()
+        optimiser.step()
+        optimiser.zero_grad(set_to_none=True)
+    model.eval()
+    return LanguageModel(model, tokenizer, select_placement("cpu"), "tiny-taught")
+
+
+def constant_accuracy(problem: Problem) -> float:
+    """The best accuracy one constant answer, the same for every target, gets on
+    ``problem``'s queries."""
+    outputs = [y for t in problem.targets for _, y in t.queries]
+    return max(outputs.count(y) for y in set(outputs)) / len(outputs)
+
+
+def check_sequence_accuracy(
+    method: Any, problem: Problem | None = None, *, margin: float = SEQUENCE_MARGIN
+) -> float:
+    """Fit a sequence method on ``problem`` (default :func:`xor_problem`) and assert its
+    accuracy is at least the best answer that needs no method (each target's most common
+    context output, or one constant for all) plus ``margin``; returns the accuracy."""
+    problem = problem or xor_problem()
+    _fit(method, problem)
+    accuracy = sequence_accuracy(method, problem)
+    if hasattr(method, "release"):
+        method.release()
+    wrong = {**sequence_wrong_answers(problem), "best constant": constant_accuracy(problem)}
+    assert accuracy >= max(wrong.values()) + margin, (
+        f"{type(method).__name__}: accuracy {accuracy:.3f}; wrong answers give "
+        f"{ {k: round(v, 3) for k, v in wrong.items()} }"
+    )
+    return accuracy
 
 
 def wrong_answers(problem: Problem, relational: bool) -> dict[str, float]:
@@ -472,16 +591,16 @@ def tiny_tokenizer() -> Any:
     )
 
 
-def tiny_model(vocab_size: int, seed: int = 0) -> Any:
-    """A 2-layer Llama with hidden size 32 and random weights, in eval mode."""
+def tiny_model(vocab_size: int, seed: int = 0, hidden: int = 32) -> Any:
+    """A 2-layer Llama with hidden size ``hidden`` and random weights, in eval mode."""
     import torch
 
     transformers = require("transformers", "lm", "rte.testing")
     torch.manual_seed(seed)
     config = transformers.LlamaConfig(
         vocab_size=vocab_size,
-        hidden_size=32,
-        intermediate_size=64,
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
         num_hidden_layers=2,
         num_attention_heads=4,
         num_key_value_heads=4,

@@ -22,8 +22,16 @@ from rte.lm.backends import ModelPathError
 from rte.tasks.parity import ParityTasks
 from rte.tasks.strings import StringTasks
 
-METHODS = {"rte", "sft", "few_shot", "oracle", "symbolic_search", "rte_executed"}
-TINY = {"rte_sequence": {"steps": 2}, "sft": {"steps": 2}}
+METHODS = {
+    "rte",
+    "sft",
+    "sft_scratchpad",
+    "few_shot",
+    "oracle",
+    "symbolic_search",
+    "rte_executed",
+}
+TINY = {"rte_sequence": {"steps": 2}, "sft": {"steps": 2}, "sft_scratchpad": {"steps": 2}}
 IN_PROCESS = Execution(jobs=1)
 
 
@@ -55,6 +63,7 @@ def test_quick_run_writes_the_results_contract(
     assert {m: "".join(info["access"]) for m, info in methods.items()} == {
         "rte": "BCL",
         "sft": "BC",
+        "sft_scratchpad": "BCL",
         "few_shot": "C",
         "oracle": "BLD",
         "symbolic_search": "BCLX",
@@ -77,6 +86,17 @@ def test_quick_run_writes_the_results_contract(
     # An exact search over the bank's candidates is right on most strings targets.
     if family == "strings":
         assert intervals[("symbolic_search", metric)]["high"] >= 0.8
+    # The share of ambiguous targets, the scores on each subset, and every row paired
+    # with rte over the same targets.
+    (ambiguity,) = raw["ambiguity"]
+    assert ambiguity["band"] == band and ambiguity["targets"] == 3
+    assert ambiguity["share"] == pytest.approx(ambiguity["ambiguous"] / 3, abs=1e-6)
+    parts = {r.metric for r in data["records"] if r.method == "symbolic_search"}
+    assert {f"{metric}_ambiguous", f"{metric}_unambiguous"} & parts
+    paired = {(c["versus"], c["targets_subset"]): c for c in raw["comparisons"]}
+    assert {v for v, part in paired if part == "all"} == METHODS - {"rte"}
+    for c in paired.values():
+        assert c["low"] <= c["difference"] <= c["high"] and c["method"] == "rte"
     assert (tmp_path / "accuracy.png").read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "targets.csv").read_text().count("\n") == 1 + 3 * len(METHODS)
     assert (tmp_path / "adapters" / "rte-seed0" / "adapter_model.safetensors").is_file()
@@ -89,8 +109,9 @@ def _raise(*_args: Any, **_kw: Any) -> Any:
 def test_strict_rows_never_call_a_generator(
     model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every generator raises once the splits are built; rte, oracle, sft and few_shot
-    still run a whole benchmark (both suites), so they learn from stored examples only."""
+    """Every generator raises once the splits are built; rte, oracle, sft, sft_scratchpad
+    and few_shot still run a whole benchmark (both suites), so they learn from stored
+    examples only."""
     real = runner.build_split
 
     def build_then_forbid(*args: Any) -> Any:
@@ -101,7 +122,7 @@ def test_strict_rows_never_call_a_generator(
         return split
 
     monkeypatch.setattr(runner, "build_split", build_then_forbid)
-    strict = ("rte", "oracle", "sft", "few_shot")
+    strict = ("rte", "oracle", "sft", "sft_scratchpad", "few_shot")
     for config_class in (ParityConfig, StringsConfig):
         monkeypatch.undo()
         monkeypatch.setattr(runner, "build_split", build_then_forbid)
@@ -215,7 +236,8 @@ def test_suite_defaults_and_quick() -> None:
     methods' declared defaults are the same in every suite."""
     parity, strings = ParityConfig().resolve_options(), StringsConfig().resolve_options()
     assert parity["rte"] == strings["rte"] and parity["rte"]["steps"] is None
-    assert parity["sft"]["steps"] is None and parity["rte"]["probe"] is None
+    assert parity["sft"]["steps"] is None and parity["rte"]["bound_tokens"] == 2
+    assert parity["sft_scratchpad"]["steps"] is None
     assert (ParityConfig().task_kind().lora_steps, StringsConfig().task_kind().lora_steps) == (
         40,
         150,
@@ -223,7 +245,8 @@ def test_suite_defaults_and_quick() -> None:
     assert ParityConfig(quick=True).task_kind().lora_steps == 30
     assert StringsConfig(quick=True).task_kind().lora_steps == 30
     assert parity["few_shot"] == {"score_batch_size": 64}
-    assert parity["symbolic_search"] == {} and parity["oracle"] == parity["rte"]
+    assert parity["symbolic_search"] == {"answer_rule": "pick"}
+    assert parity["oracle"] == parity["rte"]
     assert ParityConfig().seeds == 3 and ParityConfig(quick=True).seeds == 1
     assert ParityConfig(quick=True, seeds=2).seeds == 2
     assert ParityConfig().task_kind().n_targets >= 20
@@ -241,6 +264,7 @@ def test_rows_that_share_a_fit_run_in_one_job() -> None:
     assert groups == [
         ("rte", "oracle", "rte_executed"),
         ("sft",),
+        ("sft_scratchpad",),
         ("few_shot",),
         ("symbolic_search",),
     ]

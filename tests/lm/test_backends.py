@@ -78,3 +78,35 @@ def test_device_choice() -> None:
     if not torch.cuda.is_available():
         with pytest.raises(ValidationError, match="no GPU"):
             select_placement("cuda")
+
+
+def test_a_converted_model_is_stored_once_and_loads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The conversion cache writes a plain folder (safetensors + tokenizer) that loads the
+    same weights and tokens; RTE_CACHE=off turns it off; the key names the dtype."""
+    import torch
+    import transformers
+
+    from rte.lm.converted import converted_folder, is_converted, store_converted
+    from rte.testing import tiny_model, tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    model = tiny_model(len(tokenizer))
+    gguf = tmp_path / "model.gguf"
+    gguf.write_bytes(b"weights")
+    monkeypatch.setenv("RTE_CACHE", str(tmp_path / "cache"))
+    folder = converted_folder(gguf, "5.0", "float32")
+    assert folder is not None and folder != converted_folder(gguf, "5.0", "bfloat16")
+    assert not is_converted(folder)
+    store_converted(folder, model, tokenizer)
+    store_converted(folder, model, tokenizer)  # a second writer leaves the first
+    assert is_converted(folder) and not list(folder.parent.glob(".converting-*"))
+    again = transformers.AutoModelForCausalLM.from_pretrained(folder).eval()
+    ids = torch.tensor([tokenizer("ab ->", add_special_tokens=False)["input_ids"]])
+    with torch.inference_mode():
+        torch.testing.assert_close(again(input_ids=ids).logits, model(input_ids=ids).logits)
+    loaded = transformers.AutoTokenizer.from_pretrained(folder)
+    assert loaded("a b ->")["input_ids"] == tokenizer("a b ->")["input_ids"]
+    monkeypatch.setenv("RTE_CACHE", "off")
+    assert converted_folder(gguf, "5.0", "float32") is None

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from rte.errors import ModelFileError, ValidationError
-from rte.lm.lora import detach_lora, load_adapter, save_adapter, train_lora
+from rte.lm.lora import answer_loss, detach_lora, load_adapter, save_adapter, train_lora
 from rte.lm.prompts import Encoder, Example
 from rte.params import LoraParams
 
@@ -80,3 +80,17 @@ def test_missing_adapter_and_bad_settings(model: Any, tokenizer: Any, tmp_path: 
         with pytest.raises(ValidationError, match=message):
             train_lora(model, encoder, lambda _s: EXAMPLES, LoraParams(**bad), 2, 0)
     assert not any("lora_" in name for name, _ in model.named_parameters())
+
+
+def test_answer_loss_equals_the_full_forward_loss(model: Any, tokenizer: Any) -> None:
+    """Logits on the answer positions of a left-padded batch give the loss the model's
+    own forward gives on the right-padded batch with labels."""
+    encoder = Encoder(tokenizer)
+    examples = [Example("abc ->", " cba\n"), Example("a much longer prompt ->", " x\n")]
+    right = encoder.encode(examples)
+    with torch.no_grad():
+        full = model(
+            input_ids=right.input_ids, attention_mask=right.attention_mask, labels=right.labels
+        ).loss
+        ours = answer_loss(model, encoder.encode(examples, left_pad=True), "cpu")
+    torch.testing.assert_close(ours, full, rtol=1e-5, atol=1e-5)

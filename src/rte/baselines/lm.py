@@ -24,10 +24,15 @@ from rte.models.sequence import Context, check_fit_inputs
 from rte.params import LoraParams, ScoringParams
 from rte.tasks.sequence import SequenceAnswer, SequenceBank, Target
 
+# (bank task, input, output) -> the answer text a tuned model is trained to write.
+Answer = Callable[[str, str, str], str]
 
-def sft_training_batch(bank: SequenceBank, rng: np.random.Generator, size: int) -> list[Example]:
+
+def sft_training_batch(
+    bank: SequenceBank, rng: np.random.Generator, size: int, answer: Answer | None = None
+) -> list[Example]:
     """Few-shot prompts of random bank tasks from their stored examples, the query's
-    answer as label.
+    answer as label (``answer(task, x, y)``, by default the plain output).
 
     Each step draws one number of demonstrations between 1 and the suite's
     ``n_context`` (uniformly, at most one less than a task stores) for the whole
@@ -41,10 +46,12 @@ def sft_training_batch(bank: SequenceBank, rng: np.random.Generator, size: int) 
     k = int(rng.integers(1, max(1, min(kind.n_context, fewest - 1)) + 1))
     batch = []
     for _ in range(size):
-        pairs = bank.tasks[labels[int(rng.integers(len(labels)))]]
+        task = labels[int(rng.integers(len(labels)))]
+        pairs = bank.tasks[task]
         picked = [pairs[int(i)] for i in rng.choice(len(pairs), min(k + 1, len(pairs)), False)]
         *demos, (x, y) = picked
-        batch.append(Example(kind.fewshot_prompt(tuple(demos), x), kind.answer(y)))
+        text = kind.answer(y) if answer is None else answer(task, x, y)
+        batch.append(Example(kind.fewshot_prompt(tuple(demos), x), text))
     return batch
 
 
@@ -106,11 +113,12 @@ class SFT(FewShot):
         until :meth:`release`. ``on_step(step, loss)`` follows training."""
         self.validate_params()
         check_fit_inputs(bank, language_model, type(self).__name__)
+        answer = self._training_answer(bank)
         rng = np.random.default_rng([self.seed, 2])
         self.model_ = train_lora(
             language_model.model,
             language_model.encoder,
-            lambda _step: sft_training_batch(bank, rng, self.batch_size),
+            lambda _step: sft_training_batch(bank, rng, self.batch_size, answer),
             self.group(LoraParams),
             self.steps or bank.kind.lora_steps,
             self.seed,
@@ -120,9 +128,15 @@ class SFT(FewShot):
         self.encoder_ = language_model.encoder
         return self
 
+    def _training_answer(self, bank: SequenceBank) -> Answer | None:
+        """The answers the adapter learns to write (None: the plain outputs)."""
+        return None
+
     def release(self) -> Any:
         """Remove the adapter; returns the base model. The estimator is unfitted afterwards."""
         check_is_fitted(self, "model_")
         base = detach_lora(self.model_)
-        del self.kind_, self.model_, self.encoder_
+        for name in self.fitted_attributes():
+            if hasattr(self, name):
+                delattr(self, name)
         return base

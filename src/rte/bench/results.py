@@ -33,6 +33,12 @@ METRICS = (
     "mse",
     "accuracy",
     "exact_match",
+    # The sequence suites' scores on the targets whose context leaves several candidates
+    # consistent (ambiguous) and on the others.
+    "accuracy_ambiguous",
+    "accuracy_unambiguous",
+    "exact_match_ambiguous",
+    "exact_match_unambiguous",
     "decomposition_accuracy",
     "seconds",
     "coverage_90",

@@ -19,6 +19,7 @@ from typing import Any
 
 from rte._optional import require
 from rte.errors import BackendImportError, ValidationError
+from rte.lm.converted import converted_folder, is_converted, store_converted
 from rte.lm.device import Placement, select_placement
 from rte.lm.prompts import Encoder
 
@@ -131,6 +132,7 @@ def load_language_model(
 ) -> LanguageModel:
     """Load the default SmolLM2 GGUF (``model`` None or 'smollm2') or a local directory.
 
+    The GGUF is converted once and the conversion reused (:mod:`rte.lm.converted`).
     Example::
 
         lm = load_language_model()            # packaged SmolLM2-135M-Instruct
@@ -141,11 +143,18 @@ def load_language_model(
     force_offline()
     transformers = require("transformers", "lm", LM_USER)
     transformers.utils.logging.disable_progress_bar()  # our own progress bars only
+    cache = None
     if folder is None:
         require("gguf", "lm", LM_USER)
         gguf = smollm2_gguf()
-        kwargs: dict[str, Any] = {"gguf_file": gguf.name}
-        where, source = gguf.parent, f"{DEFAULT_MODEL} ({gguf.name})"
+        source = f"{DEFAULT_MODEL} ({gguf.name})"
+        dtype = str(placement.dtype).removeprefix("torch.")
+        cache = converted_folder(gguf, transformers.__version__, dtype)
+        kwargs: dict[str, Any] = {}
+        if is_converted(cache):
+            where = cache
+        else:
+            kwargs, where = {"gguf_file": gguf.name}, gguf.parent
     else:
         kwargs, where, source = {}, folder, str(folder)
     try:
@@ -159,6 +168,8 @@ def load_language_model(
             f"--model must hold a loadable causal LM and its tokenizer. Loading "
             f"{source!r} failed: {first}"
         ) from None
+    if cache is not None and not is_converted(cache):
+        store_converted(cache, lm, tokenizer)
     lm.to(placement.device)
     lm.eval()
     return LanguageModel(lm, prepare_tokenizer(tokenizer), placement, source)

@@ -20,7 +20,7 @@ from rte._optional import require
 from rte._params import validate
 from rte.errors import ModelFileError, ValidationError
 from rte.lm.backends import LM_USER
-from rte.lm.prompts import Encoder, Example
+from rte.lm.prompts import IGNORE_INDEX, Batch, Encoder, Example
 from rte.params import LoraParams
 
 
@@ -57,7 +57,8 @@ def train_lora(
     ``lora``'s rank and rates; returns the peft model (in eval mode).
 
     ``sample_batch(step)`` returns the step's examples; the loss is token cross
-    entropy on answer tokens only. ``on_step(step, loss)`` follows progress.
+    entropy on answer tokens only (:func:`answer_loss`). ``on_step(step, loss)`` follows
+    progress.
     """
     validate(lora, prefix="lora.")
     if lora.steps is not None and lora.steps != steps:
@@ -74,12 +75,7 @@ def train_lora(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, schedule)
     peft_model.train()
     for step in range(steps):
-        batch = encoder.encode(sample_batch(step))
-        loss = peft_model(
-            input_ids=batch.input_ids.to(device),
-            attention_mask=batch.attention_mask.to(device),
-            labels=batch.labels.to(device),
-        ).loss
+        loss = answer_loss(peft_model, encoder.encode(sample_batch(step), left_pad=True), device)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimiser.step()
@@ -89,6 +85,31 @@ def train_lora(
             on_step(step, float(loss.detach()))
     peft_model.eval()
     return peft_model
+
+
+def answer_loss(model: Any, batch: Batch, device: Any) -> torch.Tensor:
+    """Mean token cross entropy of the answer tokens of a left-padded ``batch``.
+
+    Answers end every row, so the vocabulary projection (a fifth of the model's
+    compute per position) and the softmax run only over the last positions that hold
+    answer tokens, not over the prompts.
+    """
+    answer = batch.labels != IGNORE_INDEX
+    first = int(answer.float().argmax(dim=1).min())  # earliest answer position in the batch
+    keep = batch.input_ids.shape[1] - first + 1
+    mask = batch.attention_mask.to(device)
+    logits = model(
+        input_ids=batch.input_ids.to(device),
+        attention_mask=mask,
+        position_ids=(mask.cumsum(dim=1) - 1).clamp(min=0),
+        logits_to_keep=keep,
+    ).logits
+    targets = batch.labels[:, -keep + 1 :].to(device)
+    return torch.nn.functional.cross_entropy(
+        logits[:, :-1].float().reshape(-1, logits.shape[-1]),
+        targets.reshape(-1),
+        ignore_index=IGNORE_INDEX,
+    )
 
 
 def detach_lora(peft_model: Any) -> Any:

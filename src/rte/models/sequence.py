@@ -6,11 +6,15 @@ the label of the transformation phi; the answer is the related task's output (fo
 parity a short chain of steps ending in it). A target is decomposed by likelihood
 scoring over the bank's candidates: each candidate's anchor outputs on the context
 inputs come from a model of the bank (:mod:`rte.decompose.sequence`: stored examples,
-else Psi along the anchor's relation path from the root), the context outputs'
-negative log-likelihood under Psi is summed, and the lowest wins; Psi then answers
-the queries with it. No task generator is called (the strict protocol); passing
-``executed=True`` computes anchor outputs with the generators instead, the
-``rte_executed`` ablation row (access X).
+else Psi along the anchor's relation path from the root, each (task, input) computed
+once per fit), and the context outputs' negative log-likelihood (NLL) under Psi is
+summed. The lowest is the decomposition it reports (equal scores: one drawn at random
+by a stream keyed by the seed and the context). The queries are answered by the
+posterior over the candidates: every candidate within ``margin`` nats of the best
+answers with Psi, weighted by its likelihood (a uniform prior over the bank's
+candidates), and the heaviest answer wins. No task generator is called (the strict
+protocol); passing ``executed=True`` computes anchor outputs with the generators
+instead, the ``rte_executed`` ablation row (access X).
 
 The language model is not a hyperparameter: it is loaded once per run
 (:func:`rte.lm.backends.load_language_model`) and passed to ``fit``, so that
@@ -27,13 +31,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rte._params import at_least, nonnegative, optional, param
+from rte._params import at_least, nonnegative, param
 from rte.base import Estimator, check_is_fitted, estimator
 from rte.decompose.sequence import (
     RelationTree,
-    best_candidate,
+    Values,
+    bounded_scores,
+    choose,
     executed_values,
     modelled_values,
+    posterior,
+    tie_stream,
+    vote,
 )
 from rte.errors import ValidationError
 from rte.lm.backends import LanguageModel
@@ -53,8 +62,13 @@ from rte.tasks.sequence import (
 Context = Sequence[tuple[str, str]]
 # Context NLL charged for a Psi answer with no output in it (a broken chain).
 MALFORMED_NLL = 20.0
-# The label a target takes as one more task of the relation tree when predicted.
-QUERY = "<query>"
+
+
+def query_task(d: SequenceDecomposition) -> str:
+    """The label a decomposition takes as one more task of the relation tree when it
+    answers queries (a function of the decomposition alone, so its outputs can be
+    cached with the bank's)."""
+    return f"<query {d.anchor} {d.phi}>"
 
 
 def check_fit_inputs(bank: Any, language_model: Any, owner: str) -> None:
@@ -141,6 +155,8 @@ class SequenceRTE(Estimator):
         "max_new_tokens_": "longest answer Psi generates, in tokens",
         "generated_": "Psi's greedy answer per distinct prompt (filled as Psi is asked)",
         "nll_": "Psi's answer NLL per scored example and answer length (filled as scored)",
+        "values_": "the model of the bank's output per (task, input), filled as asked and "
+        "read by every method that shares this fit",
     }
 
     sees: ClassVar[str] = "BCL"
@@ -154,24 +170,25 @@ class SequenceRTE(Estimator):
     # Whether anchor outputs come from the generators (the rte_executed row, access X).
     executed_anchors: ClassVar[bool] = False
 
-    probe: int | None = param(
-        None,
-        "Context pairs of the pruning pass of decomposition (0: no pruning; none: 1 where "
-        "answers are open text, scored per candidate, and 0 where they are closed choices, "
-        "scored once per input).",
-        optional(at_least(0)),
-    )
-    keep: int = param(8, "Candidates kept after the pruning pass.", at_least(1))
-    probe_tokens: int = param(
-        0,
-        "Answer tokens the pruning pass scores (0: the whole answer; not used by chains).",
-        at_least(0),
-    )
     tie: float = param(
         0.0,
         "Candidates whose context NLL is within this many nats of the best count as equally "
-        "likely; the first in the bank's order (fewest bits or primitives) wins.",
+        "likely; the reported decomposition is drawn among them at random (a stream keyed by "
+        "the seed and the context), so no candidate order or size is preferred.",
         nonnegative,
+    )
+    margin: float = param(
+        6.0,
+        "Candidates within this many nats of the best context NLL answer the queries "
+        "together, each weighted by its posterior exp(-NLL) (0: only the best and its ties).",
+        nonnegative,
+    )
+    bound_tokens: int = param(
+        2,
+        "Answer tokens of the first context pair scored for every candidate before any is "
+        "scored in full: a lower bound that spares the full scores of hopeless candidates "
+        "(0: none). It changes the cost, never the scores within the margin.",
+        at_least(0),
     )
 
     def fit(
@@ -227,6 +244,7 @@ class SequenceRTE(Estimator):
             self.max_new_tokens_ = len(ids(kind.answer("x" * kind.max_answer_chars))) + 1
         self.generated_: dict[str, Generated] = {}
         self.nll_: dict[int, dict[Example, float]] = {}
+        self.values_: Values = {}
         return self
 
     # Psi, cached: each distinct prompt is generated or scored once per fit.
@@ -293,40 +311,77 @@ class SequenceRTE(Estimator):
         """Outputs of bank tasks on inputs: from the model of the bank, or (``executed``,
         the X ablation) from the generators."""
         check_is_fitted(self, "model_")
-        needs = [(a, x) for a in dict.fromkeys(anchors) for x in inputs]
+        return self._values([(a, x) for a in dict.fromkeys(anchors) for x in inputs], executed)
+
+    def _values(self, needs: Sequence[tuple[str, str]], executed: bool) -> Values:
         if executed:
             return executed_values(self.bank_, needs)
         kind = self.bank_.kind
-        return modelled_values(self.bank_, self.tree_, needs, self._psi_outputs, kind.choices)
+        return modelled_values(
+            self.bank_, self.tree_, needs, self._psi_outputs, kind.choices, self.values_
+        )
 
-    def _score(
-        self,
-        candidates: Sequence[SequenceDecomposition],
-        pairs: Pairs,
-        executed: bool,
-        answer_tokens: int = 0,
-    ) -> np.ndarray:
-        inputs = [x for x, _ in pairs]
-        values = self.anchor_values([d.anchor for d in candidates], inputs, executed=executed)
-        rows = [(x, values[(d.anchor, x)], d.phi, y) for d in candidates for x, y in pairs]
-        nll = self._psi_nll(rows, answer_tokens)
-        return nll.reshape(len(candidates), len(pairs)).sum(axis=1)
+    def scores(self, context: Context, *, executed: bool = False) -> np.ndarray:
+        """Every bank candidate's context NLL: exact within ``margin`` of the best, a lower
+        bound beyond it (:func:`rte.decompose.sequence.bounded_scores`)."""
+        check_is_fitted(self, "model_")
+        pairs = tuple(context)
+        candidates = self.bank_.candidates
+
+        def score(rows: Sequence[tuple[int, int]], tokens: int) -> np.ndarray:
+            needs = [(candidates[c].anchor, pairs[j][0]) for c, j in rows]
+            values = self._values(needs, executed)
+            steps = []
+            for c, j in rows:
+                d, (x, y) = candidates[c], pairs[j]
+                steps.append((x, values[(d.anchor, x)], d.phi, y))
+            return self._psi_nll(steps, tokens)
+
+        return bounded_scores(
+            len(candidates),
+            len(pairs),
+            score,
+            margin=max(self.margin, self.tie),
+            first_tokens=self.bound_tokens,
+        )
 
     def decompose(self, context: Context, *, executed: bool = False) -> SequenceDecomposition:
-        """The bank candidate whose Psi prompts give the context's outputs the lowest NLL."""
+        """The bank candidate whose Psi prompts give the context's outputs the lowest NLL
+        (ties within ``tie`` drawn at random)."""
+        return self._decide(tuple(context), self.scores(context, executed=executed))
+
+    def _decide(self, context: Pairs, scores: np.ndarray) -> SequenceDecomposition:
+        return self.bank_.candidates[choose(scores, self.tie, tie_stream(self.seed, context))]
+
+    def answers(
+        self,
+        decompositions: Sequence[SequenceDecomposition],
+        inputs: Sequence[str],
+        *,
+        executed: bool = False,
+    ) -> list[list[str]]:
+        """Psi's outputs on ``inputs`` for each decomposition, all asked in one batch per
+        depth: ``answers[k][i]`` is decomposition k's output on input i."""
         check_is_fitted(self, "model_")
-        probe = self.probe
-        if probe is None:
-            probe = 0 if self.bank_.kind.choices else 1
-        return best_candidate(
-            self.bank_.candidates,
-            tuple(context),
-            lambda pool, pairs: self._score(pool, pairs, executed),
-            probe=probe,
-            keep=self.keep,
-            tie=self.tie,
-            probe_score=lambda pool, pairs: self._score(pool, pairs, executed, self.probe_tokens),
-        )
+        if executed:
+            values = self._values([(d.anchor, x) for d in decompositions for x in inputs], True)
+            steps = [(x, values[(d.anchor, x)], d.phi) for d in decompositions for x in inputs]
+            flat = self._psi_outputs(steps)
+        else:
+            # Each decomposition as one more task of the tree: its anchor's path and the
+            # last step are asked together (one pass for closed outputs).
+            labels = [query_task(d) for d in decompositions]
+            tree = self.tree_.extended(
+                Relation(d.anchor, d.phi, q) for d, q in zip(decompositions, labels, strict=True)
+            )
+            needs = [(q, x) for q in labels for x in inputs]
+            kind = self.bank_.kind
+            values = modelled_values(
+                self.bank_, tree, needs, self._psi_outputs, kind.choices, self.values_
+            )
+            flat = [values[n] for n in needs]
+        n = len(inputs)
+        return [flat[k * n : (k + 1) * n] for k in range(len(decompositions))]
 
     def predict_with(
         self,
@@ -336,34 +391,29 @@ class SequenceRTE(Estimator):
         executed: bool = False,
     ) -> list[str]:
         """Psi's outputs on ``inputs`` for a given decomposition (the oracle row's use)."""
-        check_is_fitted(self, "model_")
-        d = decomposition
-        if executed:
-            values = self.anchor_values([d.anchor], inputs, executed=True)
-            return self._psi_outputs([(x, values[(d.anchor, x)], d.phi) for x in inputs])
-        # The target as one more task of the tree: its anchor's path and the last step
-        # are asked together (one pass for closed outputs).
-        step = Relation(d.anchor, d.phi, QUERY)
-        tree = self.tree_.extended(step)
-        values = modelled_values(
-            self.bank_,
-            tree,
-            [(QUERY, x) for x in inputs],
-            self._psi_outputs,
-            self.bank_.kind.choices,
-        )
-        return [values[(QUERY, x)] for x in inputs]
+        return self.answers([decomposition], inputs, executed=executed)[0]
+
+    def _answer(
+        self, context: Context, inputs: Sequence[str], executed: bool
+    ) -> tuple[SequenceDecomposition, list[str]]:
+        pairs = tuple(context)
+        scores = self.scores(pairs, executed=executed)
+        found = self._decide(pairs, scores)
+        chosen, weights = posterior(scores, self.margin)
+        candidates = [self.bank_.candidates[int(i)] for i in chosen]
+        said = self.answers(candidates, inputs, executed=executed)
+        return found, vote(weights, said, tie_stream(self.seed, pairs, "vote"))
 
     def predict(self, context: Context, inputs: Sequence[str]) -> list[str]:
-        """Decompose the target from its context, then answer ``inputs`` with Psi."""
-        return self.predict_with(self.decompose(context), inputs)
+        """Answer ``inputs`` by the posterior over the candidates given ``context``."""
+        return self._answer(context, inputs, executed=False)[1]
 
     def answer(self, target: Target) -> SequenceAnswer:
-        """The benchmark interface: decompose ``target`` from its context, then answer its
-        query inputs with Psi (anchors executed only in rows with access X)."""
-        found = self.decompose(target.context, executed=self.executed_anchors)
+        """The benchmark interface: decompose ``target`` from its context, answer its
+        query inputs by the posterior over the candidates (anchors executed only in rows
+        with access X)."""
         inputs = [x for x, _ in target.queries]
-        outputs = self.predict_with(found, inputs, executed=self.executed_anchors)
+        found, outputs = self._answer(target.context, inputs, self.executed_anchors)
         return SequenceAnswer(tuple(outputs), found)
 
     def save_adapter(self, directory: str | Path) -> Path:
@@ -378,6 +428,7 @@ class SequenceRTE(Estimator):
         """
         check_is_fitted(self, "model_")
         base = detach_lora(self.model_)
-        for name in ("model_", "bank_", "tree_", "encoder_", "losses_", "generated_", "nll_"):
+        names = ("model_", "bank_", "tree_", "encoder_", "losses_", "generated_", "nll_", "values_")
+        for name in names:
             delattr(self, name)
         return base

@@ -25,16 +25,19 @@ Defaults, and why:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from itertools import combinations
 from typing import ClassVar
 
 import numpy as np
 
-from rte._params import Settings, at_least, param, settings
+from rte._params import Settings, at_least, one_of, param, settings
+from rte._validation import check_choice
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
     CANDIDATE_SETS,
+    SCRATCHPAD_FORMATS,
     Pairs,
     Relation,
     SequenceBank,
@@ -85,6 +88,12 @@ class ParityTasks(Settings):
 
     n_bits: int = param(10, "Input length n (10 to 16).", at_least(10))
     max_train_size: int = param(5, "Largest |S| in the training bank.", at_least(1))
+    chain_format: str = param(
+        "sum",
+        "Psi's chain: sum (`` h1 1+1=2 so 0``: phi's bit, the sum, its parity) or short "
+        "(`` h1 so 0``: phi's bit, then the parity).",
+        one_of("sum", "short"),
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -137,7 +146,8 @@ class ParityTasks(Settings):
         return f"bits {bits}; anchor {anchor_out}; add {LETTERS[self._phi_index(phi)]} ->"
 
     def psi_answer(self, x: str, anchor_out: str, phi: str, y: str) -> str:
-        """Psi spells the step out: ``x_i anchor+x_i=sum so parity``, e.g. `` h1 1+1=2 so 0``.
+        """Psi spells the step out: ``x_i anchor+x_i=sum so parity``, e.g. `` h1 1+1=2 so 0``
+        (``chain_format="short"``: `` h1 so 0``, half the tokens to generate).
 
         Each step is easy for a pretrained LM: `` h1`` repeats phi's label and copies
         the bit that follows it in the prompt (an induction copy), then the anchor
@@ -149,6 +159,8 @@ class ParityTasks(Settings):
         """
         index = self._phi_index(phi)
         added, anchor = int(x[index]), int(anchor_out)
+        if self.chain_format == "short":
+            return f" {LETTERS[index]}{added} so {y}\n"
         return f" {LETTERS[index]}{added} {anchor}+{added}={anchor + added} so {y}\n"
 
     def psi_output(self, text: str) -> str:
@@ -168,6 +180,25 @@ class ParityTasks(Settings):
     def parse(self, text: str) -> str:
         """Generated text stripped of spaces."""
         return text.strip()
+
+    def scratchpad_answer(
+        self, x: str, steps: Sequence[tuple[str, str]], y: str, style: str
+    ) -> str:
+        """The running XOR over the subset's bits, in the order of its relation path:
+        ``running`` writes `` 1 1 0`` (the parity after each added bit), ``labelled``
+        `` a1=1 c0=1 f1=0`` (each added bit's letter and value, then the parity so far).
+        The empty subset writes its output alone."""
+        check_choice(style, SCRATCHPAD_FORMATS, "scratchpad format")
+        if not steps:
+            return f" {y}\n"
+        if style == "running":
+            return " " + " ".join(v for _, v in steps) + "\n"
+        words = [f"{phi}{x[self._phi_index(phi)]}={v}" for phi, v in steps]
+        return " " + " ".join(words) + "\n"
+
+    def scratchpad_output(self, text: str) -> str:
+        """The last bit written (the parity after the last step); '' if none."""
+        return self.psi_output(text)
 
     def relations(self, sizes: range) -> list[Relation]:
         """All (S', i, S' + i) with |S' + i| in ``sizes``, i not in S'."""

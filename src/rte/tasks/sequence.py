@@ -32,6 +32,9 @@ Pairs = tuple[tuple[str, str], ...]
 # the task's input space), so that looking an input up is not executing the task.
 MAX_STORED = 64
 CANDIDATE_SETS = ("bank", "band")
+# How a scratchpad answer writes a bank task's intermediate steps (the value after each
+# relation of its path from the root): the values alone, or each with phi's label.
+SCRATCHPAD_FORMATS = ("running", "labelled")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,8 +80,9 @@ class Target:
     """A test task: its true decomposition, a small context and held-out queries.
 
     ``equivalent`` lists the candidates that are the same function as the truth on
-    the target's context and query inputs. It is computed with the generators
-    while the split is built, so scoring a found decomposition needs none later.
+    the target's context and query inputs; ``consistent`` those that reproduce the
+    context. Both are computed with the generators while the split is built, so
+    scoring a found decomposition needs none later.
     """
 
     band: str
@@ -86,6 +90,14 @@ class Target:
     context: Pairs
     queries: Pairs
     equivalent: frozenset[SequenceDecomposition] = frozenset()
+    consistent: frozenset[SequenceDecomposition] = frozenset()
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether the context leaves candidates consistent that answer some query
+        differently from the truth: then no search over the candidates can tell from
+        the context alone which one is meant."""
+        return not self.consistent <= self.equivalent
 
     @property
     def name(self) -> str:
@@ -156,6 +168,18 @@ class SequenceTasks(Protocol):
 
     def parse(self, text: str) -> str:
         """Normalise generated text into an output comparable with ``y``."""
+        ...
+
+    def scratchpad_answer(
+        self, x: str, steps: Sequence[tuple[str, str]], y: str, style: str
+    ) -> str:
+        """A few-shot answer that writes the intermediate steps before the output:
+        ``steps`` are (phi, the value after it) along the task's relation path, read off
+        stored examples; ``style`` is one of :data:`SCRATCHPAD_FORMATS`. Ends in a newline."""
+        ...
+
+    def scratchpad_output(self, text: str) -> str:
+        """The output in a generated scratchpad answer (its last step)."""
         ...
 
     def split(self, rng: np.random.Generator, candidates: str = "bank") -> Split:
@@ -306,7 +330,8 @@ def make_target(
     n_queries: int,
 ) -> Target:
     """Draw a target's context and queries (queries never repeat a context input) and
-    list the candidates equivalent to the truth on those inputs."""
+    list the candidates consistent with its context and those equivalent to the truth
+    on all of its inputs."""
     seen: set[str] = set()
     pairs: list[tuple[str, str]] = []
     for _ in range(50 * (n_context + n_queries)):
@@ -323,13 +348,16 @@ def make_target(
             anchor_outputs[(d.anchor, x)] = kind.anchor_output(d.anchor, x)
         return kind.apply_phi(d.phi, anchor_outputs[(d.anchor, x)], x) == y
 
-    same = frozenset(d for d in candidates if all(agrees(d, x, y) for x, y in pairs))
+    context, queries = pairs[:n_context], pairs[n_context:]
+    fits = frozenset(d for d in candidates if all(agrees(d, x, y) for x, y in context))
+    same = frozenset(d for d in fits if all(agrees(d, x, y) for x, y in queries))
     return Target(
         band=band,
         truth=truth,
-        context=tuple(pairs[:n_context]),
-        queries=tuple(pairs[n_context:]),
+        context=tuple(context),
+        queries=tuple(queries),
         equivalent=same | {truth},
+        consistent=fits | {truth},
     )
 
 

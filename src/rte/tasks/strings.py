@@ -23,16 +23,17 @@ Defaults, and why:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 import numpy as np
 
-from rte._params import Settings, at_least, param, settings
+from rte._params import Settings, at_least, one_of, param, settings
 from rte._validation import check_choice, check_positive_int
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
     CANDIDATE_SETS,
+    SCRATCHPAD_FORMATS,
     Pairs,
     Relation,
     SequenceBank,
@@ -83,9 +84,9 @@ PRIMITIVES: dict[str, Callable[[str], str]] = {
     "swap_ends": _swap_ends,
 }
 
-# Plain-English descriptions: the pretrained model's prior about the words
-# helps it learn each primitive in few LoRA steps ("rotate right" was often
-# confused with "rotate left" in a pilot; "move last letter to front" is not).
+# Plain-English descriptions: the pretrained model's prior about the words may help it
+# learn each primitive in few LoRA steps. Which set Psi reads (``phi_labels``) was chosen
+# on validation seeds (benchmarks/tune_sequence.py, docs/sequence.md).
 DESCRIPTIONS: dict[str, str] = {
     "reverse": "reverse",
     "upper": "uppercase",
@@ -99,6 +100,27 @@ DESCRIPTIONS: dict[str, str] = {
     "drop_first": "drop first letter",
     "drop_last": "drop last letter",
     "swap_ends": "swap first and last letter",
+}
+# Longer descriptions that spell each operation out.
+EXPLICIT: dict[str, str] = {
+    "reverse": "write the letters in reverse order",
+    "upper": "make every letter uppercase",
+    "rotate_left": "move the first letter to the end",
+    "rotate_right": "move the last letter to the front",
+    "duplicate": "write every letter twice",
+    "drop_vowels": "delete every vowel",
+    "sort": "sort the letters in alphabetical order",
+    "caesar": "replace each letter by the next one in the alphabet",
+    "swap_pairs": "swap letters 1 and 2, 3 and 4",
+    "drop_first": "delete the first letter",
+    "drop_last": "delete the last letter",
+    "swap_ends": "swap the first and the last letter",
+}
+# The labels phi can carry in Psi prompts (and sft_scratchpad's labelled steps).
+PHI_LABELS: dict[str, dict[str, str]] = {
+    "words": DESCRIPTIONS,
+    "names": {name: name.replace("_", " ") for name in PRIMITIVES},
+    "explicit": EXPLICIT,
 }
 
 
@@ -148,6 +170,17 @@ class StringTasks(Settings):
     chain: ClassVar[bool] = False
 
     n_held_out: int = param(100, "Compositions never trained on.", at_least(1))
+    phi_labels: str = param(
+        "words",
+        "How Psi prompts name phi: words (short plain-word descriptions), names (the "
+        "primitives' identifiers) or explicit (longer descriptions).",
+        one_of(*PHI_LABELS),
+    )
+    prompt_input: bool = param(
+        True,
+        "Whether Psi prompts show the input besides the anchor's output (phi acts on the "
+        "anchor's output alone).",
+    )
     min_length: int = param(4, "Shortest input string.", at_least(2))
     max_length: int = param(5, "Longest input string.", at_least(2))
 
@@ -191,10 +224,16 @@ class StringTasks(Settings):
             )
         return apply_primitive(phi, anchor_out)
 
-    def psi_prompt(self, x: str, anchor_out: str, phi: str) -> str:
-        """E.g. ``in h e l l o; anchor o l l e h; apply uppercase ->``."""
+    def label(self, phi: str) -> str:
+        """phi's name in prompts (the ``phi_labels`` set)."""
         check_choice(phi, PRIMITIVES, "string primitive")
-        return f"in {render(x)}; anchor {render(anchor_out)}; apply {DESCRIPTIONS[phi]} ->"
+        return PHI_LABELS[self.phi_labels][phi]
+
+    def psi_prompt(self, x: str, anchor_out: str, phi: str) -> str:
+        """E.g. ``in h e l l o; anchor o l l e h; apply uppercase ->`` (without ``in ...;``
+        when ``prompt_input`` is false)."""
+        shown = f"in {render(x)}; " if self.prompt_input else ""
+        return f"{shown}anchor {render(anchor_out)}; apply {self.label(phi)} ->"
 
     def psi_answer(self, x: str, anchor_out: str, phi: str, y: str) -> str:
         """Psi answers like the few-shot format: the rendered output and a newline."""
@@ -216,6 +255,25 @@ class StringTasks(Settings):
     def parse(self, text: str) -> str:
         """Generated text back to a plain string."""
         return unrender(text)
+
+    def scratchpad_answer(
+        self, x: str, steps: Sequence[tuple[str, str]], y: str, style: str
+    ) -> str:
+        """The string after each primitive of the task, innermost first: ``running``
+        writes `` o l l e h => O L L E H``, ``labelled`` `` reverse: o l l e h | uppercase:
+        O L L E H`` (each primitive by the label Psi reads). The identity writes its
+        output alone."""
+        check_choice(style, SCRATCHPAD_FORMATS, "scratchpad format")
+        if not steps:
+            return self.answer(y)
+        if style == "running":
+            return " " + " => ".join(render(v) for _, v in steps) + "\n"
+        return " " + " | ".join(f"{self.label(phi)}: {render(v)}" for phi, v in steps) + "\n"
+
+    def scratchpad_output(self, text: str) -> str:
+        """The string after the last step (text after the last ``=>``, ``|`` and ``:``)."""
+        last = text.split("=>")[-1].split("|")[-1].split(":")[-1]
+        return self.parse(last)
 
     def held_out(self, rng: np.random.Generator) -> list[SequenceDecomposition]:
         """The seed's unseen compositions."""

@@ -32,7 +32,7 @@ from rich.console import Console
 
 from rte._io import atomic_write_bytes, atomic_write_text
 from rte._params import at_least, names, one_of, optional, param
-from rte.bench.bootstrap import LEVEL, bootstrap_interval
+from rte.bench.bootstrap import LEVEL, bootstrap_interval, paired_interval
 from rte.bench.display import results_table
 from rte.bench.execution import Execution, map_ordered
 from rte.bench.plots import score_bars_png
@@ -53,7 +53,19 @@ from rte.tasks.sequence import (
 from rte.tasks.strings import StringTasks
 
 # Every row of a default run, in table order.
-SEQUENCE_METHODS = ("rte", "sft", "few_shot", "oracle", "symbolic_search", "rte_executed")
+SEQUENCE_METHODS = (
+    "rte",
+    "sft",
+    "sft_scratchpad",
+    "few_shot",
+    "oracle",
+    "symbolic_search",
+    "rte_executed",
+)
+# The row every other is compared with, target by target (paired intervals).
+REFERENCE_ROW = "rte"
+# Targets whose context leaves candidates consistent that answer differently, and the rest.
+SUBSETS = ("ambiguous", "unambiguous")
 # Row names these suites keep for registered methods (results files stay readable).
 ALIASES = {"rte": "rte_sequence", "oracle": "oracle_sequence"}
 # LoRA steps of every tuned method with --quick (a smoke test, not a measurement).
@@ -187,10 +199,17 @@ def evaluate(method: Any, row: str, targets: Sequence[Target]) -> list[TargetRes
     return out
 
 
+def subset(target: Target) -> str:
+    """``ambiguous`` or ``unambiguous`` (:attr:`rte.tasks.sequence.Target.ambiguous`)."""
+    return SUBSETS[0] if target.ambiguous else SUBSETS[1]
+
+
 def records_from(
     family: str, seed: int, results: Iterable[TargetResult], metric: str
 ) -> list[Record]:
-    """Per (method, band): mean score, mean seconds per target, decomposition accuracy."""
+    """Per (method, band): mean score, mean seconds per target, decomposition accuracy,
+    and the score on the ambiguous and the unambiguous targets apart
+    (``{metric}_ambiguous``, ``{metric}_unambiguous``, where there are any)."""
     groups: dict[tuple[str, str], list[TargetResult]] = {}
     for r in results:
         groups.setdefault((r.method, r.target.band), []).append(r)
@@ -202,15 +221,74 @@ def records_from(
         }
         if rs[0].found is not None:
             values["decomposition_accuracy"] = np.mean([bool(r.decomposition_correct) for r in rs])
+        for part in SUBSETS:
+            scores = [r.score for r in rs if subset(r.target) == part]
+            if scores:
+                values[f"{metric}_{part}"] = np.mean(scores)
         out += [Record(family, method, band, seed, k, float(v)) for k, v in values.items()]
     return out
 
 
-def intervals_from(rows: Iterable[tuple[int, TargetResult]], family: str, metric: str) -> list:
-    """The 95 % bootstrap interval over targets (within seeds) of every accuracy."""
+def ambiguity_from(rows: Iterable[tuple[int, TargetResult]]) -> list[dict[str, Any]]:
+    """Per band: how many targets (over all seeds) leave several candidates consistent
+    that answer differently, and their share."""
+    seen: dict[str, dict[tuple[int, str], bool]] = {}
+    for seed, r in rows:
+        seen.setdefault(r.target.band, {})[(seed, r.target.name)] = r.target.ambiguous
+    return [
+        {
+            "band": band,
+            "targets": len(flags),
+            "ambiguous": sum(flags.values()),
+            "share": round(sum(flags.values()) / len(flags), 6),
+        }
+        for band, flags in seen.items()
+    ]
+
+
+def comparisons_from(
+    rows: Sequence[tuple[int, TargetResult]], metric: str, reference: str = REFERENCE_ROW
+) -> list[dict[str, Any]]:
+    """``reference`` minus every other row, paired over the same targets: the mean
+    difference of ``metric`` and its 95 % bootstrap interval (targets resampled
+    together within seeds), per band and on every target subset."""
     scores: dict[tuple[str, str, str], dict[int, list[float]]] = {}
     for seed, r in rows:
-        values = {metric: r.score}
+        for part in ("all", subset(r.target)):
+            key = (r.method, r.target.band, part)
+            scores.setdefault(key, {}).setdefault(seed, []).append(r.score)
+    out = []
+    for (method, band, part), by_seed in sorted(scores.items()):
+        mine = scores.get((reference, band, part))
+        if method == reference or mine is None:
+            continue
+        seeds = sorted(set(mine) & set(by_seed))
+        difference, low, high = paired_interval(
+            [mine[s] for s in seeds], [by_seed[s] for s in seeds], "difference"
+        )
+        out.append(
+            {
+                "band": band,
+                "targets_subset": part,
+                "metric": metric,
+                "method": reference,
+                "versus": method,
+                "difference": round(difference, 6),
+                "level": LEVEL,
+                "low": round(low, 6),
+                "high": round(high, 6),
+                "targets": sum(len(by_seed[s]) for s in seeds),
+            }
+        )
+    return out
+
+
+def intervals_from(rows: Iterable[tuple[int, TargetResult]], family: str, metric: str) -> list:
+    """The 95 % bootstrap interval over targets (within seeds) of every accuracy, on all
+    targets and on each subset."""
+    scores: dict[tuple[str, str, str], dict[int, list[float]]] = {}
+    for seed, r in rows:
+        values = {metric: r.score, f"{metric}_{subset(r.target)}": r.score}
         if r.decomposition_correct is not None:
             values["decomposition_accuracy"] = float(r.decomposition_correct)
         for name, value in values.items():
@@ -251,6 +329,7 @@ def targets_csv(rows: Iterable[tuple[int, TargetResult]]) -> str:
             "seconds",
             "found",
             "decomposition_correct",
+            "ambiguous",
         ]
     )
     for seed, r in rows:
@@ -268,6 +347,7 @@ def targets_csv(rows: Iterable[tuple[int, TargetResult]]) -> str:
                 f"{r.seconds:.3f}",
                 found,
                 flag,
+                int(r.target.ambiguous),
             ]
         )
     return buffer.getvalue()
@@ -406,6 +486,8 @@ def run_sequence_suite(
     for seed in config.seed_range():
         records += records_from(kind.family, seed, [r for s, r in rows if s == seed], kind.metric)
     intervals = intervals_from(rows, kind.family, kind.metric)
+    ambiguity = ambiguity_from(rows)
+    comparisons = comparisons_from(rows, kind.metric)
     seconds = time.perf_counter() - started
     run_config = {**config.to_dict(), "tasks": kind.to_dict(), **model}
     methods = config.method_table(resolved)
@@ -416,14 +498,15 @@ def run_sequence_suite(
         records=records,
         seconds=seconds,
         methods=methods,
-        extra={"intervals": intervals},
+        extra={"intervals": intervals, "ambiguity": ambiguity, "comparisons": comparisons},
     )
     atomic_write_text(out / "targets.csv", targets_csv(rows))
     atomic_write_bytes(out / "accuracy.png", score_bars_png(records, kind.metric, config.name))
     note = CANDIDATE_NOTE[config.candidates]
     over = f"mean ± std over {config.seeds} seed(s) [{LEVEL:.0%} interval over targets]{note}"
     bands = list(dict.fromkeys(r.band for r in records))
-    for metric in (kind.metric, "decomposition_accuracy", "seconds"):
+    parts = [f"{kind.metric}_{part}" for part in SUBSETS]
+    for metric in (kind.metric, *parts, "decomposition_accuracy", "seconds"):
         console.print(
             results_table(
                 [r for r in records if r.metric == metric],
@@ -433,6 +516,19 @@ def run_sequence_suite(
                 title=f"{config.name}: {metric}, {over}",
                 intervals=intervals,
             )
+        )
+    for a in ambiguity:
+        console.print(
+            f"{a['band']}: {a['ambiguous']} of {a['targets']} targets ({a['share']:.0%}) leave "
+            "several candidates consistent with the context that answer differently",
+            markup=False,
+        )
+    for c in comparisons:
+        console.print(
+            f"{c['band']} {c['targets_subset']}: {c['method']} - {c['versus']} = "
+            f"{c['difference']:+.3f} [{c['low']:+.3f}, {c['high']:+.3f}] "
+            f"({c['targets']} targets, paired)",
+            markup=False,
         )
     console.print(f"wrote {path} in {seconds:.0f} s", markup=False)
     return path
