@@ -17,10 +17,18 @@ _EPS = 1e-12
 class AnchorInterpolator:
     """Holds a bank's observations as tensors and evaluates chosen tasks at new inputs."""
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, mask: np.ndarray, neighbours: int = 4) -> None:
-        """Observations x (M, N, d), y (M, N), mask (M, N), as in a :class:`TaskBank`."""
-        x = torch.as_tensor(x, dtype=torch.float32)
-        y = torch.as_tensor(y, dtype=torch.float32)
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        mask: np.ndarray,
+        neighbours: int = 4,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        """Observations x (M, N, d), y (M, N), mask (M, N), as in a :class:`TaskBank`;
+        ``dtype`` float64 where values feed finite differences (the symbolic operator)."""
+        x = torch.as_tensor(x, dtype=dtype)
+        y = torch.as_tensor(y, dtype=dtype)
         mask = torch.as_tensor(mask)
         self.dim = x.shape[2]
         self.neighbours = min(neighbours, int(mask.sum(1).min()))

@@ -1,0 +1,110 @@
+"""Decomposition by fitting phi: the symbolic operator's law, anchored on candidate bank
+tasks, with its free constants fitted to each target's context.
+
+For every (target, candidate anchor) the law's phi is fitted to the context by least
+squares from the law's starting rows (:meth:`rte.operator.symbolic.Law.fit`); the
+candidate with the lowest context error is kept. phi is continuous and unbounded: a
+target beyond the bank's support gets a phi beyond the bank's pairs, and the law
+carries it there. A law that does not read the anchor needs one candidate only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from rte.operator.grammar import Inputs
+from rte.operator.symbolic import Law
+from rte.tasks.interpolate import AnchorInterpolator
+
+# Starting rows of phi per (target, anchor), and Levenberg-Marquardt iterations.
+STARTS = 12
+ITERATIONS = 40
+
+
+@dataclass(frozen=True)
+class FittedLaw:
+    """Per target: the anchor kept (T,), its phi (T, k), the law at the context (T, n) and
+    the context's mean squared error (T,)."""
+
+    anchor: np.ndarray
+    phi: np.ndarray
+    on_context: np.ndarray
+    context_mse: np.ndarray
+
+
+def anchored(curves: AnchorInterpolator, anchors: np.ndarray, x: np.ndarray) -> Inputs:
+    """Inputs x (B, n, d) of rows anchored on bank tasks ``anchors`` (B,)."""
+    a = curves(torch.as_tensor(anchors, dtype=torch.long), torch.as_tensor(x, dtype=torch.float64))
+    return Inputs(x, a.numpy(), anchors, curves)
+
+
+def fit_law(
+    law: Law,
+    curves: AnchorInterpolator,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    candidates: np.ndarray,
+    qx: np.ndarray,
+    *,
+    seed: int = 0,
+) -> FittedLaw:
+    """Fit phi on each context cx (T, k, d), cy (T, k) from each of its ``candidates``
+    (T, C) anchors and the law's starting rows; keep the best-fitting (anchor, phi) per
+    target among those that read their anchor inside its observed range at the queries
+    ``qx`` (T, Q, d) (all of them if none does): a warped anchor read beyond its
+    observations is a constant continuation, right on the context by chance only."""
+    if not law.formula.uses_anchor:
+        candidates = candidates[:, :1]
+    t, c = candidates.shape
+    flat = candidates.reshape(-1)
+    inputs = anchored(curves, flat, np.repeat(cx, c, axis=0))
+    phi, cost = law.fit_starts(inputs, np.repeat(cy, c, axis=0), law.starts(STARTS, seed), ITERATIONS)
+    s = cost.shape[1]
+    phi, cost = phi.reshape(t, c * s, -1), cost.reshape(t, c * s)
+    inside = _reads_inside(law, phi, candidates, curves, qx)
+    score = np.where(inside | ~inside.any(1, keepdims=True), cost, np.inf)
+    best = score.argmin(1)
+    rows = np.arange(t)
+    anchor, phi = candidates[rows, best // s], phi[rows, best]
+    on_context = law.values(phi, anchored(curves, anchor, cx))
+    return FittedLaw(anchor, phi, on_context, cost[rows, best] / cx.shape[1])
+
+
+def _reads_inside(
+    law: Law, phi: np.ndarray, candidates: np.ndarray, curves: AnchorInterpolator, qx: np.ndarray
+) -> np.ndarray:
+    """(T, C*S): whether every warped read of each fit's anchor at the queries stays
+    within the anchor's observed inputs, give or take what the bank's own pairs needed
+    (1.5 times the furthest read beyond the bank's inputs by the warps of phi's bank
+    box, plus 2 % of the span); always true for a law without a warp."""
+    t, cs, _ = phi.shape
+    warps = law.warps(phi.reshape(t * cs, -1)).reshape(t, cs, -1, 2)
+    if warps.shape[2] == 0:
+        return np.ones((t, cs), dtype=bool)
+    lo, hi = curves.xs[:, 0].numpy(), curves.xs[:, -1].numpy()
+    allowance = 1.5 * _overshoot(law.warps(law.box), lo.min(), hi.max()) + 0.02 * (hi - lo)
+    anchors = np.repeat(candidates, cs // candidates.shape[1], axis=1)  # (T, C*S)
+    q_lo, q_hi = qx[..., 0].min(1)[:, None, None], qx[..., 0].max(1)[:, None, None]
+    s, shift = warps[..., 0], warps[..., 1]
+    ends = np.stack([s * q_lo + shift, s * q_hi + shift], -1)  # (T, C*S, W, 2)
+    low = ends.min(-1).min(-1) >= lo[anchors] - allowance[anchors]
+    high = ends.max(-1).max(-1) <= hi[anchors] + allowance[anchors]
+    return low & high
+
+
+def _overshoot(warps: np.ndarray, lo: float, hi: float) -> float:
+    """How far beyond [lo, hi] the warps (B, W, 2) read when x spans [lo, hi]."""
+    if warps.size == 0:
+        return 0.0
+    ends = np.stack([warps[..., 0] * lo + warps[..., 1], warps[..., 0] * hi + warps[..., 1]])
+    return float(max(0.0, lo - ends.min(), ends.max() - hi))
+
+
+def law_values(
+    law: Law, curves: AnchorInterpolator, anchors: np.ndarray, phi: np.ndarray, x: np.ndarray
+) -> np.ndarray:
+    """The law with phi (T, k) from anchors (T,) at inputs x (T, n, d)."""
+    return law.values(phi, anchored(curves, anchors, x))
