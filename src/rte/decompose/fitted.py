@@ -27,11 +27,12 @@ ITERATIONS = 40
 @dataclass(frozen=True)
 class FittedLaw:
     """Per target: the anchor kept (T,), its phi (T, k), the law at the context (T, n) and
-    the context's mean squared error (T,)."""
+    at the queries (T, Q), and the context's mean squared error (T,)."""
 
     anchor: np.ndarray
     phi: np.ndarray
     on_context: np.ndarray
+    on_query: np.ndarray
     context_mse: np.ndarray
 
 
@@ -53,28 +54,39 @@ def fit_law(
 ) -> FittedLaw:
     """Fit phi on each context cx (T, k, d), cy (T, k) from each of its ``candidates``
     (T, C) anchors and the law's starting rows; keep the best-fitting (anchor, phi) per
-    target among those that read their anchor inside its observed range at the queries
-    ``qx`` (T, Q, d) (all of them if none does): a warped anchor read beyond its
-    observations is a constant continuation, right on the context by chance only."""
+    target among the admissible ones: finite at every query ``qx`` (T, Q, d), and reading
+    a warped anchor within its observed range there (a warped anchor read beyond its
+    observations is a constant continuation, right on the context by chance only). With
+    none admissible, the best finite fit, else the best fit (non-finite values then
+    reach the caller's check)."""
     if not law.formula.uses_anchor:
         candidates = candidates[:, :1]
     t, c = candidates.shape
     flat = candidates.reshape(-1)
     inputs = anchored(curves, flat, np.repeat(cx, c, axis=0))
-    phi, cost = law.fit_starts(inputs, np.repeat(cy, c, axis=0), law.starts(STARTS, seed), ITERATIONS)
+    starts = law.starts(STARTS, seed)
+    phi, cost = law.fit_starts(inputs, np.repeat(cy, c, axis=0), starts, ITERATIONS)
     s = cost.shape[1]
     phi, cost = phi.reshape(t, c * s, -1), cost.reshape(t, c * s)
-    inside = _reads_inside(law, phi, candidates, curves, qx)
-    score = np.where(inside | ~inside.any(1, keepdims=True), cost, np.inf)
+    anchors = np.repeat(candidates, s, axis=1)  # (T, C*S)
+    on_query = law.values(
+        phi.reshape(t * c * s, -1),
+        anchored(curves, anchors.reshape(-1), np.repeat(qx, c * s, axis=0)),
+        bad=np.nan,
+    ).reshape(t, c * s, -1)
+    finite = np.all(np.isfinite(on_query), -1)
+    inside = finite & _reads_inside(law, phi, anchors, curves, qx)
+    score = np.where(inside | (~inside.any(1, keepdims=True) & finite), cost, np.inf)
+    score = np.where(np.isfinite(score).any(1, keepdims=True), score, cost)
     best = score.argmin(1)
     rows = np.arange(t)
-    anchor, phi = candidates[rows, best // s], phi[rows, best]
+    anchor, phi = anchors[rows, best], phi[rows, best]
     on_context = law.values(phi, anchored(curves, anchor, cx))
-    return FittedLaw(anchor, phi, on_context, cost[rows, best] / cx.shape[1])
+    return FittedLaw(anchor, phi, on_context, on_query[rows, best], cost[rows, best] / cx.shape[1])
 
 
 def _reads_inside(
-    law: Law, phi: np.ndarray, candidates: np.ndarray, curves: AnchorInterpolator, qx: np.ndarray
+    law: Law, phi: np.ndarray, anchors: np.ndarray, curves: AnchorInterpolator, qx: np.ndarray
 ) -> np.ndarray:
     """(T, C*S): whether every warped read of each fit's anchor at the queries stays
     within the anchor's observed inputs, give or take what the bank's own pairs needed
@@ -86,7 +98,6 @@ def _reads_inside(
         return np.ones((t, cs), dtype=bool)
     lo, hi = curves.xs[:, 0].numpy(), curves.xs[:, -1].numpy()
     allowance = 1.5 * _overshoot(law.warps(law.box), lo.min(), hi.max()) + 0.02 * (hi - lo)
-    anchors = np.repeat(candidates, cs // candidates.shape[1], axis=1)  # (T, C*S)
     q_lo, q_hi = qx[..., 0].min(1)[:, None, None], qx[..., 0].max(1)[:, None, None]
     s, shift = warps[..., 0], warps[..., 1]
     ends = np.stack([s * q_lo + shift, s * q_hi + shift], -1)  # (T, C*S, W, 2)
@@ -102,9 +113,3 @@ def _overshoot(warps: np.ndarray, lo: float, hi: float) -> float:
     ends = np.stack([warps[..., 0] * lo + warps[..., 1], warps[..., 0] * hi + warps[..., 1]])
     return float(max(0.0, lo - ends.min(), ends.max() - hi))
 
-
-def law_values(
-    law: Law, curves: AnchorInterpolator, anchors: np.ndarray, phi: np.ndarray, x: np.ndarray
-) -> np.ndarray:
-    """The law with phi (T, k) from anchors (T,) at inputs x (T, n, d)."""
-    return law.values(phi, anchored(curves, anchors, x))

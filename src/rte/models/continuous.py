@@ -19,13 +19,15 @@ from rte._validation import check_batch, check_context, check_inputs
 from rte.base import check_is_fitted
 from rte.decompose import TransformationRange, admissible_anchors, rank_anchors
 from rte.decompose.chain import chain_steps, refine_phi, walk_chains
+from rte.decompose.fitted import anchored, fit_law
 from rte.decompose.retrieval import VectorIndex
 from rte.embedding import EmbeddingParams, FisherEmbedding
 from rte.errors import RTEError, ValidationError
 from rte.gp import fit_gps
 from rte.intervals import Z90
 from rte.nn import NetParams, train_regressor
-from rte.operator import RelationalOperator
+from rte.operator import RelationalOperator, SymbolicOperator, operator_from_state
+from rte.operator.symbolic import bank_curves
 from rte.persistence import load_states, save_states
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
@@ -34,7 +36,7 @@ from rte.tasks.interpolate import AnchorInterpolator
 # Inputs further than this many bank spreads from the bank are refused (float32 range).
 _MAX_SCALED = 1e6
 # Lazily computed attributes of a fitted model, dropped when it is fitted again.
-_CACHES = ("anchor_index_", "calibrations_", "step_lengths_")
+_CACHES = ("anchor_index_", "calibrations_", "step_lengths_", "curves_")
 # Rows of (target, anchor, point) evaluated per forward pass while scoring anchors.
 _SCORE_CHUNK_ROWS = 200_000
 # Context size of simulated calibration targets when training used dense tasks only.
@@ -94,6 +96,13 @@ class RTEParams(EmbeddingParams, NetParams):
         }
     )
 
+    operator: str = param(
+        "mlp",
+        "Psi's class: mlp (the paper's network on x, the anchor's value there and phi); "
+        "symbolic (a formula g(x, f_anchor, phi) found on the bank's pairs, phi fitted to "
+        "the context).",
+        one_of("mlp", "symbolic"),
+    )
     decomposition: str = param(
         "chain",
         "chain: the nearest anchors, each reached in steps of seen size; admissible: one step "
@@ -179,25 +188,30 @@ class RelationalTaskExtrapolator(RTEParams):
         rng = np.random.default_rng(self.seed)
         scaling, embedding = self.fit_embedding(bank)
         bank_emb = embedding.bank_embeddings_
-        context_emb = self.context_embeddings(bank, embedding, rng)
         z = scaling.x(bank.x)
         yt = scaling.y(bank.y)
         interpolator = AnchorInterpolator(z, yt, bank.mask)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
-            psi = RelationalOperator(bank.dim, embedding.dim, self.width, self.depth)
-        sampler = _PairSampler(
-            z, yt, bank.mask, bank_emb, context_emb, interpolator, self.batch_size
-        )
-        self.losses_ = train_regressor(
-            psi,
-            sampler,
-            steps=self.steps,
-            lr=self.lr,
-            seed=self.seed,
-            loss_fn=_psi_loss,
-            progress=progress,
-        )
+        if self.operator == "symbolic":
+            search = np.random.default_rng([self.seed, 11])
+            psi = SymbolicOperator.search(bank.x, bank.y, bank.mask, search)
+            self.losses_ = []
+        else:
+            context_emb = self.context_embeddings(bank, embedding, rng)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(self.seed)
+                psi = RelationalOperator(bank.dim, embedding.dim, self.width, self.depth)
+            sampler = _PairSampler(
+                z, yt, bank.mask, bank_emb, context_emb, interpolator, self.batch_size
+            )
+            self.losses_ = train_regressor(
+                psi,
+                sampler,
+                steps=self.steps,
+                lr=self.lr,
+                seed=self.seed,
+                loss_fn=_psi_loss,
+                progress=progress,
+            )
         self.bank_ = bank
         self.scaling_ = scaling
         self.embedding_ = embedding
@@ -228,12 +242,12 @@ class RelationalTaskExtrapolator(RTEParams):
         """Read a model saved by :meth:`save`; a damaged or newer file raises ModelFileError."""
         saved = load_states(path, cls.__name__)
         with saved.checking():
-            model = cls(**saved.params)
+            model = cls(**{"operator": "mlp", **saved.params})  # older files: the MLP
             states = saved.states
             model.bank_ = TaskBank.from_state(states["bank"])
             model.scaling_ = Scaling.from_state(states["scaling"])
             model.embedding_ = FisherEmbedding.from_state(states["embedding"], model.scaling_)
-            model.psi_ = RelationalOperator.from_state(states["operator"])
+            model.psi_ = operator_from_state(states["operator"])
             model.range_ = TransformationRange.from_state(states["decomposer"])
             model.losses_ = states["training"].array("losses").tolist()
             model.interpolator_ = AnchorInterpolator(
@@ -251,7 +265,12 @@ class RelationalTaskExtrapolator(RTEParams):
         if self.range_.differences.shape[1:] != (emb.dim,):
             raise ValueError(f"transformations of shape {self.range_.differences.shape}")
         phi = emb.transform(bank.x[:2], bank.y[:2], bank.mask[:2]) - emb.bank_embeddings_[:2]
-        y = self.evaluate_psi(np.arange(2), phi, bank.x[:2])
+        if self.psi_.kind == "symbolic":
+            law = self.psi_.law
+            middle = np.repeat(law.box.mean(0)[None], 2, 0)
+            y = law.values(middle, anchored(self.anchor_curves(), np.arange(2), bank.x[:2]))
+        else:
+            y = self.evaluate_psi(np.arange(2), phi, bank.x[:2])
         if not (np.all(np.isfinite(phi)) and np.all(np.isfinite(y))):
             raise ValueError("the restored model computes non-finite values")
 
@@ -300,7 +319,9 @@ class RelationalTaskExtrapolator(RTEParams):
     ) -> Prediction:
         """Decompose, predict with Psi and correct with the context GP (uncalibrated std)."""
         e_target = self.embedding_.transform(cx, cy)
-        if self.decomposition == "chain":
+        if self.psi_.kind == "symbolic":
+            out, on_context = self._fitted(cx, cy, qx, e_target, pool)
+        elif self.decomposition == "chain":
             out, on_context = self._chain(cx, cy, qx, e_target, pool)
         else:
             out, on_context = self._admissible(cx, cy, qx, e_target, pool)
@@ -387,13 +408,7 @@ class RelationalTaskExtrapolator(RTEParams):
         use (calibration only); otherwise the bank's vector index retrieves them."""
         bank, e_bank = self.bank_, self.embedding_.bank_embeddings_
         t, c = len(cx), min(self.candidates, bank.n_tasks)
-        if pool is None:
-            cand = self.anchor_index().search(e_target, c)[1]  # (T, C)
-        else:
-            anchors, barred = pool
-            gap = np.linalg.norm(e_target[:, None, :] - e_bank[anchors][None], axis=-1)
-            gap = np.where(barred, np.inf, gap)
-            cand = anchors[np.argsort(gap, axis=1, kind="stable")[:, :c]]
+        cand = self._candidates(e_target, c, pool)
         flat = cand.reshape(-1)
         starts, targets = e_bank[flat], np.repeat(e_target, c, axis=0)
         step = self.step_length(self.chain_step)
@@ -445,6 +460,52 @@ class RelationalTaskExtrapolator(RTEParams):
             steps=first,
         )
         return prediction, on_context[pick].reshape(t, n, -1).mean(1)
+
+    def _candidates(
+        self, e_target: np.ndarray, c: int, pool: tuple[np.ndarray, np.ndarray] | None
+    ) -> np.ndarray:
+        """The ``c`` bank tasks nearest each target in embedding, (T, c): from the vector
+        index, or from ``pool`` = (anchors, barred) with barred ones left out (calibration)."""
+        if pool is None:
+            return self.anchor_index().search(e_target, c)[1]
+        anchors, barred = pool
+        e_bank = self.embedding_.bank_embeddings_
+        gap = np.linalg.norm(e_target[:, None, :] - e_bank[anchors][None], axis=-1)
+        gap = np.where(barred, np.inf, gap)
+        return anchors[np.argsort(gap, axis=1, kind="stable")[:, :c]]
+
+    def anchor_curves(self) -> AnchorInterpolator:
+        """The bank's curves in original units and float64, as the symbolic operator reads
+        its anchors (built once, on first use)."""
+        if "curves_" not in vars(self):
+            self.curves_ = bank_curves(self.bank_.x, self.bank_.y, self.bank_.mask)
+        return self.curves_
+
+    def _fitted(
+        self,
+        cx: np.ndarray,
+        cy: np.ndarray,
+        qx: np.ndarray,
+        e_target: np.ndarray,
+        pool: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> tuple[Prediction, np.ndarray]:
+        """The symbolic operator: its law's phi fitted to each context from the
+        ``candidates`` anchors nearest in embedding (:mod:`rte.decompose.fitted`). Also
+        returns the law at the contexts. ``phi`` is the law's (T, dim_phi)."""
+        law = self.psi_.law
+        cand = self._candidates(e_target, min(self.candidates, self.bank_.n_tasks), pool)
+        fit = fit_law(law, self.anchor_curves(), cx, cy, cand, qx, seed=self.seed)
+        lo, hi = law.box
+        prediction = Prediction(
+            y=fit.on_query,
+            anchor_index=fit.anchor,
+            anchor_id=tuple(self.bank_.task_ids[a] for a in fit.anchor),
+            phi=fit.phi,
+            context_mse=fit.context_mse,
+            phi_in_range=np.all((fit.phi >= lo) & (fit.phi <= hi), axis=1),
+            steps=np.ones(len(cx), dtype=int),
+        )
+        return prediction, fit.on_context
 
     def _admissible(
         self,

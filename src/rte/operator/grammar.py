@@ -159,8 +159,8 @@ class Formula:
         ends = self.n_outer + np.cumsum([0, *(t.n_inner for t in self.terms)])
         return tuple(slice(int(a), int(b)) for a, b in itertools.pairwise(ends))
 
-    def term_values(self, constants: np.ndarray, inputs: Inputs) -> np.ndarray:
-        """Each term at every point, (B, n, K), non-finite values replaced by BAD."""
+    def term_values(self, constants: np.ndarray, inputs: Inputs, bad: float = BAD) -> np.ndarray:
+        """Each term at every point, (B, n, K), non-finite values replaced by ``bad``."""
         with np.errstate(all="ignore"):
             out = np.stack(
                 [
@@ -169,14 +169,15 @@ class Formula:
                 ],
                 axis=-1,
             )
-        return np.where(np.isfinite(out), out, BAD)
+        return np.where(np.isfinite(out), out, bad)
 
-    def evaluate(self, constants: np.ndarray, inputs: Inputs) -> np.ndarray:
-        """g at every point, (B, n): constants (B, n_constants)."""
-        terms = self.term_values(constants, inputs)
+    def evaluate(self, constants: np.ndarray, inputs: Inputs, bad: float = BAD) -> np.ndarray:
+        """g at every point, (B, n): constants (B, n_constants); ``bad`` where a value
+        cannot be computed (BAD for fitting, NaN to detect it)."""
+        terms = self.term_values(constants, inputs, bad)
         with np.errstate(all="ignore"):
             out = constants[:, :1] + (terms * constants[:, None, 1 : self.n_outer]).sum(-1)
-        return np.where(np.isfinite(out), out, BAD)
+        return np.where(np.isfinite(out), out, bad)
 
     def text(self, constants: np.ndarray | None = None) -> str:
         """Readable form, with the given constant values or with names c0, c1, ..."""

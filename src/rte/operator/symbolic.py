@@ -31,7 +31,7 @@ import torch
 
 from rte._state import State, as_tensor
 from rte.lsq import levenberg_marquardt
-from rte.operator.grammar import Formula, Inputs, enumerate_formulas, inner_starts
+from rte.operator.grammar import BAD, Formula, Inputs, enumerate_formulas, inner_starts
 from rte.tasks.interpolate import AnchorInterpolator
 
 # Error floor (share of the bank's output variance) below which two laws count as exact.
@@ -43,7 +43,7 @@ _FREEZE_SLACK = 2.0
 @dataclass(frozen=True)
 class Law:
     """A formula with its frozen constants: ``free`` (p,) marks phi's entries, ``fixed``
-    (p,) holds the others. values; ``box`` (2, k) the 2 and 98 % quantiles of phi over
+    (p,) holds the others' values; ``box`` (2, k) the 2 and 98 % quantiles of phi over
     the bank's pairs; ``error`` the pairs' mean squared error over the bank's output
     variance."""
 
@@ -74,9 +74,9 @@ class Law:
         out[:, self.free] = phi
         return out
 
-    def values(self, phi: np.ndarray, inputs: Inputs) -> np.ndarray:
-        """g at the inputs' points, (B, n)."""
-        return self.formula.evaluate(self.constants(phi), inputs)
+    def values(self, phi: np.ndarray, inputs: Inputs, bad: float = BAD) -> np.ndarray:
+        """g at the inputs' points, (B, n); ``bad`` where it cannot be computed."""
+        return self.formula.evaluate(self.constants(phi), inputs, bad)
 
     def text(self, phi: np.ndarray | None = None) -> str:
         """The law with its frozen constants written out; free ones as phi0, phi1, ..."""
@@ -224,8 +224,9 @@ class PairSet:
 
 
 def bank_curves(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> AnchorInterpolator:
-    """The bank's observations as anchor curves in original units, float64."""
-    return AnchorInterpolator(x, y, mask, dtype=torch.float64)
+    """The bank's observations as anchor curves in original units, float64, cubic between
+    observations in 1-D (an exact law must not inherit linear interpolation's error)."""
+    return AnchorInterpolator(x, y, mask, dtype=torch.float64, cubic=True)
 
 
 def draw_pairs(
