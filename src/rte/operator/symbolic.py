@@ -38,6 +38,9 @@ from rte.tasks.interpolate import AnchorInterpolator
 _FLOOR = 1e-9
 # A frozen constant may raise the pairs' error to at most this factor (plus the floor).
 _FREEZE_SLACK = 2.0
+# Only constants whose pairs' spread (10 to 90 %) is within this share of their median
+# are tried at a shared value (a term's coefficient is always tried at 0).
+_AGREE = 0.5
 
 
 @dataclass(frozen=True)
@@ -135,13 +138,34 @@ class Law:
             def values(p: np.ndarray) -> np.ndarray:
                 full = phi.copy()
                 full[:, inner] = p
-                return self.values(self._solve_linear(full, rows, target), rows)
+                return self._project(full, rows, target)[1]
 
             phi[:, inner], _ = levenberg_marquardt(values, target, phi[:, inner], iterations)
-        phi = self._solve_linear(phi, rows, target)
-        cost = ((self.values(phi, rows) - target) ** 2).sum(1)
+        phi, fitted = self._project(self.canonical(phi), rows, target)
+        cost = ((fitted - target) ** 2).sum(1)
         cost = np.where(np.isfinite(cost), cost, np.inf)
         return phi.reshape(b, s, self.dim), cost.reshape(b, s)
+
+    def canonical(self, phi: np.ndarray) -> np.ndarray:
+        """The same law values with every sine written c sin(p L + q), p >= 0, q in (-pi,
+        pi] and c >= 0 where c is free: fits of one relation from different starts then
+        agree, so constants the bank's pairs share can be seen and frozen."""
+        full = self.constants(phi)
+        for k, (term, inner) in enumerate(
+            zip(self.formula.terms, self.formula.inner_slices, strict=True)
+        ):
+            if term.kind != "sin":
+                continue
+            p, q = inner.stop - 2, inner.stop - 1
+            flip = full[:, p] < 0  # sin(p L + q) = sin(-p L + pi - q)
+            full[:, p] = np.abs(full[:, p])
+            full[:, q] = np.where(flip, np.pi - full[:, q], full[:, q])
+            if self.free[1 + k]:  # c sin(u) = -c sin(u + pi)
+                negative = full[:, 1 + k] < 0
+                full[:, 1 + k] = np.abs(full[:, 1 + k])
+                full[:, q] = np.where(negative, full[:, q] + np.pi, full[:, q])
+            full[:, q] = np.pi - np.mod(np.pi - full[:, q], 2 * np.pi)
+        return full[:, self.free]
 
     def warps(self, phi: np.ndarray) -> np.ndarray:
         """(s, t) of every warped anchor term, (B, W, 2) (W = 0 for a law without one)."""
@@ -155,29 +179,34 @@ class Law:
             return np.zeros((len(phi), 0, 2))
         return np.stack([full[:, sl][:, :2] for sl in slices], 1)
 
-    def _solve_linear(self, phi: np.ndarray, inputs: Inputs, y: np.ndarray) -> np.ndarray:
+    def _project(
+        self, phi: np.ndarray, inputs: Inputs, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """phi with its free linear entries (among c0 .. c_K) at their least-squares values
-        given the others (a small ridge keeps collinear terms finite)."""
+        given the others (a small ridge keeps collinear terms finite), and g's values there.
+        The terms are computed once: they do not depend on the linear constants."""
         n_outer = self.formula.n_outer
         free_outer = self.free[:n_outer]
-        if not free_outer.any():
-            return phi
         full = self.constants(phi)
         terms = self.formula.term_values(full, inputs)
         design = np.concatenate([np.ones_like(terms[..., :1]), terms], -1)  # (B, n, K+1)
-        fixed = full[:, None, :n_outer] * ~free_outer
-        a = design[..., free_outer]
-        rhs = y - (design * fixed).sum(-1)
-        gram = a.transpose(0, 2, 1) @ a
-        ridge = 1e-10 * (np.trace(gram, axis1=1, axis2=2)[:, None, None] + 1.0)
+        out = phi
+        if free_outer.any():
+            a = design[..., free_outer]
+            rhs = y - (design * (full[:, None, :n_outer] * ~free_outer)).sum(-1)
+            gram = a.transpose(0, 2, 1) @ a
+            ridge = 1e-10 * (np.trace(gram, axis1=1, axis2=2)[:, None, None] + 1.0)
+            with np.errstate(all="ignore"):
+                coef = np.linalg.solve(
+                    gram + ridge * np.eye(gram.shape[-1]), a.transpose(0, 2, 1) @ rhs[..., None]
+                )[..., 0]
+            out = phi.copy()
+            columns = np.flatnonzero(np.flatnonzero(self.free) < n_outer)
+            out[:, columns] = np.where(np.isfinite(coef), coef, 0.0)
+            full[:, self.free] = out
         with np.errstate(all="ignore"):
-            coef = np.linalg.solve(
-                gram + ridge * np.eye(gram.shape[-1]), (a.transpose(0, 2, 1) @ rhs[..., None])
-            )[..., 0]
-        out = phi.copy()
-        columns = np.flatnonzero(np.flatnonzero(self.free) < n_outer)
-        out[:, columns] = np.where(np.isfinite(coef), coef, 0.0)
-        return out
+            values = (design * full[:, None, :n_outer]).sum(-1)
+        return out, np.where(np.isfinite(values), values, BAD)
 
     def state(self) -> State:
         """The law as a saved state: formula name, free mask, fixed values, phi's box."""
@@ -307,11 +336,12 @@ def _freeze(
     order = np.flatnonzero(law.free)[np.argsort(spread / (np.abs(centre) + 1e-3), kind="stable")]
     for column in order:
         position = int(np.sum(law.free[:column]))
-        median = float(np.median(phi[:, position]))
+        low, median, high = np.quantile(phi[:, position], [0.1, 0.5, 0.9])
         values = [0.0] if 1 <= column < law.formula.n_outer else []
-        if 0 < abs(median - round(median)) <= 0.1 * max(1.0, abs(median)):
-            values.append(float(round(median)))
-        values.append(median)
+        if high - low <= _AGREE * (abs(median) + 1e-3):
+            if 0 < abs(median - round(median)) <= 0.1 * max(1.0, abs(median)):
+                values.append(float(round(median)))
+            values.append(float(median))
         for value in values:
             free = law.free.copy()
             free[column] = False
