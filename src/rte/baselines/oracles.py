@@ -40,7 +40,9 @@ class TransductiveOracle(RTEParams):
         self.validate_params()
         if bank.params is None:
             raise ValidationError("transductive_oracle needs a bank with true task parameters.")
-        self.model_ = fit_shared(RelationalTaskExtrapolator(**self.get_params()), bank)
+        # Psi here is always the MLP: phi is an embedding difference, as the oracle's is.
+        params = {**self.get_params(), "operator": "mlp"}
+        self.model_ = fit_shared(RelationalTaskExtrapolator(**params), bank)
         self.scale_ = bank.params.std(0) + 1e-12
         return self
 

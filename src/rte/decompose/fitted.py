@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from rte.gp import fit_gps
 from rte.operator.grammar import Inputs
 from rte.operator.symbolic import Law
 from rte.tasks.interpolate import AnchorInterpolator
@@ -113,3 +114,31 @@ def _overshoot(warps: np.ndarray, lo: float, hi: float) -> float:
     ends = np.stack([warps[..., 0] * lo + warps[..., 1], warps[..., 0] * hi + warps[..., 1]])
     return float(max(0.0, lo - ends.min(), ends.max() - hi))
 
+
+
+def law_loo(
+    law: Law,
+    curves: AnchorInterpolator,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    anchor: np.ndarray,
+    scaled_cx: np.ndarray,
+    *,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each context point predicted from the others, (T, k) twice: by the law refitted
+    without it (from the target's anchor), and by that law plus the residual GP fitted
+    on the others (:func:`rte.gp.fit_gps`, on the scaled inputs ``scaled_cx``). Both
+    are honest: the held-out point shapes neither phi nor the GP."""
+    t, k, d = cx.shape
+    others = np.array([np.delete(np.arange(k), i) for i in range(k)])  # (k, k - 1)
+    rest_x, rest_z = cx[:, others].reshape(t * k, k - 1, d), scaled_cx[:, others]
+    rest_y = cy[:, others].reshape(t * k, k - 1)
+    anchors = np.repeat(anchor, k)
+    phi, _ = law.fit(anchored(curves, anchors, rest_x), rest_y, law.starts(STARTS, seed), ITERATIONS)
+    out_x = cx.reshape(t * k, 1, d)
+    alone = law.values(phi, anchored(curves, anchors, out_x))
+    on_rest = law.values(phi, anchored(curves, anchors, rest_x))
+    gp = fit_gps(rest_z.reshape(t * k, k - 1, d), rest_y, on_rest)
+    corrected, _ = gp.predict(scaled_cx.reshape(t * k, 1, d), alone)
+    return alone.reshape(t, k), corrected.reshape(t, k)

@@ -19,15 +19,16 @@ from rte._validation import check_batch, check_context, check_inputs
 from rte.base import check_is_fitted
 from rte.decompose import TransformationRange, admissible_anchors, rank_anchors
 from rte.decompose.chain import chain_steps, refine_phi, walk_chains
-from rte.decompose.fitted import anchored, fit_law
+from rte.decompose.fitted import anchored, fit_law, law_loo
 from rte.decompose.retrieval import VectorIndex
 from rte.embedding import EmbeddingParams, FisherEmbedding
 from rte.errors import RTEError, ValidationError
-from rte.gp import fit_gps
+from rte.gp import GPFit, fit_gps
 from rte.intervals import Z90
 from rte.nn import NetParams, train_regressor
 from rte.operator import RelationalOperator, SymbolicOperator, operator_from_state
 from rte.operator.symbolic import bank_curves
+from rte.models.selection import select_operator
 from rte.persistence import load_states, save_states
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
@@ -39,6 +40,8 @@ _MAX_SCALED = 1e6
 _CACHES = ("anchor_index_", "calibrations_", "step_lengths_", "curves_")
 # Rows of (target, anchor, point) evaluated per forward pass while scoring anchors.
 _SCORE_CHUNK_ROWS = 200_000
+# What "auto" settings mean when no selection ran (an operator chosen by the user).
+_AUTO_DEFAULTS = {"decomposition": "chain", "correction": "gp"}
 # Context size of simulated calibration targets when training used dense tasks only.
 _CALIBRATION_CONTEXT = 10
 # Most bank tasks the calibration draws its anchors from.
@@ -70,7 +73,7 @@ class Prediction:
         """Central ``level`` interval (lower, upper) of each prediction (Gaussian)."""
         if self.std is None:
             raise ValidationError(
-                "These predictions carry no uncertainty: predict with correction='gp'."
+                "These predictions carry no uncertainty: predict with correction='gp' or 'cv'."
             )
         if not 0 < level < 1:
             raise ValidationError(f"level must lie strictly between 0 and 1. Got {level!r}.")
@@ -97,17 +100,19 @@ class RTEParams(EmbeddingParams, NetParams):
     )
 
     operator: str = param(
-        "mlp",
+        "auto",
         "Psi's class: mlp (the paper's network on x, the anchor's value there and phi); "
         "symbolic (a formula g(x, f_anchor, phi) found on the bank's pairs, phi fitted to "
-        "the context).",
-        one_of("mlp", "symbolic"),
+        "the context); auto (chosen, with the decomposition and correction, by the error on "
+        "the bank's own top held out as far targets).",
+        one_of("auto", "mlp", "symbolic"),
     )
     decomposition: str = param(
-        "chain",
+        "auto",
         "chain: the nearest anchors, each reached in steps of seen size; admissible: one step "
-        "from anchors whose phi was seen in training (the paper's strategy A).",
-        one_of("chain", "admissible"),
+        "from anchors whose phi was seen in training (the paper's strategy A); auto: the "
+        "selection's choice (chain without one). The symbolic operator fits phi instead.",
+        one_of("auto", "chain", "admissible"),
     )
     candidates: int = param(8, "Anchors nearest in embedding that compete (chain).", at_least(1))
     chain_step: float = param(
@@ -116,10 +121,12 @@ class RTEParams(EmbeddingParams, NetParams):
         fraction,
     )
     correction: str = param(
-        "gp",
+        "auto",
         "gp: a Gaussian process on the context residuals corrects Psi and gives intervals; "
-        "none: Psi alone.",
-        one_of("gp", "none"),
+        "intervals: Psi's mean with the GP's intervals; cv: per target, the GP's mean only "
+        "where it predicts left-out context points better than Psi alone; none: Psi alone, "
+        "no intervals; auto: gp or intervals, as the selection found better (gp without one).",
+        one_of("auto", "gp", "intervals", "cv", "none"),
     )
     refine: int = param(
         0,
@@ -178,12 +185,14 @@ class RelationalTaskExtrapolator(RTEParams):
     ) -> RelationalTaskExtrapolator:
         """Embed the bank, train Psi on task pairs and calibrate the decomposition.
 
+        With ``operator="auto"`` the operator (and decomposition, correction) is first
+        chosen on the bank's own top held out as far targets (:mod:`rte.models.selection`).
         ``progress(step, loss)`` is called after each training step of Psi (progress bars).
         """
         self.validate_params()
         if not isinstance(bank, TaskBank):
             raise ValidationError(f"fit expects a TaskBank. Got {type(bank).__name__}.")
-        for cache in _CACHES:  # computed from the previous fit, if any
+        for cache in (*_CACHES, "selection_"):  # from the previous fit, if any
             vars(self).pop(cache, None)
         rng = np.random.default_rng(self.seed)
         scaling, embedding = self.fit_embedding(bank)
@@ -191,9 +200,15 @@ class RelationalTaskExtrapolator(RTEParams):
         z = scaling.x(bank.x)
         yt = scaling.y(bank.y)
         interpolator = AnchorInterpolator(z, yt, bank.mask)
-        if self.operator == "symbolic":
+        kind = self.operator
+        if kind == "auto":
+            selection = select_operator(self, bank, bank_emb[:, 0])
+            kind = selection["operator"]
+        if kind == "symbolic":
             search = np.random.default_rng([self.seed, 11])
             psi = SymbolicOperator.search(bank.x, bank.y, bank.mask, search)
+            if self.operator == "auto":
+                psi = psi.chosen(psi.index(selection["law_key"]))
             self.losses_ = []
         else:
             context_emb = self.context_embeddings(bank, embedding, rng)
@@ -218,7 +233,24 @@ class RelationalTaskExtrapolator(RTEParams):
         self.interpolator_ = interpolator
         self.psi_ = psi
         self.range_ = TransformationRange.from_embeddings(bank_emb, rng)
+        if self.operator == "auto":
+            self.selection_ = selection
         return self
+
+    def describe_operator(self) -> dict[str, Any]:
+        """What serves this model, JSON-ready (results.json, ``rte inspect``): the operator
+        class, its law and phi's dimension (symbolic), the decomposition and correction
+        in force, and the selection's scores when it chose them."""
+        check_is_fitted(self, "psi_")
+        out: dict[str, Any] = {"operator": self.psi_.kind}
+        if self.psi_.kind == "symbolic":
+            out |= self.psi_.describe()
+        else:
+            out |= {"dim_phi": self.embedding_.dim, "decomposition": self.setting("decomposition")}
+        out["correction"] = self.setting("correction")
+        if "selection_" in vars(self):
+            out["selection"] = self.selection_
+        return out
 
     def save(self, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None) -> Path:
         """Write the fitted model to directory ``path``: safetensors weights + JSON description.
@@ -235,6 +267,8 @@ class RelationalTaskExtrapolator(RTEParams):
             "decomposer": self.range_.state(),
             "training": State({}, {"losses": as_tensor(np.asarray(self.losses_))}),
         }
+        if "selection_" in vars(self):
+            states["selection"] = State(self.selection_)
         return save_states(path, type(self).__name__, self.get_params(), states, metadata)
 
     @classmethod
@@ -250,6 +284,8 @@ class RelationalTaskExtrapolator(RTEParams):
             model.psi_ = operator_from_state(states["operator"])
             model.range_ = TransformationRange.from_state(states["decomposer"])
             model.losses_ = states["training"].array("losses").tolist()
+            if "selection" in states:
+                model.selection_ = dict(states["selection"].config)
             model.interpolator_ = AnchorInterpolator(
                 model.scaling_.x(model.bank_.x), model.scaling_.y(model.bank_.y), model.bank_.mask
             )
@@ -318,18 +354,77 @@ class RelationalTaskExtrapolator(RTEParams):
         pool: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Prediction:
         """Decompose, predict with Psi and correct with the context GP (uncalibrated std)."""
-        e_target = self.embedding_.transform(cx, cy)
-        if self.psi_.kind == "symbolic":
-            out, on_context = self._fitted(cx, cy, qx, e_target, pool)
-        elif self.decomposition == "chain":
-            out, on_context = self._chain(cx, cy, qx, e_target, pool)
-        else:
-            out, on_context = self._admissible(cx, cy, qx, e_target, pool)
-        if self.correction == "gp":
+        out, on_context = self._decompose(cx, cy, qx, pool)
+        correction = self.setting("correction")
+        if correction != "none":
             fit = fit_gps(self.scaling_.x(cx), cy, on_context)
             mean, std = fit.predict(self.scaling_.x(qx), out.y)
+            if correction == "intervals":
+                mean = out.y
+            elif correction == "cv":
+                helps = self._gp_helps(cx, cy, out.anchor_index, on_context, fit)
+                mean = np.where(helps[:, None], mean, out.y)
             out = replace(out, y=mean, std=std)
         return out
+
+    def _decompose(
+        self,
+        cx: np.ndarray,
+        cy: np.ndarray,
+        qx: np.ndarray,
+        pool: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> tuple[Prediction, np.ndarray]:
+        """Psi's prediction by the operator's decomposition, and its values at the context."""
+        e_target = self.embedding_.transform(cx, cy)
+        if self.psi_.kind == "symbolic":
+            return self._fitted(cx, cy, qx, e_target, pool)
+        if self.setting("decomposition") == "chain":
+            return self._chain(cx, cy, qx, e_target, pool)
+        return self._admissible(cx, cy, qx, e_target, pool)
+
+    def setting(self, name: str) -> str:
+        """A predict-time option as it applies: "auto" resolves to the selection's choice,
+        or to the default of a model whose operator was set by hand."""
+        value = getattr(self, name)
+        if value != "auto":
+            return value
+        return getattr(self, "selection_", {}).get(name, _AUTO_DEFAULTS[name])
+
+    def predict_means(
+        self, cx: np.ndarray, cy: np.ndarray, qx: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Psi's prediction alone and with the residual GP's mean, (T, Q) each, for the
+        current decomposition (no calibration, no checks): what a selection scores."""
+        out, on_context = self._decompose(cx, cy, qx)
+        fit = fit_gps(self.scaling_.x(cx), cy, on_context)
+        return out.y, fit.predict(self.scaling_.x(qx), out.y)[0]
+
+    def _gp_helps(
+        self,
+        cx: np.ndarray,
+        cy: np.ndarray,
+        anchor: np.ndarray,
+        on_context: np.ndarray,
+        fit: GPFit,
+    ) -> np.ndarray:
+        """(T,): whether Psi with the residual GP predicts each left-out context point
+        better than Psi alone (leave-one-out squared error summed over the context). The
+        symbolic operator refits phi without the point; the networks do not fit the
+        context, so their residual there is already a left-out error, and the GP's
+        left-out mean comes in closed form."""
+        if self.psi_.kind == "symbolic":
+            alone, corrected = law_loo(
+                self.psi_.law,
+                self.anchor_curves(),
+                cx,
+                cy,
+                anchor,
+                self.scaling_.x(cx),
+                seed=self.seed,
+            )
+        else:
+            alone, corrected = on_context, on_context + fit.loo()[0]
+        return ((corrected - cy) ** 2).sum(1) < ((alone - cy) ** 2).sum(1)
 
     def anchor_index(self) -> VectorIndex:
         """Nearest bank tasks in embedding: exact search for small banks, an HNSW graph for
@@ -360,7 +455,7 @@ class RelationalTaskExtrapolator(RTEParams):
         check_is_fitted(self, "psi_")
         key = tuple(getattr(self, name) for name in sorted(self.predict_params))
         cache = vars(self).setdefault("calibrations_", {})
-        if self.correction != "gp":
+        if self.setting("correction") == "none":
             return 1.0
         if key not in cache:
             cache[key] = float(np.quantile(self.calibration_scores(), 0.9) / Z90)

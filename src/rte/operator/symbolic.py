@@ -71,6 +71,12 @@ class Law:
     def name(self) -> str:
         return self.formula.name
 
+    @property
+    def key(self) -> str:
+        """The law's form: formula and which constants are free (not their values), e.g.
+        "lin(a)|110": the same form found on two banks has the same key."""
+        return f"{self.name}|{''.join('1' if f else '0' for f in self.free)}"
+
     def constants(self, phi: np.ndarray) -> np.ndarray:
         """Every constant of the formula, (B, p), from phi (B, k)."""
         out = np.broadcast_to(self.fixed, (len(phi), len(self.fixed))).copy()
@@ -470,10 +476,16 @@ class SymbolicOperator:
         """The same laws with law ``choice`` in use."""
         return SymbolicOperator(self.laws, choice)
 
+    def index(self, key: str) -> int:
+        """The position of the law of form ``key`` (:attr:`Law.key`); 0 if none has it."""
+        keys = [law.key for law in self.laws]
+        return keys.index(key) if key in keys else 0
+
     def describe(self) -> dict:
         """JSON-ready summary: the law in use, phi's dimension, the other candidates."""
         return {
             "law": self.law.text(),
+            "law_key": self.law.key,
             "dim_phi": self.law.dim,
             "pair_error": self.law.error,
             "candidates": [law.text() for law in self.laws],

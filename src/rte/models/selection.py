@@ -1,0 +1,128 @@
+"""Choosing Psi for a bank without looking at any target: the bank's top as far targets.
+
+A model is chosen for how it extrapolates, and the bank itself can show that. The
+tasks at the top of the bank's main axis of variation (the first axis of the task
+embedding; both ends in turn, since nothing says on which side targets will lie)
+are held out with the package's one hold-out-the-top split
+(:func:`rte.tasks.holdout.holdout_split`), each shown through a small noisy context
+as a target is (``train_context_size`` points, noise ``train_context_noise``), and
+each candidate setting, fitted on the remaining tasks, predicts their other
+observations. The setting with the lowest mean squared error over every held-out
+point serves the bank and is then fitted on the whole bank.
+
+Candidates, cheapest first:
+
+1. the symbolic operator with each law its search kept on the reduced bank, Psi's
+   mean alone or corrected by the residual GP (intervals come from the GP either way);
+2. only if the best symbolic setting misses the held-out tasks by more than the noise
+   of their contexts (mean squared error above ``train_context_noise`` squared): the
+   MLP, along chains or in one step, alone or with the GP's mean. Below that noise
+   level nothing is left for a network to win, and training one twice is the bulk of
+   the selection's cost.
+
+The choice and every candidate's score are returned as a JSON-ready record.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from rte.errors import ValidationError
+from rte.tasks.bank import TargetSet, TaskBank
+from rte.tasks.holdout import HoldoutSplit, holdout_split
+
+# Share of the bank held out at each end of its main axis.
+SHARE = 0.25
+# Context size of the held-out tasks when training used dense tasks only.
+_CONTEXT = 10
+
+
+def held_out(model: Any, bank: TaskBank, variable: np.ndarray) -> list[tuple[TaskBank, TargetSet]]:
+    """(reduced bank, held-out targets) for the top and the bottom of ``variable``."""
+    split = HoldoutSplit(
+        share=SHARE,
+        bands=("top",),
+        context_size=model.train_context_size or _CONTEXT,
+        noise=model.train_context_noise,
+    )
+    out = []
+    for end, sign in enumerate((1.0, -1.0)):
+        result = holdout_split(bank, sign * variable, split, np.random.default_rng([model.seed, 13, end]))
+        out.append((result.bank, result.targets[0]))
+    return out
+
+
+def _variant(model: Any, operator: str) -> Any:
+    """A fresh model with ``model``'s hyperparameters and the given operator."""
+    return type(model)(**{**model.get_params(), "operator": operator})
+
+
+class _Scores:
+    """Squared errors summed per candidate over the held-out targets of both ends."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        self.settings: dict[str, dict[str, str]] = {}
+
+    def add(self, name: str, setting: dict[str, str], pred: np.ndarray, truth: np.ndarray):
+        total = self.sums[name]
+        total[0] += float(((pred - truth) ** 2).sum())
+        total[1] += truth.size
+        self.settings[name] = setting
+
+    def best(self, points: int) -> tuple[str, float] | None:
+        """The candidate with the lowest mean squared error among those scored on all
+        ``points`` held-out points (first added wins ties)."""
+        full = {n: s / c for n, (s, c) in self.sums.items() if c == points}
+        if not full:
+            return None
+        name = min(full, key=full.get)
+        return name, full[name]
+
+
+def _score_means(scores: _Scores, name: str, setting: dict, fitted: Any, targets: TargetSet):
+    alone, corrected = fitted.predict_means(targets.context_x, targets.context_y, targets.query_x)
+    scores.add(f"{name} intervals", {**setting, "correction": "intervals"}, alone, targets.query_y)
+    scores.add(f"{name} gp", {**setting, "correction": "gp"}, corrected, targets.query_y)
+
+
+def select_operator(model: Any, bank: TaskBank, variable: np.ndarray) -> dict[str, Any]:
+    """The setting that predicts the bank's held-out top best (see the module docstring),
+    as a record: ``operator``, ``law_key`` (symbolic), ``decomposition`` (MLP),
+    ``correction`` (gp or intervals), every candidate's ``scores`` and what was held out.
+    ``variable`` orders the bank's tasks (one value per task)."""
+    try:
+        splits = held_out(model, bank, variable)
+    except ValidationError as exc:
+        return {"operator": "mlp", "note": f"no selection, the bank is too small: {exc}"}
+    points = sum(t.query_y.size for _, t in splits)
+    scores = _Scores()
+    for reduced, targets in splits:
+        fitted = _variant(model, "symbolic").fit(reduced)
+        laws = fitted.psi_
+        for k, law in enumerate(laws.laws):
+            fitted.psi_ = laws.chosen(k)
+            setting = {"operator": "symbolic", "law_key": law.key}
+            _score_means(scores, f"symbolic {law.key}", setting, fitted, targets)
+    best = scores.best(points)
+    floor = model.train_context_noise**2
+    if best is None or best[1] > floor:
+        for reduced, targets in splits:
+            fitted = _variant(model, "mlp").fit(reduced)
+            for decomposition in ("chain", "admissible"):
+                fitted.set_params(decomposition=decomposition)
+                setting = {"operator": "mlp", "decomposition": decomposition}
+                _score_means(scores, f"mlp {decomposition}", setting, fitted, targets)
+        best = scores.best(points)
+    if best is None:
+        return {"operator": "mlp", "note": "no selection: no candidate predicted every target"}
+    return {
+        **scores.settings[best[0]],
+        "chosen": best[0],
+        "scores": {n: s / c for n, (s, c) in scores.sums.items()},
+        "held_out": [len(t.query_y) for _, t in splits],
+        "noise_floor": floor,
+    }
