@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,7 +27,14 @@ from rte.errors import RTEError, ValidationError
 from rte.gp import GPFit, fit_gps
 from rte.intervals import Z90
 from rte.nn import NetParams, train_regressor
-from rte.operator import RelationalOperator, SymbolicOperator, operator_from_state
+from rte.operator import (
+    RelationalOperator,
+    SymbolicOperator,
+    WarpOperator,
+    apply_operator,
+    operator_from_state,
+)
+from rte.operator.warp import warp_pair_loss
 from rte.operator.symbolic import bank_curves
 from rte.models.selection import select_operator
 from rte.persistence import load_states, save_states
@@ -103,9 +111,10 @@ class RTEParams(EmbeddingParams, NetParams):
         "auto",
         "Psi's class: mlp (the paper's network on x, the anchor's value there and phi); "
         "symbolic (a formula g(x, f_anchor, phi) found on the bank's pairs, phi fitted to "
-        "the context); auto (chosen, with the decomposition and correction, by the error on "
-        "the bank's own top held out as far targets).",
-        one_of("auto", "mlp", "symbolic"),
+        "the context); warp (a network that reads the anchor at a learned warped input, so "
+        "a shifted or re-timed anchor is expressible); auto (chosen, with the decomposition "
+        "and correction, by the error on the bank's own top held out as far targets).",
+        one_of("auto", "mlp", "warp", "symbolic"),
     )
     decomposition: str = param(
         "auto",
@@ -212,19 +221,21 @@ class RelationalTaskExtrapolator(RTEParams):
             self.losses_ = []
         else:
             context_emb = self.context_embeddings(bank, embedding, rng)
+            network = WarpOperator if kind == "warp" else RelationalOperator
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.seed)
-                psi = RelationalOperator(bank.dim, embedding.dim, self.width, self.depth)
+                psi = network(bank.dim, embedding.dim, self.width, self.depth)
             sampler = _PairSampler(
                 z, yt, bank.mask, bank_emb, context_emb, interpolator, self.batch_size
             )
+            loss = partial(warp_pair_loss, interpolator=interpolator) if kind == "warp" else None
             self.losses_ = train_regressor(
                 psi,
                 sampler,
                 steps=self.steps,
                 lr=self.lr,
                 seed=self.seed,
-                loss_fn=_psi_loss,
+                loss_fn=loss or _psi_loss,
                 progress=progress,
             )
         self.bank_ = bank
@@ -675,7 +686,8 @@ class RelationalTaskExtrapolator(RTEParams):
         with torch.no_grad():
             anchor_y = self.interpolator_(idx, z)
             ph = torch.as_tensor(phi, dtype=torch.float32)[:, None, :].expand(-1, z.shape[1], -1)
-            out = self.psi_(z, anchor_y, ph).double().numpy()
+            read = partial(self.interpolator_, idx)
+            out = apply_operator(self.psi_, z, ph, anchor_y, read).double().numpy()
         return self.scaling_.y_inverse(out)
 
     def _context_losses(
@@ -701,7 +713,8 @@ class RelationalTaskExtrapolator(RTEParams):
                 zc = z[targets[rows]]
                 anchor_y = self.interpolator_(anchors[rows], zc)
                 ph = phi[rows, None, :].expand(-1, k, -1)
-                pred = self.psi_(zc, anchor_y, ph)
+                read = partial(self.interpolator_, anchors[rows])
+                pred = apply_operator(self.psi_, zc, ph, anchor_y, read)
                 losses.append(((pred - yt[targets[rows]]) ** 2).mean(-1))
         loss = np.full(needed.shape, np.inf)
         loss[t_idx, a_idx] = torch.cat(losses).double().numpy()
@@ -744,10 +757,11 @@ class _PairSampler:
             use = torch.rand(b, generator=gen) < 0.5
             e_j = torch.where(use[:, None], self.context_emb[j, draw], e_j)
         phi = e_j - self.emb[i]
-        return torch.cat([x, anchor_y[:, None], phi], 1), target
+        # The anchor's index last: an operator that reads the anchor elsewhere needs it.
+        return torch.cat([x, anchor_y[:, None], phi, i[:, None].float()], 1), target
 
 
 def _psi_loss(psi: RelationalOperator, inputs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     d = psi.dim_x
-    pred = psi(inputs[:, :d], inputs[:, d], inputs[:, d + 1 :])
+    pred = psi(inputs[:, :d], inputs[:, d], inputs[:, d + 1 : d + 1 + psi.dim_phi])
     return torch.mean((pred - target) ** 2)

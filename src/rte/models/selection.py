@@ -16,9 +16,9 @@ Candidates, cheapest first:
    mean alone or corrected by the residual GP (intervals come from the GP either way);
 2. only if the best symbolic setting misses the held-out tasks by more than the noise
    of their contexts (mean squared error above ``train_context_noise`` squared): the
-   MLP, along chains or in one step, alone or with the GP's mean. Below that noise
-   level nothing is left for a network to win, and training one twice is the bulk of
-   the selection's cost.
+   MLP and the warp operator, along chains or in one step, alone or with the GP's
+   mean. Below that noise level little is left for a network to win, and training
+   networks twice per end is the bulk of the selection's cost.
 
 The choice and every candidate's score are returned as a JSON-ready record.
 """
@@ -36,6 +36,8 @@ from rte.tasks.holdout import HoldoutSplit, holdout_split
 
 # Share of the bank held out at each end of its main axis.
 SHARE = 0.25
+# The network operators, tried only when no law reaches the noise floor.
+NETWORKS = ("mlp", "warp")
 # Context size of the held-out tasks when training used dense tasks only.
 _CONTEXT = 10
 
@@ -110,12 +112,13 @@ def select_operator(model: Any, bank: TaskBank, variable: np.ndarray) -> dict[st
     best = scores.best(points)
     floor = model.train_context_noise**2
     if best is None or best[1] > floor:
-        for reduced, targets in splits:
-            fitted = _variant(model, "mlp").fit(reduced)
-            for decomposition in ("chain", "admissible"):
-                fitted.set_params(decomposition=decomposition)
-                setting = {"operator": "mlp", "decomposition": decomposition}
-                _score_means(scores, f"mlp {decomposition}", setting, fitted, targets)
+        for operator in NETWORKS:
+            for reduced, targets in splits:
+                fitted = _variant(model, operator).fit(reduced)
+                for decomposition in ("chain", "admissible"):
+                    fitted.set_params(decomposition=decomposition)
+                    setting = {"operator": operator, "decomposition": decomposition}
+                    _score_means(scores, f"{operator} {decomposition}", setting, fitted, targets)
         best = scores.best(points)
     if best is None:
         return {"operator": "mlp", "note": "no selection: no candidate predicted every target"}
