@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rte.tasks.bank import TargetSet, TaskBank
+
 # Small enough that a fit takes well under a second on one busy core.
 TINY = {
     "steps": 30,
@@ -44,3 +46,27 @@ def _inputs(x: np.ndarray) -> dict[str, float]:
     if len(x) == 1:
         return {"x": float(x[0])}
     return {f"x{i + 1}": float(v) for i, v in enumerate(x)}
+
+
+def mse(pred: np.ndarray, targets: TargetSet) -> float:
+    """Mean squared error of predictions at a target set's queries."""
+    return float(np.mean((np.asarray(pred) - targets.query_y) ** 2))
+
+
+def wrong_answers(bank: TaskBank, targets: TargetSet) -> dict[str, float]:
+    """MSE of zeros, of the context mean and of the best anchor's own curve (1-D banks on
+    one shared grid): an accurate method must be far below every one of them."""
+    errors = {
+        "zeros": mse(np.zeros_like(targets.query_y), targets),
+        "context mean": mse(
+            np.broadcast_to(targets.context_y.mean(1, keepdims=True), targets.query_y.shape),
+            targets,
+        ),
+    }
+    # The bank curve closest to each target's truth: no anchor copy can do better.
+    grid = bank.x[0, :, 0]
+    curves = np.stack([np.interp(targets.query_x[0, :, 0], grid, y) for y in bank.y])
+    errors["anchor's curve"] = float(
+        np.mean(((curves[None] - targets.query_y[:, None]) ** 2).mean(-1).min(1))
+    )
+    return errors

@@ -14,6 +14,8 @@ from functools import cache
 
 import numpy as np
 import pytest
+from helpers import mse as _mse
+from helpers import wrong_answers
 from sklearn.base import clone
 
 from rte import TaskFamily, get_method, method_names, sample_bank, sample_targets
@@ -134,28 +136,6 @@ def length_problem() -> tuple[TaskBank, TargetSet]:
     tasks = LengthTasks.sample(24, np.random.default_rng(0))
     targets = tasks.targets("L9", [9], 6, np.random.default_rng(1), noise=0.0, context_size=12)
     return tasks.bank(64), targets
-
-
-def _mse(pred: np.ndarray, targets: TargetSet) -> float:
-    return float(np.mean((np.asarray(pred) - targets.query_y) ** 2))
-
-
-def wrong_answers(bank: TaskBank, targets: TargetSet) -> dict[str, float]:
-    """MSE of zeros, of the context mean and of the best anchor's own curve."""
-    errors = {
-        "zeros": _mse(np.zeros_like(targets.query_y), targets),
-        "context mean": _mse(
-            np.broadcast_to(targets.context_y.mean(1, keepdims=True), targets.query_y.shape),
-            targets,
-        ),
-    }
-    # The bank curve closest to each target's truth: no anchor copy can do better.
-    grid = bank.x[0, :, 0]
-    curves = np.stack([np.interp(targets.query_x[0, :, 0], grid, y) for y in bank.y])
-    errors["anchor's curve"] = float(
-        np.mean(((curves[None] - targets.query_y[:, None]) ** 2).mean(-1).min(1))
-    )
-    return errors
 
 
 def build(name: str, options: dict) -> object:

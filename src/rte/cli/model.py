@@ -163,9 +163,8 @@ def inspect_command(
         ),
         f"embedding dim: {model.embedding_.dim}"
         + (f"; final training loss: {model.losses_[-1]:.4g}" if model.losses_ else ""),
-        "operator: " + ", ".join(
-            f"{k}={v}" for k, v in model.describe_operator().items() if k != "selection"
-        ),
+        "operator: "
+        + ", ".join(f"{k}={v}" for k, v in model.describe_operator().items() if k != "selection"),
         "settings: " + ", ".join(f"{k}={v}" for k, v in model.get_params().items()),
     ]
     say("\n".join(lines))

@@ -90,18 +90,25 @@ def walk_chains(
             waypoint = start + k / k_total * (target - start)
             phi = torch.as_tensor(waypoint - here[rows], dtype=torch.float32)
             ph = phi[:, None, :].expand(-1, z.shape[1], -1)
-            zr, previous = z[rows], curve[rows]
-
-            def read(at: torch.Tensor) -> torch.Tensor:  # the previous curve elsewhere
-                table = AnchorInterpolator(zr.numpy(), previous.numpy(), mask[rows])
-                return table(torch.arange(len(rows)), at)
-
+            previous = _Curves(z[rows], curve[rows], mask[rows])
             with torch.no_grad():  # on the grid itself the previous curve is exact
-                curve[rows] = apply_operator(psi, zr, ph, previous, read)
+                curve[rows] = apply_operator(psi, z[rows], ph, curve[rows], previous.read)
             here[rows] = embedding.transform(
                 grid_x[rows], scaling.y_inverse(curve[rows].double().numpy()), mask[rows]
             )
     return ChainEnd(AnchorInterpolator(z.numpy(), curve.numpy(), mask), here, e_target - here)
+
+
+class _Curves:
+    """Intermediate curves (B, N) on their grids, read elsewhere only when asked (the warp
+    operator asks; the MLP takes the values on the grid)."""
+
+    def __init__(self, z: torch.Tensor, y: torch.Tensor, mask: np.ndarray) -> None:
+        self.z, self.y, self.mask = z, y, mask
+
+    def read(self, at: torch.Tensor) -> torch.Tensor:
+        table = AnchorInterpolator(self.z.numpy(), self.y.numpy(), self.mask)
+        return table(torch.arange(len(self.y)), at)
 
 
 def refine_phi(

@@ -115,7 +115,6 @@ def _overshoot(warps: np.ndarray, lo: float, hi: float) -> float:
     return float(max(0.0, lo - ends.min(), ends.max() - hi))
 
 
-
 def law_loo(
     law: Law,
     curves: AnchorInterpolator,
@@ -135,7 +134,9 @@ def law_loo(
     rest_x, rest_z = cx[:, others].reshape(t * k, k - 1, d), scaled_cx[:, others]
     rest_y = cy[:, others].reshape(t * k, k - 1)
     anchors = np.repeat(anchor, k)
-    phi, _ = law.fit(anchored(curves, anchors, rest_x), rest_y, law.starts(STARTS, seed), ITERATIONS)
+    phi, _ = law.fit(
+        anchored(curves, anchors, rest_x), rest_y, law.starts(STARTS, seed), ITERATIONS
+    )
     out_x = cx.reshape(t * k, 1, d)
     alone = law.values(phi, anchored(curves, anchors, out_x))
     on_rest = law.values(phi, anchored(curves, anchors, rest_x))

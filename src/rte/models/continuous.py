@@ -26,6 +26,7 @@ from rte.embedding import EmbeddingParams, FisherEmbedding
 from rte.errors import RTEError, ValidationError
 from rte.gp import GPFit, fit_gps
 from rte.intervals import Z90
+from rte.models.selection import select_operator
 from rte.nn import NetParams, train_regressor
 from rte.operator import (
     RelationalOperator,
@@ -34,9 +35,8 @@ from rte.operator import (
     apply_operator,
     operator_from_state,
 )
-from rte.operator.warp import warp_pair_loss
 from rte.operator.symbolic import bank_curves
-from rte.models.selection import select_operator
+from rte.operator.warp import warp_pair_loss
 from rte.persistence import load_states, save_states
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank

@@ -52,7 +52,9 @@ def held_out(model: Any, bank: TaskBank, variable: np.ndarray) -> list[tuple[Tas
     )
     out = []
     for end, sign in enumerate((1.0, -1.0)):
-        result = holdout_split(bank, sign * variable, split, np.random.default_rng([model.seed, 13, end]))
+        result = holdout_split(
+            bank, sign * variable, split, np.random.default_rng([model.seed, 13, end])
+        )
         out.append((result.bank, result.targets[0]))
     return out
 

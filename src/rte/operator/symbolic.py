@@ -467,7 +467,10 @@ class SymbolicOperator:
         curves = bank_curves(x, y, mask)
         pairs = draw_pairs(x, y, mask, curves, n_pairs, n_points, rng)
         observed = y[mask]
-        ranges = {f"x{k}": (float(x[..., k][mask].min()), float(x[..., k][mask].max())) for k in range(x.shape[-1])}
+        ranges = {
+            f"x{k}": (float(x[..., k][mask].min()), float(x[..., k][mask].max()))
+            for k in range(x.shape[-1])
+        }
         ranges["a"] = (float(observed.min()), float(observed.max()))
         scale = float(observed.var()) or 1.0
         return cls(tuple(search_laws(pairs, ranges, scale, rng, keep=keep)))
@@ -507,6 +510,8 @@ class SymbolicOperator:
         laws = []
         for k, config in enumerate(state.value("laws")):
             prefix = f"law{k}."
-            tensors = {n[len(prefix) :]: v for n, v in state.tensors.items() if n.startswith(prefix)}
+            tensors = {
+                n[len(prefix) :]: v for n, v in state.tensors.items() if n.startswith(prefix)
+            }
             laws.append(Law.from_state(State(config, tensors)))
         return cls(tuple(laws), int(state.value("choice")))

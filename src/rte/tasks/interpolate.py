@@ -31,8 +31,8 @@ class AnchorInterpolator:
     ) -> None:
         """Observations x (M, N, d), y (M, N), mask (M, N), as in a :class:`TaskBank`;
         ``dtype`` float64 where values feed finite differences (the symbolic operator)."""
-        x = torch.as_tensor(x, dtype=dtype)
-        y = torch.as_tensor(y, dtype=dtype)
+        x = torch.tensor(np.asarray(x), dtype=dtype)  # a copy: inputs may be read-only views
+        y = torch.tensor(np.asarray(y), dtype=dtype)
         mask = torch.as_tensor(mask)
         self.dim = x.shape[2]
         self.neighbours = min(neighbours, int(mask.sum(1).min()))
