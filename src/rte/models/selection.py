@@ -7,8 +7,9 @@ are held out with the package's one hold-out-the-top split
 (:func:`rte.tasks.holdout.holdout_split`), each shown through a small noisy context
 as a target is (``train_context_size`` points, noise ``train_context_noise``), and
 each candidate setting, fitted on the remaining tasks, predicts their other
-observations. The setting with the lowest mean squared error over every held-out
-point serves the bank and is then fitted on the whole bank.
+observations. The setting with the lowest mean squared error over the held-out tasks
+serves the bank (a simpler one that is not significantly worse is preferred) and is
+then fitted on the whole bank.
 
 Candidates, cheapest first:
 
@@ -65,26 +66,35 @@ def _variant(model: Any, operator: str) -> Any:
 
 
 class _Scores:
-    """Squared errors summed per candidate over the held-out targets of both ends."""
+    """Each candidate's mean squared error per held-out target, both ends together."""
 
     def __init__(self) -> None:
-        self.sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        self.errors: dict[str, list[np.ndarray]] = defaultdict(list)
         self.settings: dict[str, dict[str, str]] = {}
 
     def add(self, name: str, setting: dict[str, str], pred: np.ndarray, truth: np.ndarray):
-        total = self.sums[name]
-        total[0] += float(((pred - truth) ** 2).sum())
-        total[1] += truth.size
+        self.errors[name].append(((pred - truth) ** 2).mean(1))
         self.settings[name] = setting
 
-    def best(self, points: int) -> tuple[str, float] | None:
-        """The candidate with the lowest mean squared error among those scored on all
-        ``points`` held-out points (first added wins ties)."""
-        full = {n: s / c for n, (s, c) in self.sums.items() if c == points}
+    def means(self) -> dict[str, float]:
+        return {name: float(np.concatenate(e).mean()) for name, e in self.errors.items()}
+
+    def best(self, targets: int) -> tuple[str, float] | None:
+        """Among the candidates scored on all ``targets`` held-out targets, the first (in
+        the order they were tried) whose error is not significantly above the lowest:
+        paired over targets, within two standard errors of the mean difference. A tie
+        goes to the simpler, earlier candidate (the laws come in the search's order,
+        which puts a law that reads the anchor before one that does not)."""
+        full = {n: np.concatenate(e) for n, e in self.errors.items()}
+        full = {n: e for n, e in full.items() if len(e) == targets}
         if not full:
             return None
-        name = min(full, key=full.get)
-        return name, full[name]
+        lowest = min(full, key=lambda n: full[n].mean())
+        for name, errors in full.items():
+            gap = errors - full[lowest]
+            if gap.mean() <= 2 * gap.std() / np.sqrt(len(gap)):
+                return name, float(errors.mean())
+        return lowest, float(full[lowest].mean())
 
 
 def _score_means(scores: _Scores, name: str, setting: dict, fitted: Any, targets: TargetSet):
@@ -102,7 +112,7 @@ def select_operator(model: Any, bank: TaskBank, variable: np.ndarray) -> dict[st
         splits = held_out(model, bank, variable)
     except ValidationError as exc:
         return {"operator": "mlp", "note": f"no selection, the bank is too small: {exc}"}
-    points = sum(t.query_y.size for _, t in splits)
+    n_targets = sum(len(t.query_y) for _, t in splits)
     scores = _Scores()
     for reduced, targets in splits:
         fitted = _variant(model, "symbolic").fit(reduced)
@@ -111,7 +121,7 @@ def select_operator(model: Any, bank: TaskBank, variable: np.ndarray) -> dict[st
             fitted.psi_ = laws.chosen(k)
             setting = {"operator": "symbolic", "law_key": law.key}
             _score_means(scores, f"symbolic {law.key}", setting, fitted, targets)
-    best = scores.best(points)
+    best = scores.best(n_targets)
     floor = model.train_context_noise**2
     if best is None or best[1] > floor:
         for operator in NETWORKS:
@@ -121,13 +131,13 @@ def select_operator(model: Any, bank: TaskBank, variable: np.ndarray) -> dict[st
                     fitted.set_params(decomposition=decomposition)
                     setting = {"operator": operator, "decomposition": decomposition}
                     _score_means(scores, f"{operator} {decomposition}", setting, fitted, targets)
-        best = scores.best(points)
+        best = scores.best(n_targets)
     if best is None:
         return {"operator": "mlp", "note": "no selection: no candidate predicted every target"}
     return {
         **scores.settings[best[0]],
         "chosen": best[0],
-        "scores": {n: s / c for n, (s, c) in scores.sums.items()},
+        "scores": scores.means(),
         "held_out": [len(t.query_y) for _, t in splits],
         "noise_floor": floor,
     }
