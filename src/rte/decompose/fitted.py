@@ -11,6 +11,7 @@ carries it there. A law that does not read the anchor needs one candidate only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -53,37 +54,76 @@ def fit_law(
     *,
     seed: int = 0,
 ) -> FittedLaw:
-    """Fit phi on each context cx (T, k, d), cy (T, k) from each of its ``candidates``
-    (T, C) anchors and the law's starting rows; keep the best-fitting (anchor, phi) per
-    target among the admissible ones: finite at every query ``qx`` (T, Q, d), and reading
-    a warped anchor within its observed range there (a warped anchor read beyond its
-    observations is a constant continuation, right on the context by chance only). With
-    none admissible, the best finite fit, else the best fit (non-finite values then
-    reach the caller's check)."""
+    """Fit phi on each context cx (T, k, d), cy (T, k) from its ``candidates`` (T, C)
+    anchors, nearest first: the nearest from every one of the law's starting rows, then
+    every candidate from the best of those and from the middle of the bank's box. Keep
+    the best-fitting (anchor, phi) per target among the admissible ones: finite at every
+    query ``qx`` (T, Q, d), and reading a warped anchor within its observed range there
+    (a warped anchor read beyond its observations is a constant continuation, right on
+    the context by chance only). With none admissible, the best finite fit, else the
+    best fit (non-finite values then reach the caller's check)."""
     if not law.formula.uses_anchor:
         candidates = candidates[:, :1]
-    t, c = candidates.shape
-    flat = candidates.reshape(-1)
-    inputs = anchored(curves, flat, np.repeat(cx, c, axis=0))
-    starts = law.starts(STARTS, seed)
-    phi, cost = law.fit_starts(inputs, np.repeat(cy, c, axis=0), starts, ITERATIONS)
-    s = cost.shape[1]
-    phi, cost = phi.reshape(t, c * s, -1), cost.reshape(t, c * s)
-    anchors = np.repeat(candidates, s, axis=1)  # (T, C*S)
-    on_query = law.values(
-        phi.reshape(t * c * s, -1),
-        anchored(curves, anchors.reshape(-1), np.repeat(qx, c * s, axis=0)),
-        bad=np.nan,
-    ).reshape(t, c * s, -1)
-    finite = np.all(np.isfinite(on_query), -1)
-    inside = finite & _reads_inside(law, phi, anchors, curves, qx)
-    score = np.where(inside | (~inside.any(1, keepdims=True) & finite), cost, np.inf)
-    score = np.where(np.isfinite(score).any(1, keepdims=True), score, cost)
-    best = score.argmin(1)
-    rows = np.arange(t)
-    anchor, phi = anchors[rows, best], phi[rows, best]
+    parts = [_fit_rows(law, curves, cx, cy, candidates[:, :1], law.starts(STARTS, seed), qx)]
+    if candidates.shape[1] > 1:
+        first = parts[0]
+        best = first.score().argmin(1)
+        found = first.phi[np.arange(len(cx)), best]
+        warm = np.stack([found, np.broadcast_to(law.box.mean(0), found.shape)], 1)
+        c = candidates.shape[1]
+        parts.append(_fit_rows(law, curves, cx, cy, candidates, np.repeat(warm, c, 0), qx))
+    fits = _Fits(*(np.concatenate(arrays, 1) for arrays in zip(*parts, strict=True)))
+    best = fits.score().argmin(1)
+    rows = np.arange(len(cx))
+    anchor, phi = fits.anchors[rows, best], fits.phi[rows, best]
     on_context = law.values(phi, anchored(curves, anchor, cx))
-    return FittedLaw(anchor, phi, on_context, on_query[rows, best], cost[rows, best] / cx.shape[1])
+    context_mse = fits.cost[rows, best] / cx.shape[1]
+    return FittedLaw(anchor, phi, on_context, fits.on_query[rows, best], context_mse)
+
+
+class _Fits(NamedTuple):
+    """R fits per target: anchors (T, R), phi (T, R, k), context cost (T, R), values at
+    the queries (T, R, Q) and admissibility (T, R)."""
+
+    anchors: np.ndarray
+    phi: np.ndarray
+    cost: np.ndarray
+    on_query: np.ndarray
+    admissible: np.ndarray
+
+    def score(self) -> np.ndarray:
+        """The cost of admissible fits; of finite ones if none is; of all if none is."""
+        finite = np.all(np.isfinite(self.on_query), -1)
+        ok = self.admissible | (~self.admissible.any(1, keepdims=True) & finite)
+        score = np.where(ok, self.cost, np.inf)
+        return np.where(np.isfinite(score).any(1, keepdims=True), score, self.cost)
+
+
+def _fit_rows(
+    law: Law,
+    curves: AnchorInterpolator,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    candidates: np.ndarray,
+    starts: np.ndarray,
+    qx: np.ndarray,
+) -> _Fits:
+    """Every (candidate, start) fit of every target; ``starts`` (S, k) shared or
+    (T * C, S, k) per (target, candidate)."""
+    t, c = candidates.shape
+    inputs = anchored(curves, candidates.reshape(-1), np.repeat(cx, c, axis=0))
+    phi, cost = law.fit_starts(inputs, np.repeat(cy, c, axis=0), starts, ITERATIONS)
+    r = c * cost.shape[1]
+    phi, cost = phi.reshape(t, r, -1), cost.reshape(t, r)
+    anchors = np.repeat(candidates, r // c, axis=1)
+    on_query = law.values(
+        phi.reshape(t * r, -1),
+        anchored(curves, anchors.reshape(-1), np.repeat(qx, r, axis=0)),
+        bad=np.nan,
+    ).reshape(t, r, -1)
+    finite = np.all(np.isfinite(on_query), -1)
+    admissible = finite & _reads_inside(law, phi, anchors, curves, qx)
+    return _Fits(anchors, phi, cost, on_query, admissible)
 
 
 def _reads_inside(

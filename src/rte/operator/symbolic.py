@@ -413,14 +413,21 @@ def search_laws(
     """
     dim = pairs.inputs.x.shape[-1]
     few = pairs.head(*screen)
-    screened = []
-    for formula in enumerate_formulas(dim):
+    screened: list[tuple] = []
+    # Fewest constants first; a formula whose score could not beat the ``refine``-th best
+    # even at zero error is skipped (the error is floored, so this prunes exactly).
+    for formula in sorted(enumerate_formulas(dim), key=lambda f: f.n_constants):
+        if (
+            len(screened) >= refine
+            and _score(0.0, formula.n_constants, penalty) >= screened[refine - 1][0]
+        ):
+            continue
         starts = _formula_starts(formula, ranges, max_starts, rng)
         law = Law.open(formula)
         _, error = _pair_error(law, few, starts, iterations, scale)
         law = replace(law, error=error)
         screened.append((_score(error, formula.n_constants, penalty), formula.name, law, starts))
-    screened.sort(key=lambda row: row[:2])
+        screened.sort(key=lambda row: row[:2])
     laws: dict[tuple, Law] = {}
     for _, _, law, starts in screened[:refine]:
         phi, error = _pair_error(law, pairs, starts, 2 * iterations, scale)
