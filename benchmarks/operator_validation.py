@@ -178,7 +178,8 @@ def _fmt(v: float) -> str:
 
 
 def print_tables(data: dict) -> None:
-    runs, families = data["runs"], data["families"]
+    runs = data["runs"]
+    families = [f for f in data["families"] if any(r["family"] == f for r in runs)]
     means = _seed_means(runs)
     methods = list(runs[0]["mse"])
     variants = [m for m in methods if m in data["variants"]]
@@ -294,26 +295,26 @@ def main() -> None:
     variants = {name: VARIANTS[name] for name in args.variants.split(",")}
     rivals = tuple(r for r in args.rivals.split(",") if r)
     start = time.perf_counter()
-    runs = list(
-        map_ordered(
-            partial(evaluate, variants=variants, rivals=rivals),
-            config.episodes(),
-            len(config.families) * config.seeds,
-            Execution(jobs=args.jobs),
-            on_done=lambda: print(".", end="", flush=True),
-        )
-    )
     data = {
         "seeds": list(config.seed_range()),
         "families": list(config.families),
         "variants": list(variants),
         "rivals": list(rivals),
         "jobs": args.jobs,
-        "seconds": time.perf_counter() - start,
-        "runs": runs,
+        "runs": [],
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(data))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for run in map_ordered(
+        partial(evaluate, variants=variants, rivals=rivals),
+        config.episodes(),
+        len(config.families) * config.seeds,
+        Execution(jobs=args.jobs),
+    ):
+        data["runs"].append(run)
+        data["seconds"] = time.perf_counter() - start
+        out.write_text(json.dumps(data))  # after every episode: a stopped run keeps its part
+        print(f"{run['family']} seed {run['seed']} done at {data['seconds']:.0f} s", flush=True)
     print_tables(data)
 
 

@@ -161,25 +161,23 @@ def law_loo(
     cx: np.ndarray,
     cy: np.ndarray,
     anchor: np.ndarray,
+    phi: np.ndarray,
     scaled_cx: np.ndarray,
-    *,
-    seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each context point predicted from the others, (T, k) twice: by the law refitted
-    without it (from the target's anchor), and by that law plus the residual GP fitted
-    on the others (:func:`rte.gp.fit_gps`, on the scaled inputs ``scaled_cx``). Both
-    are honest: the held-out point shapes neither phi nor the GP."""
+    without it (from the target's anchor, starting at its whole-context ``phi``), and by
+    that law plus the residual GP fitted on the others (:func:`rte.gp.fit_gps`, on the
+    scaled inputs ``scaled_cx``). The held-out point shapes neither the refitted phi
+    nor the GP."""
     t, k, d = cx.shape
     others = np.array([np.delete(np.arange(k), i) for i in range(k)])  # (k, k - 1)
     rest_x, rest_z = cx[:, others].reshape(t * k, k - 1, d), scaled_cx[:, others]
     rest_y = cy[:, others].reshape(t * k, k - 1)
     anchors = np.repeat(anchor, k)
-    phi, _ = law.fit(
-        anchored(curves, anchors, rest_x), rest_y, law.starts(STARTS, seed), ITERATIONS
-    )
-    out_x = cx.reshape(t * k, 1, d)
-    alone = law.values(phi, anchored(curves, anchors, out_x))
-    on_rest = law.values(phi, anchored(curves, anchors, rest_x))
+    warm = np.repeat(phi, k, axis=0)[:, None, :]
+    refitted, _ = law.fit(anchored(curves, anchors, rest_x), rest_y, warm, ITERATIONS)
+    alone = law.values(refitted, anchored(curves, anchors, cx.reshape(t * k, 1, d)))
+    on_rest = law.values(refitted, anchored(curves, anchors, rest_x))
     gp = fit_gps(rest_z.reshape(t * k, k - 1, d), rest_y, on_rest)
     corrected, _ = gp.predict(scaled_cx.reshape(t * k, 1, d), alone)
     return alone.reshape(t, k), corrected.reshape(t, k)

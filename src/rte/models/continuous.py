@@ -373,7 +373,7 @@ class RelationalTaskExtrapolator(RTEParams):
             if correction == "intervals":
                 mean = out.y
             elif correction == "cv":
-                helps = self._gp_helps(cx, cy, out.anchor_index, on_context, fit)
+                helps = self._gp_helps(cx, cy, out, on_context, fit)
                 mean = np.where(helps[:, None], mean, out.y)
             out = replace(out, y=mean, std=std)
         return out
@@ -414,7 +414,7 @@ class RelationalTaskExtrapolator(RTEParams):
         self,
         cx: np.ndarray,
         cy: np.ndarray,
-        anchor: np.ndarray,
+        out: Prediction,
         on_context: np.ndarray,
         fit: GPFit,
     ) -> np.ndarray:
@@ -424,15 +424,8 @@ class RelationalTaskExtrapolator(RTEParams):
         context, so their residual there is already a left-out error, and the GP's
         left-out mean comes in closed form."""
         if self.psi_.kind == "symbolic":
-            alone, corrected = law_loo(
-                self.psi_.law,
-                self.anchor_curves(),
-                cx,
-                cy,
-                anchor,
-                self.scaling_.x(cx),
-                seed=self.seed,
-            )
+            law, curves, scaled = self.psi_.law, self.anchor_curves(), self.scaling_.x(cx)
+            alone, corrected = law_loo(law, curves, cx, cy, out.anchor_index, out.phi, scaled)
         else:
             alone, corrected = on_context, on_context + fit.loo()[0]
         return ((corrected - cy) ** 2).sum(1) < ((alone - cy) ** 2).sum(1)
