@@ -209,17 +209,21 @@ class RelationalTaskExtrapolator(RTEParams):
         z = scaling.x(bank.x)
         yt = scaling.y(bank.y)
         interpolator = AnchorInterpolator(z, yt, bank.mask)
+        self.bank_ = bank
+        self.scaling_ = scaling
+        self.embedding_ = embedding
+        self.interpolator_ = interpolator
         kind = self.operator
-        if kind == "auto":
-            selection = select_operator(self, bank, bank_emb[:, 0])
-            kind = selection["operator"]
-        if kind == "symbolic":
+        if kind in ("auto", "symbolic"):
             search = np.random.default_rng([self.seed, 11])
-            psi = SymbolicOperator.search(bank.x, bank.y, bank.mask, search)
-            if self.operator == "auto":
-                psi = psi.chosen(psi.index(selection["law_key"]))
+            self.psi_ = SymbolicOperator.search(bank.x, bank.y, bank.mask, search)
             self.losses_ = []
-        else:
+        if kind == "auto":  # the laws are scored first, with this model's own machinery
+            self.selection_ = select_operator(self, bank, bank_emb[:, 0])
+            kind = self.selection_["operator"]
+            if kind == "symbolic":
+                self.psi_ = self.psi_.chosen(self.psi_.index(self.selection_["law_key"]))
+        if kind in ("mlp", "warp"):
             context_emb = self.context_embeddings(bank, embedding, rng)
             network = WarpOperator if kind == "warp" else RelationalOperator
             with torch.random.fork_rng(devices=[]):
@@ -238,14 +242,8 @@ class RelationalTaskExtrapolator(RTEParams):
                 loss_fn=loss or _psi_loss,
                 progress=progress,
             )
-        self.bank_ = bank
-        self.scaling_ = scaling
-        self.embedding_ = embedding
-        self.interpolator_ = interpolator
-        self.psi_ = psi
+            self.psi_ = psi
         self.range_ = TransformationRange.from_embeddings(bank_emb, rng)
-        if self.operator == "auto":
-            self.selection_ = selection
         return self
 
     def describe_operator(self) -> dict[str, Any]:
@@ -402,11 +400,17 @@ class RelationalTaskExtrapolator(RTEParams):
         return getattr(self, "selection_", {}).get(name, _AUTO_DEFAULTS[name])
 
     def predict_means(
-        self, cx: np.ndarray, cy: np.ndarray, qx: np.ndarray
+        self,
+        cx: np.ndarray,
+        cy: np.ndarray,
+        qx: np.ndarray,
+        anchors: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Psi's prediction alone and with the residual GP's mean, (T, Q) each, for the
-        current decomposition (no calibration, no checks): what a selection scores."""
-        out, on_context = self._decompose(cx, cy, qx)
+        current decomposition, from the bank tasks ``anchors`` only if given (no
+        calibration, no checks): what a selection scores."""
+        pool = None if anchors is None else (anchors, np.zeros((len(cx), len(anchors)), bool))
+        out, on_context = self._decompose(cx, cy, qx, pool)
         fit = fit_gps(self.scaling_.x(cx), cy, on_context)
         return out.y, fit.predict(self.scaling_.x(qx), out.y)[0]
 

@@ -13,8 +13,10 @@ then fitted on the whole bank.
 
 Candidates, cheapest first:
 
-1. the symbolic operator with each law its search kept on the reduced bank, Psi's
-   mean alone or corrected by the residual GP (intervals come from the GP either way);
+1. the symbolic operator with each law its search kept (the search ran once, on the
+   whole bank: a law's form is a handful of choices, its phi is fitted to each held-out
+   context from anchors of the remaining tasks only), Psi's mean alone or corrected by
+   the residual GP (intervals come from the GP either way);
 2. only if the best symbolic setting misses the held-out tasks by more than the noise
    of their contexts (mean squared error above ``train_context_noise`` squared): the
    MLP and the warp operator, along chains or in one step, alone or with the GP's
@@ -97,16 +99,26 @@ class _Scores:
         return lowest, float(full[lowest].mean())
 
 
-def _score_means(scores: _Scores, name: str, setting: dict, fitted: Any, targets: TargetSet):
-    alone, corrected = fitted.predict_means(targets.context_x, targets.context_y, targets.query_x)
+def _score_means(
+    scores: _Scores,
+    name: str,
+    setting: dict,
+    fitted: Any,
+    targets: TargetSet,
+    anchors: np.ndarray | None = None,
+):
+    alone, corrected = fitted.predict_means(
+        targets.context_x, targets.context_y, targets.query_x, anchors
+    )
     scores.add(f"{name} intervals", {**setting, "correction": "intervals"}, alone, targets.query_y)
     scores.add(f"{name} gp", {**setting, "correction": "gp"}, corrected, targets.query_y)
 
 
 def select_operator(model: Any, bank: TaskBank, variable: np.ndarray) -> dict[str, Any]:
     """The setting that predicts the bank's held-out top best (see the module docstring),
-    as a record: ``operator``, ``law_key`` (symbolic), ``decomposition`` (MLP),
+    as a record: ``operator``, ``law_key`` (symbolic), ``decomposition`` (networks),
     ``correction`` (gp or intervals), every candidate's ``scores`` and what was held out.
+    ``model`` is fitted on ``bank`` with the symbolic operator (its search's laws);
     ``variable`` orders the bank's tasks (one value per task)."""
     try:
         splits = held_out(model, bank, variable)
@@ -114,13 +126,15 @@ def select_operator(model: Any, bank: TaskBank, variable: np.ndarray) -> dict[st
         return {"operator": "mlp", "note": f"no selection, the bank is too small: {exc}"}
     n_targets = sum(len(t.query_y) for _, t in splits)
     scores = _Scores()
+    laws = model.psi_
+    index = {tid: i for i, tid in enumerate(bank.task_ids)}
     for reduced, targets in splits:
-        fitted = _variant(model, "symbolic").fit(reduced)
-        laws = fitted.psi_
+        kept = np.array([index[tid] for tid in reduced.task_ids])
         for k, law in enumerate(laws.laws):
-            fitted.psi_ = laws.chosen(k)
+            model.psi_ = laws.chosen(k)
             setting = {"operator": "symbolic", "law_key": law.key}
-            _score_means(scores, f"symbolic {law.key}", setting, fitted, targets)
+            _score_means(scores, f"symbolic {law.key}", setting, model, targets, kept)
+    model.psi_ = laws
     best = scores.best(n_targets)
     floor = model.train_context_noise**2
     if best is None or best[1] > floor:

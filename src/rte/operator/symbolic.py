@@ -407,9 +407,9 @@ def search_laws(
     ``ranges`` maps each leaf ("x0", ..., "a") to its (min, max) over the bank, for
     generic starting values; ``scale`` is the bank's output variance. Every formula
     is screened on ``screen`` = (pairs, points) of the pairs with at most ``max_starts``
-    starts; the ``refine`` best by error plus ``penalty`` decades per constant are
-    fitted on all pairs and their shared constants frozen; the result is ranked by the
-    same score with phi's dimension (:func:`_rank`).
+    generic starts; the ``refine`` best by error plus ``penalty`` decades per constant
+    are fitted on all pairs (from the screened pairs' fits) and their shared constants
+    frozen; the result is ranked by the same score with phi's dimension (:func:`_rank`).
     """
     dim = pairs.inputs.x.shape[-1]
     few = pairs.head(*screen)
@@ -424,14 +424,17 @@ def search_laws(
             continue
         starts = _formula_starts(formula, ranges, max_starts, rng)
         law = Law.open(formula)
-        _, error = _pair_error(law, few, starts, iterations, scale)
+        found, error = _pair_error(law, few, starts, iterations, scale)
         law = replace(law, error=error)
-        screened.append((_score(error, formula.n_constants, penalty), formula.name, law, starts))
+        screened.append((_score(error, formula.n_constants, penalty), formula.name, law, found))
         screened.sort(key=lambda row: row[:2])
     laws: dict[tuple, Law] = {}
-    for _, _, law, starts in screened[:refine]:
-        phi, error = _pair_error(law, pairs, starts, 2 * iterations, scale)
-        law, phi = _freeze(replace(law, error=error), phi, pairs, 2 * iterations, scale)
+    for _, _, law, found in screened[:refine]:
+        # The screened pairs' fits start every pair: a constant the pairs share is found
+        # already, one that varies is spread the way the bank spreads it.
+        starts = np.unique(found, axis=0)
+        phi, error = _pair_error(law, pairs, starts, iterations, scale)
+        law, phi = _freeze(replace(law, error=error), phi, pairs, iterations, scale)
         box = np.quantile(phi, [0.02, 0.98], axis=0).reshape(2, law.dim)
         key = (law.name, tuple(law.free))
         if key not in laws or law.error < laws[key].error:
