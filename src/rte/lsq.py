@@ -46,7 +46,7 @@ def levenberg_marquardt(
         system = jtj + damping[:, None, None] * (
             np.eye(p) * np.diagonal(jtj, axis1=1, axis2=2)[:, None, :] + 1e-12 * np.eye(p)
         )
-        delta = _solve(system, -grad)
+        delta = solve_rows(system, -grad)
         trial = params + delta
         with np.errstate(over="ignore", invalid="ignore"):  # a wild step: cost inf or NaN
             trial_residual = values(trial) - y
@@ -59,12 +59,16 @@ def levenberg_marquardt(
     return params, cost
 
 
-def _solve(system: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Each row's damped normal equations; rows with a singular system (a constant that
-    does not move the values, say) take the pseudo-inverse's minimum-norm step."""
+def solve_rows(system: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve each row's small system (B, p, p) x = rhs (B, p); if any is singular (a
+    constant that does not move the values, say), every row takes the pseudo-inverse's
+    minimum-norm solution, and non-finite entries become 0."""
     try:
         return np.linalg.solve(system, rhs[..., None])[..., 0]
     except np.linalg.LinAlgError:
+        finite = np.all(np.isfinite(system), axis=(1, 2)) & np.all(np.isfinite(rhs), axis=1)
+        system = np.where(finite[:, None, None], system, np.eye(system.shape[-1]))
+        rhs = np.where(finite[:, None], rhs, 0.0)  # a non-finite row does not move
         with np.errstate(all="ignore"):
             step = np.einsum("bpq,bq->bp", np.linalg.pinv(system), rhs)
         return np.where(np.isfinite(step), step, 0.0)

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from rte._state import State, as_tensor
-from rte.lsq import levenberg_marquardt
+from rte.lsq import levenberg_marquardt, solve_rows
 from rte.operator.grammar import BAD, Formula, Inputs, enumerate_formulas, inner_starts
 from rte.tasks.interpolate import AnchorInterpolator
 
@@ -199,13 +199,12 @@ class Law:
         out = phi
         if free_outer.any():
             a = design[..., free_outer]
-            rhs = y - (design * (full[:, None, :n_outer] * ~free_outer)).sum(-1)
-            gram = a.transpose(0, 2, 1) @ a
-            ridge = 1e-10 * (np.trace(gram, axis1=1, axis2=2)[:, None, None] + 1.0)
-            with np.errstate(all="ignore"):
-                coef = np.linalg.solve(
-                    gram + ridge * np.eye(gram.shape[-1]), a.transpose(0, 2, 1) @ rhs[..., None]
-                )[..., 0]
+            with np.errstate(all="ignore"):  # huge terms: a non-finite solution, dropped below
+                rhs = y - (design * (full[:, None, :n_outer] * ~free_outer)).sum(-1)
+                gram = a.transpose(0, 2, 1) @ a
+                ridge = 1e-10 * (np.trace(gram, axis1=1, axis2=2)[:, None, None] + 1.0)
+                normal = (a.transpose(0, 2, 1) @ rhs[..., None])[..., 0]
+            coef = solve_rows(gram + ridge * np.eye(gram.shape[-1]), normal)
             out = phi.copy()
             columns = np.flatnonzero(np.flatnonzero(self.free) < n_outer)
             out[:, columns] = np.where(np.isfinite(coef), coef, 0.0)
