@@ -8,8 +8,8 @@ are held out with the package's one hold-out-the-top split
 as a target is (``train_context_size`` points, noise ``train_context_noise``), and
 each candidate setting, fitted on the remaining tasks, predicts their other
 observations. The setting with the lowest mean squared error over the held-out tasks
-serves the bank (a simpler one that is not significantly worse is preferred) and is
-then fitted on the whole bank.
+serves the bank (a simpler one that is not significantly worse, and at most 10 %
+worse, is preferred) and is then fitted on the whole bank.
 
 Candidates, cheapest first:
 
@@ -39,6 +39,8 @@ from rte.tasks.holdout import HoldoutSplit, holdout_split
 
 # Share of the bank held out at each end of its main axis.
 SHARE = 0.25
+# A candidate tried earlier wins over the lowest error if at most this factor above it.
+_TIE = 1.1
 # The network operators, tried only when no law reaches the noise floor.
 NETWORKS = ("mlp", "warp")
 # Context size of the held-out tasks when training used dense tasks only.
@@ -83,10 +85,11 @@ class _Scores:
 
     def best(self, targets: int) -> tuple[str, float] | None:
         """Among the candidates scored on all ``targets`` held-out targets, the first (in
-        the order they were tried) whose error is not significantly above the lowest:
-        paired over targets, within two standard errors of the mean difference. A tie
-        goes to the simpler, earlier candidate (the laws come in the search's order,
-        which puts a law that reads the anchor before one that does not)."""
+        the order they were tried) whose error is not significantly above the lowest
+        (paired over targets, within two standard errors of the mean difference) and at
+        most ``_TIE`` times it (few held-out tasks make every difference insignificant).
+        A tie goes to the simpler, earlier candidate (the laws come in the search's
+        order, which puts a law that reads the anchor before one that does not)."""
         full = {n: np.concatenate(e) for n, e in self.errors.items()}
         full = {n: e for n, e in full.items() if len(e) == targets}
         if not full:
@@ -94,7 +97,8 @@ class _Scores:
         lowest = min(full, key=lambda n: full[n].mean())
         for name, errors in full.items():
             gap = errors - full[lowest]
-            if gap.mean() <= 2 * gap.std() / np.sqrt(len(gap)):
+            close = errors.mean() <= _TIE * full[lowest].mean()
+            if close and gap.mean() <= 2 * gap.std() / np.sqrt(len(gap)):
                 return name, float(errors.mean())
         return lowest, float(full[lowest].mean())
 
