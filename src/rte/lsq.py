@@ -28,7 +28,8 @@ def levenberg_marquardt(
     """
     params = start.copy()
     residual = values(params) - y
-    cost = (residual**2).sum(1)
+    with np.errstate(over="ignore", invalid="ignore"):  # a start far off: an infinite cost
+        cost = (residual**2).sum(1)
     damping = np.full(len(params), 1e-3)
     p = params.shape[1]
     for _ in range(iterations):

@@ -71,3 +71,11 @@ def test_auto_records_its_choice_and_keeps_it_through_a_save(tmp_path: Path) -> 
     again = RelationalTaskExtrapolator.load(tmp_path / "m")
     assert again.describe_operator() == record
     np.testing.assert_allclose(again.predict_targets(far), model.predict_targets(far), atol=1e-6)
+
+
+def test_a_bank_too_small_to_hold_out_keeps_the_mlp() -> None:
+    """Under 20 tasks an end holds out fewer than 5: no choice is made on so few."""
+    bank = sample_bank(FAMILY, 16, 32, np.random.default_rng(0))
+    model = RelationalTaskExtrapolator(steps=50, width=16, seed=0).fit(bank)
+    record = model.describe_operator()
+    assert record["operator"] == "mlp" and "fewer than" in record["selection"]["note"]

@@ -204,7 +204,8 @@ class Law:
                 gram = a.transpose(0, 2, 1) @ a
                 ridge = 1e-10 * (np.trace(gram, axis1=1, axis2=2)[:, None, None] + 1.0)
                 normal = (a.transpose(0, 2, 1) @ rhs[..., None])[..., 0]
-            coef = solve_rows(gram + ridge * np.eye(gram.shape[-1]), normal)
+                system = gram + ridge * np.eye(gram.shape[-1])
+            coef = solve_rows(system, normal)
             out = phi.copy()
             columns = np.flatnonzero(np.flatnonzero(self.free) < n_outer)
             out[:, columns] = np.where(np.isfinite(coef), coef, 0.0)
