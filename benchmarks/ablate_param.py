@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from rte.bench.execution import Execution, map_ordered
-from rte.bench.param import ParamSuiteConfig
 from rte.bench.runner import Episode, mse_per_target
+from rte.bench.suites.param import ParamSuiteConfig
 from rte.intervals import interval_metrics
 from rte.models.shared import fit_shared
 from rte.registry import get_method

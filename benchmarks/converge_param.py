@@ -16,8 +16,8 @@ from functools import partial
 import numpy as np
 
 from rte.bench.execution import Execution, map_ordered
-from rte.bench.param import ParamSuiteConfig
 from rte.bench.runner import Episode, mse_per_target
+from rte.bench.suites.param import ParamSuiteConfig
 from rte.registry import get_method
 
 METHODS = ("rte", "inductive_t2v", "inductive_oracle")

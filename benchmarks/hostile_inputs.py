@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/hostile_inputs.py [--scale 1.0] [--seed 0] [--timeout 30]
 
-Runs every group of ``tests/hostile`` (the failures of issue 14 as scripted inputs,
+Runs every group of ``benchmarks/hostile`` (the failures of issue 14 as scripted inputs,
 SIGKILLs and I/O faults at each step of a save and at random moments, full disks,
 read-only folders, hostile model folders, and hypothesis-driven tables, arrays,
 arguments, model files, results files, paths and options) in a worker process.
@@ -26,10 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from hostile.harness import Outcome, Tally
 
-from hostile.harness import Outcome, Tally  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 
 class Worker:
@@ -42,7 +41,7 @@ class Worker:
             "RTE_HOSTILE_FD": str(write),
             "RTE_HOSTILE_CWD": str(scratch),
             "PYTHONPATH": os.pathsep.join(
-                [str(ROOT / "tests"), *filter(None, [os.environ.get("PYTHONPATH")])]
+                [str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]
             ),
         }
         self.log = open(scratch / f"worker-{time.time_ns()}.log", "w")  # noqa: SIM115

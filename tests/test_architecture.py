@@ -79,3 +79,53 @@ def test_a_cycle_is_found() -> None:
 def test_no_import_cycles() -> None:
     cycle = find_cycle(import_graph())
     assert cycle is None, " -> ".join(cycle or [])
+
+
+ARCHITECTURE = SRC.parents[0] / "docs" / "architecture.md"
+
+
+def documented_layers() -> list[set[str]]:
+    """The layer order of docs/architecture.md (section "Layers"), lowest first: each
+    numbered line names the packages and modules of one layer."""
+    text = ARCHITECTURE.read_text().split("## Layers", 1)[1].split("\n## ", 1)[0]
+    layers = []
+    for line in text.splitlines():
+        head, dot, rest = line.partition(". ")
+        if dot and head.strip().isdigit():
+            layers.append({name.strip(" `") for name in rest.split(",")})
+    return layers
+
+
+def unit(module: str) -> str:
+    """The package or top-level module a module belongs to (``rte`` for the package)."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "rte"
+
+
+def upward_imports(graph: dict[str, set[str]], layers: list[set[str]]) -> list[str]:
+    """Every import of a module from a layer above its own."""
+    level = {name: i for i, layer in enumerate(layers) for name in layer}
+    return sorted(
+        f"{a} (layer {level[unit(a)] + 1}) imports {b} (layer {level[unit(b)] + 1})"
+        for a, targets in graph.items()
+        for b in targets
+        if level[unit(b)] > level[unit(a)]
+    )
+
+
+def test_every_module_imports_only_its_own_layer_or_below() -> None:
+    layers = documented_layers()
+    graph = import_graph()
+    unplaced = sorted({unit(m) for m in graph} - set().union(*layers))
+    assert not unplaced, f"docs/architecture.md places no layer for {unplaced}"
+    upward = upward_imports(graph, layers)
+    assert not upward, "imports against the layer order:\n" + "\n".join(upward)
+
+
+def test_an_upward_import_is_found() -> None:
+    layers = [{"tasks"}, {"models"}, {"bench"}]
+    graph = {"rte.tasks.bank": {"rte.models.x"}, "rte.models.x": {"rte.tasks.bank"}}
+    assert upward_imports(graph, layers) == [
+        "rte.tasks.bank (layer 1) imports rte.models.x (layer 2)"
+    ]
+    assert upward_imports({"rte.bench.a": {"rte.tasks.bank"}}, layers) == []

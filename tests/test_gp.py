@@ -7,7 +7,8 @@ import pytest
 import torch
 from scipy.stats import multivariate_normal
 
-from rte.gp import _correlation, fit_gps
+from rte.errors import ValidationError
+from rte.gp import _correlation, correct, fit_gps
 
 
 def _data(t: int = 4, n: int = 9, seed: int = 0):
@@ -99,3 +100,48 @@ def test_a_good_prior_mean_beats_none() -> None:
     with_mean, _ = fit_gps(x, y, curve(x)).predict(q, curve(q))
     without, _ = fit_gps(x, y).predict(q)
     assert np.mean((with_mean - curve(q)) ** 2) < 0.1 * np.mean((without - curve(q)) ** 2)
+
+
+def test_correct_is_the_fit_around_the_prior_plus_the_prior() -> None:
+    """The one correction every method takes: a GP of the residuals around the prior,
+    its latent mean added to the prior at the queries (bit for bit rte's former path)."""
+    x, y = _data()
+    q = np.linspace(-1, 1, 7)[None, :, None].repeat(len(x), 0)
+    prior_x, prior_q = 0.5 * x[..., 0], 0.5 * q[..., 0]
+    mean, std = correct(x, y, prior_x, q, prior_q)
+    expected_mean, expected_std = fit_gps(x, y, prior_x).predict(q, prior_q)
+    assert np.array_equal(mean, expected_mean) and np.array_equal(std, expected_std)
+    zero_mean, _ = correct(x, y, np.zeros_like(y), q, np.zeros(q.shape[:2]))
+    assert np.array_equal(zero_mean, fit_gps(x, y).predict(q)[0])
+
+
+def test_the_trend_term_carries_a_line_beyond_the_context() -> None:
+    """Around a zero prior the correction continues a linear context (the trend term),
+    where an RBF alone would fall back to the mean."""
+    x = np.linspace(-1, 0, 8)[None, :, None]
+    q = np.linspace(0.5, 1, 5)[None, :, None]
+    mean, _ = correct(x, 2 * x[..., 0] + 1, np.zeros((1, 8)), q, np.zeros((1, 5)))
+    np.testing.assert_allclose(mean[0], 2 * q[0, :, 0] + 1, atol=0.05)
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"prior_on_context": np.zeros((4, 8))}, "prior_on_context"),
+        ({"prior_on_queries": np.zeros((4, 6))}, "prior_on_queries"),
+        ({"context_y": np.zeros((4, 8))}, "context_y"),
+        ({"query_x": np.zeros((4, 7, 2))}, "query_x"),
+    ],
+)
+def test_correct_refuses_mismatched_shapes_by_name(change: dict, named: str) -> None:
+    x, y = _data()
+    q = np.zeros((4, 7, 1))
+    args = {
+        "context_x": x,
+        "context_y": y,
+        "prior_on_context": np.zeros_like(y),
+        "query_x": q,
+        "prior_on_queries": np.zeros((4, 7)),
+    }
+    with pytest.raises(ValidationError, match=named):
+        correct(**{**args, **change})

@@ -1,9 +1,13 @@
-"""The Python examples of the README and docs/architecture.md run as written."""
+"""The Python examples of the README and docs/architecture.md run as written, each page's
+blocks in order in a fresh interpreter (as a user pastes them into a script)."""
 
+from __future__ import annotations
+
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -12,31 +16,31 @@ def python_blocks(path: Path) -> list[str]:
     return re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)
 
 
-def test_readme_python_blocks_run(monkeypatch: pytest.MonkeyPatch):
-    from rte.tasks.family import _FAMILIES
-
-    # The README registers a family; a registered name is refused a second time.
-    monkeypatch.setattr("rte.tasks.family._FAMILIES", dict(_FAMILIES))
-    readme = ROOT / "README.md"
-    blocks = python_blocks(readme)
-    assert blocks, "the README should show the Python API"
-    namespace: dict = {}
-    for block in blocks:
-        exec(compile(block, str(readme), "exec"), namespace)
-    assert namespace["out"].y.shape == (5,)
+def run_as_script(path: Path, check: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The page's Python blocks, then ``check``, as one script in a fresh interpreter."""
+    script = cwd / "example.py"
+    script.write_text("\n".join([*python_blocks(path), check]))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run(
+        [sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True
+    )
 
 
-def test_architecture_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Add a family, add a method, run a suite from Python: in a scratch directory."""
-    from rte.registry import _METHODS
-    from rte.tasks.family import _FAMILIES
+def test_readme_python_blocks_run(tmp_path: Path) -> None:
+    done = run_as_script(
+        ROOT / "README.md", "assert out.y.shape == (5,)\nprint('readme ok')", tmp_path
+    )
+    assert done.returncode == 0 and "readme ok" in done.stdout, done.stderr[-2000:]
 
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("rte.registry._METHODS", dict(_METHODS))
-    monkeypatch.setattr("rte.tasks.family._FAMILIES", dict(_FAMILIES))
-    doc = ROOT / "docs" / "architecture.md"
-    namespace: dict = {}
-    for block in python_blocks(doc):
-        exec(compile(block, str(doc), "exec"), namespace)
-    assert namespace["path"].resolve() == tmp_path / "runs" / "mine" / "results.json"
-    assert namespace["path"].is_file()
+
+def test_architecture_examples_run(tmp_path: Path) -> None:
+    """Add a family, add a method, run a suite from Python (two worker processes, to which
+    the family and the method registered in the script travel)."""
+    check = (
+        "assert path.resolve() == (Path.cwd() / 'runs' / 'mine' / 'results.json').resolve()\n"
+        "print('architecture ok')"
+    )
+    done = run_as_script(
+        ROOT / "docs" / "architecture.md", "from pathlib import Path\n" + check, tmp_path
+    )
+    assert done.returncode == 0 and "architecture ok" in done.stdout, done.stderr[-2000:]

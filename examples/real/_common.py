@@ -1,4 +1,4 @@
-"""What the four real-bank examples share: export a bank as task tables, run `rte fit` and
+"""What the real-bank examples share: export a bank as task tables, run `rte fit` and
 `rte predict` exactly as a user would, and plot the extrapolation of one held-out task.
 
 Each example takes the bank's training tasks (everything below its cut), writes them
@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rte.bench.real import RealSuiteConfig
-from rte.bench.suite import stream
+from rte.bench.suites.real import RealSuiteConfig
 from rte.registry import get_method
+from rte.runtime import stream
 from rte.tasks.real import get_real_bank
 from rte.tasks.table import write_table
 

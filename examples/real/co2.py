@@ -1,7 +1,7 @@
 """Real bank example: the seasonal CO2 curve of a year after the training years (Mauna Loa).
 
-The bank holds one weekly curve per year, 1958-1990; RTE sees 10 weeks of a year in
-1991-2001 and predicts its other weeks. Run from the repository root (needs the
+The bank holds one weekly curve per year, 1958-1979; RTE sees 10 weeks of a year in
+1980-2001 and predicts its other weeks. Run from the repository root (needs the
 extra 'real'):
 
     .venv/bin/python examples/real/co2.py [--figure docs/img/real_co2.png]

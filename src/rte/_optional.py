@@ -7,13 +7,20 @@ The core package imports without them; a method that needs one imports it throug
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 
 from rte.errors import BackendImportError
 
+# Environment set before a package is first imported, so that importing it opens no
+# connection and waits for no answer: PyBaMM otherwise asks on its first import whether
+# to send usage data (and waits 10 s for the answer when nobody types one).
+OFFLINE_ENVIRONMENT = {"pybamm": {"PYBAMM_DISABLE_TELEMETRY": "true"}}
+
 
 def require(module: str, extra: str, needed_by: str) -> ModuleType:
     """Import ``module``, or raise :class:`BackendImportError` naming the extra to install."""
+    os.environ.update(OFFLINE_ENVIRONMENT.get(module.split(".")[0], {}))
     try:
         return importlib.import_module(module)
     except ImportError as exc:

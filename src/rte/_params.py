@@ -16,6 +16,7 @@ settings classes validate when built (:class:`Settings`).
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -34,11 +35,62 @@ Check = Callable[[Any, str], Any]
 T = TypeVar("T")
 
 
-def param(default: Any, help: str, check: Check | None = None) -> Any:
-    """Declare a field: its default, one line of help and an optional check."""
+def param(
+    default: Any, help: str, check: Check | None = None, aliases: tuple[str, ...] = ()
+) -> Any:
+    """Declare a field: its default, one line of help, an optional check, and the old names
+    it is still accepted under (a renamed option keeps its old name as an alias)."""
     if isinstance(default, (list, dict, set)):
         raise TypeError("param defaults must be immutable; use a tuple.")
-    return dataclasses.field(default=default, metadata={"help": help, "check": check})
+    metadata = {"help": help, "check": check, "aliases": tuple(aliases)}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def aliases(cls: type) -> dict[str, str]:
+    """Old option name -> declared name, for every field of ``cls`` declared with aliases."""
+    return {old: f.name for f in fields(cls) for old in f.metadata.get("aliases", ())}
+
+
+def canonical(cls: type, values: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """``values`` with old option names replaced by their declared names; an option given
+    under both names is refused."""
+    renamed = aliases(cls)
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        name = renamed.get(key, key)
+        if name in out:
+            raise ValidationError(
+                f"{what}: {name!r} was given twice (once as {key!r}, its old name). Give it once."
+            )
+        out[name] = value
+    return out
+
+
+def compose(cls: type, groups: tuple[type, ...], defaults: Mapping[str, Any]) -> None:
+    """Declare on ``cls`` (before it becomes a dataclass) the fields of every parameter group
+    in ``groups``, with ``defaults`` replacing some of their defaults.
+
+    A group is a plain keyword dataclass of :func:`param` fields (e.g. the network size
+    and budget, :class:`rte.nn.NetParams`). Its fields become flat keyword arguments of
+    the estimator, so ``get_params``, ``--set`` and results.json see one flat list; the
+    estimator rebuilds a group's instance from its own values when a function needs it.
+    A field ``cls`` declares itself wins over a group's.
+    """
+    own = dict(inspect.get_annotations(cls))
+    declared: dict[str, Any] = {}
+    unknown = set(defaults)
+    for group in groups:
+        hints = _hints(group)
+        for f in fields(group):
+            if f.name in own or f.name in declared:
+                continue
+            default = defaults.get(f.name, f.default)
+            unknown.discard(f.name)
+            declared[f.name] = hints[f.name]
+            setattr(cls, f.name, dataclasses.field(default=default, metadata=f.metadata))
+    if unknown:
+        raise TypeError(f"{cls.__name__}: defaults for undeclared fields {sorted(unknown)}.")
+    cls.__annotations__ = {**declared, **own}
 
 
 def at_least(minimum: int) -> Check:
@@ -125,6 +177,7 @@ def to_dict(obj: Any) -> dict[str, Any]:
 def from_dict(cls: type[T], data: Mapping[str, Any], what: str | None = None) -> T:
     """Build ``cls`` from a mapping such as :func:`to_dict` wrote; unknown keys are refused."""
     known = {f.name: f for f in fields(cls)}
+    data = canonical(cls, data, what or cls.__name__)
     check_known(data, known, what or cls.__name__)
     hints = _hints(cls)
     return cls(**{k: _from_json(v, hints[k]) for k, v in data.items()})
@@ -142,6 +195,7 @@ def check_known(data: Mapping[str, Any], known: Mapping[str, Any], what: str) ->
 def coerce(cls: type, name: str, text: str, what: str) -> Any:
     """Parse command-line ``text`` into the type of field ``name`` of ``cls``."""
     known = {f.name: f for f in fields(cls)}
+    name = aliases(cls).get(name, name)
     check_known({name: text}, known, what)
     return parse(text, _hints(cls)[name], f"{what}.{name}", f"--set {what}.{name}=")
 
@@ -163,6 +217,20 @@ def field_type(cls: type, name: str) -> Any:
     return _hints(cls)[name]
 
 
+def settings(
+    *groups: type, defaults: Mapping[str, Any] | None = None
+) -> Callable[[type[T]], type[T]]:
+    """Class decorator of a settings class that composes parameter groups: a frozen
+    dataclass with the groups' fields (``defaults`` replacing some of their defaults) and
+    its own. The class also derives from :class:`Settings` for validation and JSON."""
+
+    def decorate(cls: type[T]) -> type[T]:
+        compose(cls, groups, defaults or {})
+        return dataclasses.dataclass(frozen=True)(cls)
+
+    return decorate
+
+
 class Settings:
     """Mixin for frozen settings dataclasses: validated when built, JSON round trip."""
 
@@ -179,9 +247,21 @@ class Settings:
         return from_dict(cls, data)
 
 
+# Where a class keeps its fields' resolved types (see remember_types).
+TYPES_ATTRIBUTE = "__param_types__"
+
+
+def remember_types(cls: type) -> None:
+    """Resolve ``cls``'s field types now and keep them on the class: a class pickled by
+    value into a worker process (one a user defined in a script) no longer has the module
+    globals its string annotations name."""
+    setattr(cls, TYPES_ATTRIBUTE, typing.get_type_hints(cls))
+
+
 @cache
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    stored = vars(cls).get(TYPES_ATTRIBUTE)
+    return stored if stored is not None else typing.get_type_hints(cls)
 
 
 def _optional(kind: Any) -> tuple[Any, bool]:

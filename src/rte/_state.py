@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from rte.errors import ValidationError
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class State:
 
 def as_tensor(array: np.ndarray | torch.Tensor) -> torch.Tensor:
     """A contiguous CPU copy, as safetensors stores it."""
+    import torch  # here, not at the top: a bank is built and checked without torch
+
     if isinstance(array, torch.Tensor):
         return array.detach().cpu().contiguous().clone()
     return torch.from_numpy(np.ascontiguousarray(array)).clone()

@@ -7,6 +7,7 @@ Each also subclasses the built-in a caller would catch without knowing rte
 from __future__ import annotations
 
 __all__ = [
+    "AccessError",
     "BackendImportError",
     "ModelFileError",
     "NotFittedError",
@@ -38,3 +39,10 @@ class OutputFileError(RTEError, OSError):
 
 class BackendImportError(RTEError, ImportError):
     """An optional backend (transformers, peft, gguf) is not installed."""
+
+
+class AccessError(RTEError):
+    """A method read a field of a task or bank that its access codes (``sees``) do not allow.
+
+    Not a ValueError or AttributeError on purpose: nothing should catch it by accident.
+    """

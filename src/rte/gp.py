@@ -17,6 +17,12 @@ fast enough for one target at a time (about a millisecond).
 
 Predictions are of the latent (noise-free) curve, with its standard deviation;
 leave-one-out predictions come in closed form (Rasmussen & Williams 2006, 5.4.2).
+
+:func:`correct` is the residual GP correction as one component: any method that
+predicts a curve (rte's Psi, the closest bank curve, a constant) hands it its
+prediction at the context inputs and at the queries, and gets back the corrected mean
+and the GP's (uncalibrated) standard deviation. rte, ``nearest_task_gp`` and
+``context_gp`` all correct through it, so they share one kernel and one fit.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from rte._validation import float_array
+from rte.errors import ValidationError
 
 _DTYPE = torch.float64
 # The grid, for inputs scaled to about [-1, 1].
@@ -97,11 +106,29 @@ def _covariance(
     return _correlation(a, b, length) + offset[:, None, None] + trend[:, None, None] * linear
 
 
+# Context points per set a GP fit takes at most: its cost grows with the cube of the
+# points (a Cholesky per grid point), its memory with their square.
+MAX_POINTS = 1000
+# Bytes of covariance matrices one batched Cholesky holds at a time.
+_CHUNK_BYTES = 256 * 2**20
+
+
 def fit_gps(x: np.ndarray, y: np.ndarray, prior_mean: np.ndarray | None = None) -> GPFit:
-    """Fit one GP per set: inputs (T, n, d), outputs (T, n), optional prior mean (T, n)."""
+    """Fit one GP per set: inputs (T, n, d), outputs (T, n), optional prior mean (T, n).
+
+    Every (set, grid point) pair is scored by its profile likelihood in chunks of at most
+    256 MB of covariance matrices, then each set's best pair is factorised again: memory
+    stays bounded whatever the number of sets. At most :data:`MAX_POINTS` points per set.
+    """
     xt = torch.as_tensor(x, dtype=_DTYPE)
     r = torch.as_tensor(y if prior_mean is None else y - prior_mean, dtype=_DTYPE)
     t, n, _ = xt.shape
+    if n > MAX_POINTS:
+        raise ValidationError(
+            f"A GP takes at most {MAX_POINTS} context points per target (its cost grows with "
+            f"the cube of the points). Got {n}; pass a subsample of the context, or predict "
+            "without the correction (correction='none')."
+        )
     grid = torch.cartesian_prod(
         torch.tensor(LENGTHS, dtype=_DTYPE),
         torch.tensor(NOISE_RATIOS, dtype=_DTYPE),
@@ -110,19 +137,15 @@ def fit_gps(x: np.ndarray, y: np.ndarray, prior_mean: np.ndarray | None = None) 
     )  # (G, 4)
     g = len(grid)
     length, noise, offset, trend = (grid[:, i].repeat(t) for i in range(4))  # set-major
-    xs = xt.repeat_interleave(g, 0)
-    rs = r.repeat_interleave(g, 0)
-    eye = torch.eye(n, dtype=_DTYPE)
-    a = _covariance(xs, xs, length, offset, trend) + (noise + _JITTER)[:, None, None] * eye
-    chol = torch.linalg.cholesky(a)
-    alpha = torch.cholesky_solve(rs[..., None], chol)[..., 0]
-    # Profile likelihood: the best signal variance in closed form; a floor keeps a
-    # perfect prior mean (zero residual) finite.
+    # A floor keeps the signal of a perfect prior mean (zero residual) finite.
     floor = 1e-12 * (1.0 + (r**2).mean(1)).repeat_interleave(g)
-    signal = ((rs * alpha).sum(-1) / n).clamp_min(floor)
-    logdet = 2 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(-1)
-    value = -0.5 * n * (torch.log(2 * math.pi * signal) + 1.0) - 0.5 * logdet
+    rows = max(1, _CHUNK_BYTES // (8 * n * n))
+    value = torch.empty(t * g, dtype=_DTYPE)
+    for start in range(0, t * g, rows):
+        part = torch.arange(start, min(start + rows, t * g))
+        *_, value[part] = _profile(xt, r, part, g, length, noise, offset, trend, floor)
     best = value.reshape(t, g).argmax(1) + torch.arange(t) * g
+    chol, alpha, signal, _ = _profile(xt, r, best, g, length, noise, offset, trend, floor)
     return GPFit(
         xt,
         r,
@@ -130,8 +153,70 @@ def fit_gps(x: np.ndarray, y: np.ndarray, prior_mean: np.ndarray | None = None) 
         noise[best],
         offset[best],
         trend[best],
-        signal[best],
-        chol[best],
-        alpha[best],
+        signal,
+        chol,
+        alpha,
         value[best],
     )
+
+
+def correct(
+    context_x: np.ndarray,
+    context_y: np.ndarray,
+    prior_on_context: np.ndarray,
+    query_x: np.ndarray,
+    prior_on_queries: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The residual GP correction of T targets' predictions: corrected mean and latent std
+    at the queries, (T, Q) each.
+
+    A GP per target (:func:`fit_gps`) is fitted to the context residuals ``context_y -
+    prior_on_context`` and its latent mean is added to ``prior_on_queries``. Inputs
+    ``context_x`` (T, n, d) and ``query_x`` (T, Q, d) must be scaled to about [-1, 1] (the
+    grid of length scales assumes it: use the bank's :class:`rte.scaling.Scaling`);
+    outputs and priors are in any one unit. A zero prior makes it a GP of the context
+    alone (its offset term learns a constant). The std is the GP's own, not calibrated.
+    """
+    cx, cy = float_array(context_x, "context_x"), float_array(context_y, "context_y")
+    qx = float_array(query_x, "query_x")
+    on_context = float_array(prior_on_context, "prior_on_context")
+    on_queries = float_array(prior_on_queries, "prior_on_queries")
+    if cx.ndim != 3 or qx.ndim != 3 or cx.shape[0] != qx.shape[0] or cx.shape[2] != qx.shape[2]:
+        raise ValidationError(
+            "correct expects context_x (T, n, d) and query_x (T, Q, d) with the same T and d. "
+            f"Got shapes {cx.shape} and {qx.shape}."
+        )
+    for name, array, shape in (
+        ("context_y", cy, cx.shape[:2]),
+        ("prior_on_context", on_context, cx.shape[:2]),
+        ("prior_on_queries", on_queries, qx.shape[:2]),
+    ):
+        if array.shape != shape:
+            raise ValidationError(f"{name} must have shape {shape}. Got {array.shape}.")
+    return fit_gps(cx, cy, on_context).predict(qx, on_queries)
+
+
+def _profile(
+    xt: torch.Tensor,
+    r: torch.Tensor,
+    rows: torch.Tensor,
+    g: int,
+    length: torch.Tensor,
+    noise: torch.Tensor,
+    offset: torch.Tensor,
+    trend: torch.Tensor,
+    floor: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Cholesky factor, A^-1 residual, best signal variance (closed form) and profile log
+    likelihood of the (set, grid point) ``rows`` (row = set * g + grid point)."""
+    sets = torch.div(rows, g, rounding_mode="floor")
+    xs, rs = xt[sets], r[sets]
+    n = xt.shape[1]
+    eye = torch.eye(n, dtype=_DTYPE)
+    a = _covariance(xs, xs, length[rows], offset[rows], trend[rows])
+    chol = torch.linalg.cholesky(a + (noise[rows] + _JITTER)[:, None, None] * eye)
+    alpha = torch.cholesky_solve(rs[..., None], chol)[..., 0]
+    signal = ((rs * alpha).sum(-1) / n).clamp_min(floor[rows])
+    logdet = 2 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(-1)
+    value = -0.5 * n * (torch.log(2 * math.pi * signal) + 1.0) - 0.5 * logdet
+    return chol, alpha, signal, value

@@ -9,27 +9,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from rte._params import at_least, param, positive
-from rte.base import Estimator
 from rte.errors import RTEError
 
 Batch = tuple[torch.Tensor, torch.Tensor]
-
-
-@dataclass(kw_only=True, repr=False, eq=False)
-class NetParams(Estimator):
-    """Size and training budget of a method's main network (Psi, the inductive MLPs)."""
-
-    width: int = param(128, "Hidden units per layer.", at_least(1))
-    depth: int = param(3, "Hidden layers.", at_least(1))
-    steps: int = param(3000, "Adam steps.", at_least(1))
-    batch_size: int = param(512, "Training pairs or points per step.", at_least(1))
-    lr: float = param(2e-3, "Adam learning rate.", positive)
 
 
 def mlp(in_dim: int, out_dim: int, width: int = 128, depth: int = 3) -> nn.Sequential:

@@ -6,55 +6,71 @@ defaults it runs with under that name (``naive`` is the CNP with a larger budget
 ``rte_exhaustive`` the discrete RTE with exhaustive search). Options a user passes
 (``--set rte.steps=5000``) are checked against the class's declared hyperparameters
 before any work is done, and the resolved options are what results.json records.
+
+Built-in methods name their class as ``"module:Class"`` and are imported on first
+use, so listing names (``rte.method_names()``, ``rte --help``) loads no model code.
+Registrations made in this process (families and methods) travel to the worker
+processes of a benchmark run with :func:`user_registrations` / :func:`install`.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from rte._params import check_known, fields
+from rte._params import canonical, check_known, fields
 from rte._validation import check_choice
-from rte.base import Estimator, check_sees
-from rte.baselines.bilinear import BilinearTransduction
-from rte.baselines.cnp import CNP
-from rte.baselines.context_gp import ContextGP
-from rte.baselines.context_mlp import ContextMLP
-from rte.baselines.dkt import DeepKernelTransfer
-from rte.baselines.family_fit import FamilyFit
-from rte.baselines.inductive import InductiveOracle, InductiveT2V
-from rte.baselines.maml import FOMAML, MAML
-from rte.baselines.nearest_task import NearestTask
-from rte.baselines.oracles import DiscreteOracle, TransductiveOracle
-from rte.baselines.reptile import Reptile
-from rte.baselines.snake import SnakeMLP
-from rte.baselines.symbolic_regression import SymbolicRegression
-from rte.baselines.tnp import TNP
+from rte.access import check_sees
 from rte.errors import ValidationError
-from rte.models.continuous import RelationalTaskExtrapolator
-from rte.models.discrete import DiscreteRTE
-from rte.models.unlabelled import UnlabelledRTE
+
+if TYPE_CHECKING:
+    from rte.base import Estimator
+    from rte.tasks.family import TaskFamily
 
 
 @dataclass(frozen=True)
 class MethodSpec:
-    """A registered method: its estimator class, the defaults of this name, what it sees."""
+    """A registered method: its estimator class, the defaults of this name, what it sees.
+
+    ``source`` is the class itself or, for built-ins, ``"module:Class"`` imported on
+    first use. ``options_from`` names the method whose fit this one evaluates (an
+    oracle of rte, rte with executed anchors): it has no options of its own and runs
+    with that method's, so both read one fitted model.
+    """
 
     name: str
-    cls: type[Estimator]
+    source: type[Estimator] | str
     defaults: Mapping[str, Any] = field(default_factory=dict)
-    description: str = ""
+    description_text: str = ""
+    options_from: str | None = None
+
+    @cached_property
+    def cls(self) -> type[Estimator]:
+        """The estimator class (imported on first use for built-ins, then checked)."""
+        if not isinstance(self.source, str):
+            return self.source
+        module, _, name = self.source.partition(":")
+        cls = getattr(importlib.import_module(module), name)
+        _check_class(self.name, cls, self.defaults, self.options_from)
+        return cls
 
     @property
     def sees(self) -> str:
         """Access codes (rte.base.SEES) of the method."""
         return self.cls.sees
 
+    @property
+    def description(self) -> str:
+        """One line saying what the method is."""
+        return self.description_text or self.cls.description
+
     def resolve(self, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Every hyperparameter but ``seed``: declared defaults, this name's defaults, then
         ``options``; validated, so a bad option fails before any work."""
-        options = dict(options or {})
+        options = canonical(self.cls, options or {}, self.name)
         declared = {f.name: f.default for f in fields(self.cls) if f.name != "seed"}
         check_known(options, declared, self.name)
         resolved = {**declared, **self.defaults, **options}
@@ -63,12 +79,15 @@ class MethodSpec:
 
     def describe(self, resolved: Mapping[str, Any]) -> dict[str, Any]:
         """results.json's entry for this method: what it sees, is, and ran with."""
-        return {
+        entry = {
             "access": list(self.sees),
             "description": self.description,
             "registry": self.name,
             "options": dict(resolved),
         }
+        if self.options_from is not None:
+            entry["options_from"] = self.options_from
+        return entry
 
     def build(self, seed: int, options: Mapping[str, Any] | None = None) -> Estimator:
         """The estimator for one episode: resolved options and the episode's seed."""
@@ -78,33 +97,64 @@ class MethodSpec:
 _METHODS: dict[str, MethodSpec] = {}
 
 
-def register_method(
-    name: str,
-    cls: type[Estimator],
-    *,
-    defaults: Mapping[str, Any] | None = None,
-    description: str | None = None,
-    replace: bool = False,
-) -> MethodSpec:
-    """Register estimator class ``cls`` under ``name``; an existing name needs ``replace``."""
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValidationError(
-            f"A method name must be an identifier (letters, digits, underscores). Got {name!r}."
-        )
+def _check_class(
+    name: str, cls: Any, defaults: Mapping[str, Any], options_from: str | None
+) -> dict[str, Any]:
+    """Refuse a class that is no estimator, with bad access codes or hooks, defaults it does
+    not declare, or other hyperparameters than the method it takes options from."""
+    from rte.base import Estimator, check_hooks
+
     if not (isinstance(cls, type) and issubclass(cls, Estimator)):
         raise ValidationError(
             f"Method {name!r} must be an rte.base.Estimator subclass. Got {cls!r}."
+        )
+    check_sees(cls.sees, name)
+    check_hooks(cls)
+    known = canonical(cls, defaults, name)
+    if "seed" in known:
+        raise ValidationError(f"Method {name!r}: seed is set per episode, not by defaults.")
+    check_known(known, {f.name for f in fields(cls)}, name)
+    if options_from is not None:
+        source = get_method(options_from)
+        if {f.name for f in fields(source.cls)} != {f.name for f in fields(cls)}:
+            raise ValidationError(
+                f"Method {name!r} takes its options from {options_from!r}, so both classes "
+                f"must declare the same hyperparameters. Got {cls.__name__} and "
+                f"{source.cls.__name__}."
+            )
+    return known
+
+
+def register_method(
+    name: str,
+    cls: type[Estimator] | str,
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    description: str | None = None,
+    options_from: str | None = None,
+    replace: bool = False,
+) -> MethodSpec:
+    """Register estimator class ``cls`` under ``name``; an existing name needs ``replace``.
+
+    ``cls`` may also be ``"module:Class"``, imported and checked on first use.
+    ``options_from`` names a registered method whose fit this one evaluates (see
+    :class:`MethodSpec`); its class must declare the same hyperparameters.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValidationError(
+            f"A method name must be an identifier (letters, digits, underscores). Got {name!r}."
         )
     if name in _METHODS and not replace:
         raise ValidationError(
             f"A method named {name!r} is already registered. Choose another name or pass "
             "replace=True."
         )
-    check_sees(cls.sees, name)
-    spec = MethodSpec(name, cls, dict(defaults or {}), description or cls.description)
-    if "seed" in spec.defaults:
-        raise ValidationError(f"Method {name!r}: seed is set per episode, not by defaults.")
-    check_known(spec.defaults, {f.name for f in fields(cls)}, name)
+    if options_from is not None:
+        get_method(options_from)
+    defaults = dict(defaults or {})
+    if not isinstance(cls, str):
+        defaults = _check_class(name, cls, defaults, options_from)
+    spec = MethodSpec(name, cls, defaults, description or "", options_from)
     _METHODS[name] = spec
     return spec
 
@@ -120,53 +170,105 @@ def method_names() -> list[str]:
     return sorted(_METHODS)
 
 
+@dataclass(frozen=True)
+class Registrations:
+    """Task families and methods registered in this process beyond the built-in ones."""
+
+    families: Mapping[str, TaskFamily]
+    methods: Mapping[str, MethodSpec]
+
+
+def user_registrations() -> Registrations:
+    """What this process registered beyond the built-ins, to install in worker processes
+    (a family or method registered in a script is unknown to a fresh worker)."""
+    from rte.tasks.family import user_families
+
+    methods = {k: v for k, v in _METHODS.items() if k not in _BUILTIN_METHODS}
+    return Registrations(user_families(), methods)
+
+
+def install(registrations: Registrations) -> None:
+    """Register in this process what another process registered (names already known here
+    are left as they are)."""
+    from rte.tasks.family import _FAMILIES
+
+    for name, family in registrations.families.items():
+        _FAMILIES.setdefault(name, family)
+    for name, spec in registrations.methods.items():
+        _METHODS.setdefault(name, spec)
+
+
 def _register_builtin() -> None:
-    register_method("rte", RelationalTaskExtrapolator)
-    register_method("inductive_t2v", InductiveT2V)
-    register_method("inductive_oracle", InductiveOracle)
-    register_method("transductive_oracle", TransductiveOracle)
-    register_method("context_mlp", ContextMLP)
-    register_method("nearest_task", NearestTask)
-    register_method("context_gp", ContextGP)
-    register_method("family_fit", FamilyFit)
-    register_method("rte_discrete", DiscreteRTE)
+    models, baselines = "rte.models", "rte.baselines"
+    builtin = {
+        "rte": f"{models}.continuous:RelationalTaskExtrapolator",
+        "inductive_t2v": f"{baselines}.inductive:InductiveT2V",
+        "inductive_oracle": f"{baselines}.inductive:InductiveOracle",
+        "context_mlp": f"{baselines}.context_mlp:ContextMLP",
+        "nearest_task": f"{baselines}.nearest_task:NearestTask",
+        "nearest_task_gp": f"{baselines}.nearest_task_gp:NearestTaskGP",
+        "context_gp": f"{baselines}.context_gp:ContextGP",
+        # The context alone through rte's correction kernel (issue 21).
+        "context_gp_matched": f"{baselines}.context_gp_matched:MatchedContextGP",
+        "family_fit": f"{baselines}.family_fit:FamilyFit",
+        "rte_discrete": f"{models}.discrete:DiscreteRTE",
+        "rte_unlabelled": f"{models}.unlabelled:UnlabelledRTE",
+        "cnp": f"{baselines}.cnp:CNP",
+        "maml": f"{baselines}.maml:MAML",
+        "fomaml": f"{baselines}.maml:FOMAML",
+        "reptile": f"{baselines}.reptile:Reptile",
+        "bilinear": f"{baselines}.bilinear:BilinearTransduction",
+        "snake_mlp": f"{baselines}.snake:SnakeMLP",
+        # The strongest peers (docs/peers.md); dkt and symbolic_regression need the extra
+        # peers.
+        "dkt": f"{baselines}.dkt:DeepKernelTransfer",
+        "tnp": f"{baselines}.tnp:TNP",
+        "symbolic_regression": f"{baselines}.symbolic_regression:SymbolicRegression",
+        # The sequence regime (a language model tuned with LoRA; parity and strings suites).
+        "rte_sequence": f"{models}.sequence:SequenceRTE",
+        "sft": f"{baselines}.lm:SFT",
+        "sft_scratchpad": f"{baselines}.scratchpad:ScratchpadSFT",
+        "few_shot": f"{baselines}.lm:FewShot",
+        "symbolic_search": f"{baselines}.symbolic_search:SymbolicSearch",
+    }
+    for name, source in builtin.items():
+        register_method(name, source)
+    discrete = f"{models}.discrete:DiscreteRTE"
+    variants = {
+        "rte_cached": ("cached_curves", "every stored Psi curve ranked, top-k searched"),
+        "rte_learned": ("learned", "a trained decomposer proposes the top-k searched"),
+        "rte_exhaustive": ("exhaustive", "exhaustive decomposition search"),
+    }
+    for name, (strategy, what) in variants.items():
+        register_method(
+            name,
+            discrete,
+            defaults={"strategy": strategy},
+            description=f"Psi on relation labels; {what}",
+        )
+    # rte without its residual GP correction: Psi alone (a row of the param table).
     register_method(
-        "rte_cached",
-        DiscreteRTE,
-        defaults={"strategy": "cached_curves"},
-        description="Psi on relation labels; every stored Psi curve ranked, top-k searched",
+        "rte_uncorrected",
+        f"{models}.continuous:RelationalTaskExtrapolator",
+        defaults={"correction": "none"},
+        description="rte without its correction: Psi along chains from the nearest anchors",
     )
-    register_method(
-        "rte_learned",
-        DiscreteRTE,
-        defaults={"strategy": "learned"},
-        description="Psi on relation labels; a trained decomposer proposes the top-k searched",
-    )
-    register_method(
-        "rte_exhaustive",
-        DiscreteRTE,
-        defaults={"strategy": "exhaustive"},
-        description="Psi on relation labels; exhaustive decomposition search",
-    )
-    register_method("rte_unlabelled", UnlabelledRTE)
-    register_method("transductive_oracle_discrete", DiscreteOracle)
     # The discrete suites' baseline: a converged CNP (4,000 steps; docs/length_comp.md).
     register_method(
         "naive",
-        CNP,
+        f"{baselines}.cnp:CNP",
         defaults={"steps": 4000},
         description="CNP set-encoder model mapping the context to predictions",
     )
-    register_method("cnp", CNP)
-    register_method("maml", MAML)
-    register_method("fomaml", FOMAML)
-    register_method("reptile", Reptile)
-    register_method("bilinear", BilinearTransduction)
-    register_method("snake_mlp", SnakeMLP)
-    # The strongest peers (docs/peers.md); dkt and symbolic_regression need the peers extra.
-    register_method("dkt", DeepKernelTransfer)
-    register_method("tnp", TNP)
-    register_method("symbolic_regression", SymbolicRegression)
+    # Rows that evaluate another method's fit run with that method's options.
+    oracles = f"{baselines}.oracles"
+    register_method("transductive_oracle", f"{oracles}:TransductiveOracle", options_from="rte")
+    register_method(
+        "transductive_oracle_discrete", f"{oracles}:DiscreteOracle", options_from="rte_discrete"
+    )
+    register_method("oracle_sequence", f"{oracles}:SequenceOracle", options_from="rte_sequence")
+    register_method("rte_executed", f"{oracles}:ExecutedSequenceRTE", options_from="rte_sequence")
 
 
 _register_builtin()
+_BUILTIN_METHODS = frozenset(_METHODS)

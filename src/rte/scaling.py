@@ -33,6 +33,19 @@ class Scaling:
         std = float(y.std())
         return cls((hi + lo) / 2.0, half, float(y.mean()), std if std > 0 else 1.0)
 
+    @classmethod
+    def of_target(
+        cls, context_x: np.ndarray, context_y: np.ndarray, query_x: np.ndarray
+    ) -> Scaling:
+        """A target's own scaling, for methods that see its context only (no bank):
+        inputs over the range of its context and query inputs, outputs standardised over
+        its context."""
+        points = np.concatenate([context_x, query_x]).reshape(-1, context_x.shape[-1])
+        lo, hi = points.min(0), points.max(0)
+        half = np.where(hi > lo, (hi - lo) / 2.0, 1.0)
+        std = float(np.std(context_y))
+        return cls((hi + lo) / 2.0, half, float(np.mean(context_y)), std if std > 0 else 1.0)
+
     def x(self, x: np.ndarray) -> np.ndarray:
         """Scale inputs of shape (..., d)."""
         return (x - self.x_center) / self.x_half_span

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -54,3 +55,58 @@ def test_ray_backend_writes_the_records_of_the_local_backend(tmp_path: Path) -> 
     finally:
         ray.shutdown()
     assert _values(local) == _values(remote)
+
+
+def test_registered_family_and_method_travel_to_worker_processes(tmp_path: Path) -> None:
+    """A family and a method registered in this process run in two worker processes: the
+    method writes the process id of each fit, and family_fit looks the family up by name
+    in the worker (it failed there with "Unknown family" before)."""
+    import os
+
+    import numpy as np
+
+    from rte import TaskFamily, register_family
+    from rte.base import Estimator, estimator
+    from rte.registry import _METHODS, register_method
+    from rte.tasks.family import _FAMILIES
+
+    pids = tmp_path / "pids"
+    pids.mkdir()
+
+    @estimator()
+    class ContextMean(Estimator):
+        """Each target's context mean; records the process that fitted it."""
+
+        sees: ClassVar[str] = "C"
+        fitted: ClassVar[dict[str, str]] = {"pid_": "the process that fitted it"}
+
+        def fit(self, bank):  # type: ignore[no-untyped-def]
+            (pids / f"{os.getpid()}-{self.seed}").touch()
+            self.pid_ = os.getpid()
+            return self
+
+        def predict_targets(self, targets):  # type: ignore[no-untyped-def]
+            mean = targets.context_y.mean(1, keepdims=True)
+            return np.broadcast_to(mean, targets.query_x.shape[:2]).copy()
+
+    family = TaskFamily("test_damped", lambda x, theta: np.exp(-theta * x), (1.0, 2.0), (0, 2))
+    try:
+        register_family(family)
+        register_method("test_context_mean", ContextMean)
+        path = rte.bench.run(
+            "param",
+            families=["test_damped"],
+            methods=["test_context_mean", "family_fit"],
+            seeds=2,
+            n_tasks=8,
+            n_targets=2,
+            jobs=2,
+            out=tmp_path / "run",
+        )
+    finally:
+        _FAMILIES.pop("test_damped", None)
+        _METHODS.pop("test_context_mean", None)
+    workers = {int(p.name.split("-")[0]) for p in pids.iterdir()}
+    assert len(list(pids.iterdir())) == 2 and os.getpid() not in workers
+    methods = {r["method"] for r in json.loads(path.read_text())["records"]}
+    assert methods == {"test_context_mean", "family_fit"}

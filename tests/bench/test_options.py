@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 import rte.bench
 from rte.bench.options import parse_set, read_config_file
-from rte.bench.param import ParamSuiteConfig
 from rte.bench.report import report
+from rte.bench.suites.param import ParamSuiteConfig
 from rte.cli import app
 from rte.errors import ValidationError
 from rte.models import RelationalTaskExtrapolator
@@ -22,7 +22,7 @@ TINY_RUN = ["--families", "sine_trend", "--seeds", "1", "--n-tasks", "12", "--n-
 
 
 def _cls(method: str) -> type:
-    return ParamSuiteConfig.method_class(method)
+    return ParamSuiteConfig().option_class(method)
 
 
 def test_set_lines_are_typed_by_the_method_declaration() -> None:

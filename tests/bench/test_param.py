@@ -4,8 +4,8 @@ import json
 
 from typer.testing import CliRunner
 
-from rte.bench.param import ParamSuiteConfig, run_param_suite
 from rte.bench.results import METRICS, RECORD_FIELDS
+from rte.bench.suites.param import ParamSuiteConfig, run_param_suite
 from rte.cli import app
 from rte.tasks import BANDS
 
@@ -71,3 +71,12 @@ def test_one_family_run_equals_that_familys_rows_of_a_full_parallel_run(tmp_path
     )
     mine = {k: v for k, v in _values(full).items() if k[0] == "power"}
     assert mine and mine == _values(alone)
+
+
+def test_the_correction_rows_are_in_the_default_table():
+    """rte without its correction, the nearest curve with it and the context alone through
+    its kernel are rows of the headline table (issue 21)."""
+    from rte.bench.suites.param import PARAM_METHODS
+
+    rows = {"rte", "rte_uncorrected", "nearest_task", "nearest_task_gp", "context_gp"}
+    assert rows | {"context_gp_matched"} <= set(ParamSuiteConfig().methods) == set(PARAM_METHODS)

@@ -1,5 +1,7 @@
 """`rte report` turns a results file into the README's markdown tables."""
 
+import json
+
 import pytest
 
 from rte.bench.report import report
@@ -101,3 +103,90 @@ def test_unreadable_results_files_are_validation_errors(tmp_path, data, match):
         load_results(path)
     with pytest.raises(ValidationError, match="expected a regular file"):
         load_results(tmp_path)
+
+
+def _two_methods(tmp_path, a_values, b_values, metric="mse", seeds=(0, 1)):
+    from rte.bench.results import TargetScores
+
+    scores = [
+        TargetScores("quadratic", name, "F2", seed, metric, tuple(values))
+        for seed in seeds
+        for name, values in (("rte", a_values), ("nearest_task", b_values))
+    ]
+    records = [
+        Record(s.family, s.method, s.band, s.seed, metric, sum(s.values) / len(s.values))
+        for s in scores
+    ]
+    return write_results(
+        tmp_path,
+        suite="param",
+        config={},
+        records=records,
+        seconds=1.0,
+        methods={},
+        targets=scores,
+    )
+
+
+def test_compare_gives_the_paired_ratio_and_its_interval(tmp_path):
+    from rte.bench.report import compare
+
+    path = _two_methods(tmp_path, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [2.0, 4.0, 6.0, 8.0, 10.0, 12.0])
+    text = compare(path, "rte", "nearest_task")
+    # Every target's error is half the other's: the ratio is 0.5 on every resample.
+    assert "| quadratic | F2 | 3.5 | 7 | 0.5 [0.5, 0.5] | 12 |" in text
+
+
+def test_compare_says_when_a_band_has_fewer_than_ten_targets(tmp_path):
+    from rte.bench.report import compare
+
+    path = _two_methods(tmp_path, [1.0, 3.0], [2.0, 2.0])
+    assert "4 (fewer than 10)" in compare(path, "rte", "nearest_task")
+
+
+def test_compare_gives_differences_of_accuracies(tmp_path):
+    from rte.bench.report import compare
+
+    path = _two_methods(tmp_path, [1.0, 1.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0], "accuracy")
+    assert "| 0.75 | 0.25 | 0.5 [" in compare(path, "rte", "nearest_task", "accuracy")
+
+
+def test_compare_refuses_a_file_without_per_target_scores(tmp_path):
+    from rte.bench.report import compare
+
+    path = write_results(
+        tmp_path,
+        suite="param",
+        config={},
+        records=[Record("quadratic", "rte", "F2", 0, "mse", 1.0)],
+        seconds=1.0,
+        methods={},
+    )
+    data = json.loads(path.read_text())
+    del data["targets"]  # as written before rte kept per-target scores
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValidationError, match="no per-target scores"):
+        compare(path, "rte", "nearest_task")
+    path2 = _two_methods(tmp_path / "b", [1.0], [2.0])
+    with pytest.raises(ValidationError, match="'rtee' has no per-target scores"):
+        compare(path2, "rtee", "nearest_task")
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"values": []}, "non-empty list of finite numbers"),
+        ({"values": [1.0, "x"]}, "non-empty list of finite numbers"),
+        ({"metric": "speed"}, "one of"),
+        ({"seed": 1.5}, "an integer"),
+    ],
+)
+def test_malformed_target_scores_are_refused(tmp_path, entry, message):
+    from rte.bench.results import load_results
+
+    path = _two_methods(tmp_path, [1.0, 2.0], [2.0, 3.0])
+    data = json.loads(path.read_text())
+    data["targets"][0].update(entry)
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValidationError, match=message):
+        load_results(path)

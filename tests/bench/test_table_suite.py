@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import TINY
 from typer.testing import CliRunner
 
 import rte.bench
 from rte.bench.results import load_results
-from rte.bench.table_suite import TableSuiteConfig, verdicts
+from rte.bench.suites.table import TableSuiteConfig, verdicts
 from rte.cli import app
 from rte.errors import ValidationError
+from rte.testing import TINY_RTE
 
 
 def _table(path: Path, n_tasks: int = 16, n_points: int = 14) -> Path:
@@ -31,7 +31,7 @@ def _table(path: Path, n_tasks: int = 16, n_points: int = 14) -> Path:
 
 
 COLUMNS = {"task": "curve", "x": ("t",), "y": "h"}
-FAST = {"rte": {**TINY, "steps": 400, "width": 32}, "context_gp": {"restarts": 0}}
+FAST = {"rte": {**TINY_RTE, "steps": 400, "width": 32}, "context_gp": {"restarts": 0}}
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import TINY
 from typer.testing import CliRunner
 
 from rte import RelationalTaskExtrapolator
 from rte.cli import app, main
 from rte.tasks.table import load_targets
+from rte.testing import TINY_RTE
 
 TINY_ARGS = [
-    arg for key, value in TINY.items() for arg in (f"--{key.replace('_', '-')}", str(value))
+    arg for key, value in TINY_RTE.items() for arg in (f"--{key.replace('_', '-')}", str(value))
 ]
 
 
@@ -182,7 +182,7 @@ def test_square_brackets_in_paths_ids_and_cells(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     """Issue 14, item 6: brackets in a path, task id or cell broke the console (MarkupError)."""
-    from helpers import bank_frame
+    from rte.testing import bank_frame
 
     root = tmp_path / "[bold]runs[/] [/x"  # "[/]" holds a separator: folders "[bold]runs[" ...
     root.mkdir(parents=True)
@@ -278,7 +278,7 @@ def test_predict_on_a_full_disk_is_one_line(
 def test_output_columns_never_overwrite_user_columns(tmp_path: Path) -> None:
     """Issue 14, item 8: an input named `anchor` or an output named `context_mse` was
     overwritten by the diagnostics of the same name."""
-    from helpers import bank_frame, context_frames
+    from rte.testing import bank_frame, context_frames
 
     frame = bank_frame().rename(columns={"x": "anchor", "y": "context_mse"})
     frame.to_csv(tmp_path / "b.csv", index=False)

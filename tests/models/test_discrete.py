@@ -3,12 +3,16 @@ decomposer) and exhaustive search, the oracle."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
+from rte.baselines.oracles import DiscreteOracle
 from rte.errors import NotFittedError, ValidationError
 from rte.models import DiscreteRTE
 from rte.tasks import sample_bank
+from rte.tasks.bank import task_groups
 from rte.tasks.composition import CompositionTasks
 from rte.tasks.length import LengthTasks
 
@@ -47,9 +51,14 @@ def test_predict_one_target_exposes_the_decomposition(comp) -> None:
 
 
 def test_candidates_are_anchor_tasks_times_labels(comp) -> None:
+    """Every distinct bank task anchors by default; with the band-shaped ablation only the
+    primitives do (the labels' can_anchor), so the candidates have the targets' depth."""
     tasks, model = comp
-    assert model.n_candidates == len(tasks.primitives) ** 2
-    anchors = {model.bank_.task_ids[a] for a in model.candidates_[:, 0].tolist()}
+    assert model.n_candidates == len(np.unique(task_groups(model.bank_))) * len(tasks.primitives)
+    band = replace(tasks, candidates="band")
+    small = DiscreteRTE(seed=0, steps=1, width=8, probe_points=8).fit(band.bank(32))
+    assert small.n_candidates == len(tasks.primitives) ** 2
+    anchors = {small.bank_.task_ids[a] for a in small.candidates_[:, 0].tolist()}
     assert anchors == set(tasks.primitives)
 
 
@@ -66,9 +75,12 @@ def test_length_decomposition_finds_the_depth_eight_anchor() -> None:
 def test_oracle_uses_the_true_decomposition(comp) -> None:
     tasks, model = comp
     targets = tasks.targets("unseen", tasks.held_out, 1, np.random.default_rng(2))
-    anchors, labels = model.true_decomposition(targets)
-    assert [model.bank_.task_ids[a] for a in anchors] == ["square", "cube"]
-    assert [model.vocab_[p] for p in labels] == ["sin", "neg"]
+    oracle = DiscreteOracle(**model.get_params()).fit(tasks.bank(32))
+    index = [model.bank_.task_ids.index(a) for a in ("square", "cube")]
+    truth = model.evaluate_psi(
+        np.array(index), np.array([model.vocab_.index(p) for p in ("sin", "neg")]), targets.query_x
+    )
+    np.testing.assert_allclose(oracle.predict_targets(targets), truth)
 
 
 def test_bad_input_gets_clear_errors(comp) -> None:
@@ -101,13 +113,14 @@ def test_curve_index_shortlist_keeps_the_true_candidate(comp) -> None:
     # A threshold below the candidate count makes the index, not the full ranking, choose.
     model = DiscreteRTE(seed=0, **{**SMALL, "index_above": 4, "probe_clusters": 6})
     vars(model).update({k: v for k, v in vars(fitted).items() if k.endswith("_")})
-    assert model.curve_index().n_clusters == 20 and model.n_candidates > model.index_above
+    # 130 candidates (26 distinct bank tasks x 5 labels): ceil(4 sqrt(130)) = 46 clusters.
+    assert model.curve_index().n_clusters == 46 and model.n_candidates > model.index_above
     out = model.predict_batch(targets.context_x, targets.context_y, targets.query_x)
     assert out.anchor_id == tuple(lb.anchor for lb in targets.labels)
     assert out.phi == tuple(lb.phi for lb in targets.labels)
     # Below the threshold, curve_index is the full ranking.
-    full = fitted.proposal_recall(targets, (1, 4), "curve_index")
-    assert full == fitted.proposal_recall(targets, (1, 4), "cached_curves")
+    full = fitted.proposals(targets, (1, 4), "curve_index")
+    assert full == fitted.proposals(targets, (1, 4), "cached_curves")
 
 
 def test_learned_decomposer_recalls_clean_targets_in_its_top_eight() -> None:
@@ -116,8 +129,14 @@ def test_learned_decomposer_recalls_clean_targets_in_its_top_eight() -> None:
     targets = tasks.targets(
         "L<=8", list(range(2, 9)), 40, np.random.default_rng(1), noise=0.0, context_size=12
     )
-    recall = model.proposal_recall(targets, (1, 8), "learned")
-    assert recall[8] >= 0.9, recall
+    truth = [(lb.anchor, lb.phi) for lb in targets.labels]
+    top8 = model.proposals(targets, (8,), "learned")[8]
+    groups = dict(zip(model.bank_.task_ids, task_groups(model.bank_), strict=True))
+    hits = [
+        any(groups[a] == groups[ta] and p == tp for a, p in row)
+        for row, (ta, tp) in zip(top8, truth, strict=True)
+    ]
+    assert np.mean(hits) >= 0.9, np.mean(hits)
     assert model.n_candidates > 8  # top-8 is a real cut
     out = model.predict_batch(targets.context_x, targets.context_y, targets.query_x, "learned")
     assert np.mean((out.y - targets.query_y) ** 2) < 0.1

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from helpers import TINY, bank_frame, context_frames
 from typer.testing import CliRunner
 
 from rte import RelationalTaskExtrapolator
 from rte.cli import app
 from rte.tasks.table import load_bank, load_targets
+from rte.testing import TINY_RTE, bank_frame, context_frames
 
 
 def test_two_input_columns_end_to_end(tmp_path: Path) -> None:
@@ -23,7 +23,7 @@ def test_two_input_columns_end_to_end(tmp_path: Path) -> None:
 
     bank = load_bank(bank_path)
     assert bank.x.shape == (10, 15, 2)
-    model = RelationalTaskExtrapolator(**TINY).fit(bank)
+    model = RelationalTaskExtrapolator(**TINY_RTE).fit(bank)
     targets = load_targets(ctx_path, q_path)
     assert targets.inputs == ("x1", "x2")
     (cx, cy), qx = targets.contexts[0], targets.queries[0]
@@ -41,7 +41,7 @@ def test_two_input_columns_end_to_end(tmp_path: Path) -> None:
     fit = runner.invoke(
         app,
         ["fit", str(bank_path), "--out", str(tmp_path / "cli"), "--no-progress"]
-        + [a for k, v in TINY.items() for a in (f"--{k.replace('_', '-')}", str(v))],
+        + [a for k, v in TINY_RTE.items() for a in (f"--{k.replace('_', '-')}", str(v))],
     )
     assert fit.exit_code == 0, fit.output
     args = ["predict", str(tmp_path / "cli"), "--context", str(ctx_path), "--query", str(q_path)]

@@ -7,12 +7,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from rte.bench.scoring import decomposition_metrics, relation_metrics
 from rte.errors import ValidationError
 from rte.models import UnlabelledRTE
-from rte.models.discrete import task_groups
 from rte.operator.discovery import discover_relations
 from rte.registry import get_method
 from rte.scaling import Scaling
+from rte.tasks.bank import task_groups
 from rte.tasks.composition import CompositionTasks
 from rte.tasks.length import LengthTasks
 
@@ -35,7 +36,7 @@ def length() -> tuple[LengthTasks, UnlabelledRTE]:
 def test_discovered_codes_match_the_true_relations(length) -> None:
     tasks, model = length
     bank = tasks.bank(64)
-    assert model.bank_metrics(bank)["relation_ami"] >= 0.9
+    assert relation_metrics(bank, model.relation_codes)[0]["relation_ami"] >= 0.9
     assert 4 <= len(model.vocab_) <= 6  # four coefficients, perhaps one spare code
     assert get_method("rte_unlabelled").sees == "BC"
 
@@ -48,12 +49,14 @@ def test_fit_never_reads_the_labels(length) -> None:
 
 def test_depth_nine_targets_are_decomposed_over_discovered_codes(length) -> None:
     tasks, model = length
-    model.bank_metrics(tasks.bank(64))
+    bank = tasks.bank(64)
+    _, code_of = relation_metrics(bank, model.relation_codes)
     targets = tasks.targets("L9", [9], 8, np.random.default_rng(1), noise=0.0, context_size=12)
     pred = model.predict_targets(targets)
     # Far below predicting zeros (MSE about 1.4 here), though above the labelled fit.
     assert np.mean((pred - targets.query_y) ** 2) < 0.2
-    assert model.target_metrics(targets)["decomposition_accuracy"] >= 0.5
+    found = model.decompositions(targets)
+    assert decomposition_metrics(found, targets, bank, code_of)["decomposition_accuracy"] >= 0.5
 
 
 def test_discovery_refuses_inputs_it_cannot_use() -> None:

@@ -142,6 +142,16 @@ def _tamper_consistently(d: Path) -> None:
     _rewrite(d, WEIGHTS_FILE, save({"operator.net.0.weight": torch.zeros(2, 2)}))
 
 
+def _nan_in_the_bank(d: Path) -> None:
+    """The bank's outputs edited to hold NaN, the file re-signed with a matching hash."""
+    from safetensors.torch import load, save
+
+    tensors = load((d / WEIGHTS_FILE).read_bytes())
+    name = next(k for k in tensors if k.startswith("bank.") and k.endswith(".y"))
+    tensors[name][0, 0] = float("nan")
+    _rewrite(d, WEIGHTS_FILE, save(tensors))
+
+
 def _edit_model_json_only(d: Path) -> None:
     """An edit of model.json that leaves the manifest alone (e.g. a hand-changed y_mean)."""
     info = json.loads((d / INFO_FILE).read_text())
@@ -154,6 +164,7 @@ DAMAGE = {
     "flipped byte": (_flip, "does not match the manifest"),
     "edited description": (_edit_model_json_only, "does not match the manifest"),
     "tampered with matching hash": (_tamper_consistently, "inconsistent"),
+    "NaN re-signed into the bank": (_nan_in_the_bank, "holds NaN or inf"),
     "newer format": (_edit_manifest(format_version=FORMAT_VERSION + 1), "newer"),
     "missing weights": (lambda d: (d / WEIGHTS_FILE).unlink(), "missing its part"),
     "missing description": (lambda d: (d / INFO_FILE).unlink(), "missing its part"),

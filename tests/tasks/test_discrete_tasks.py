@@ -94,7 +94,20 @@ def test_composition_targets_evaluate_g_of_h() -> None:
     tasks = CompositionTasks()
     t = tasks.targets("unseen", [("sin", "cube")], 1, np.random.default_rng(0), noise=0.0)
     np.testing.assert_allclose(t.context_y[0], np.sin(2 * t.context_x[0, :, 0] ** 3))
-    assert t.labels[0] == RelationLabel("sin(cube)", anchor="cube", phi="sin", can_anchor=False)
+    assert t.labels[0] == RelationLabel("sin(cube)", anchor="cube", phi="sin")
+
+
+@pytest.mark.parametrize(("candidates", "anchors"), [("bank", 12 + 132), ("band", 12)])
+def test_the_candidate_setting_says_which_bank_tasks_anchor(candidates, anchors) -> None:
+    """Every bank task may anchor by default; the band-shaped ablation keeps the
+    primitives only, so every candidate has the targets' depth."""
+    bank = CompositionTasks(candidates=candidates).bank(16)
+    assert sum(label.can_anchor for label in bank.labels) == anchors
+    deep = DeepCompositionTasks(n_primitives=4, n_triples=10, candidates=candidates).bank(16)
+    depth3 = [lb for lb in deep.labels if lb.structure.count("(") == 2]
+    assert len(depth3) == 10 and all(lb.can_anchor == (candidates == "bank") for lb in depth3)
+    with pytest.raises(ValidationError, match="candidates"):
+        CompositionTasks(candidates="depth")
 
 
 @pytest.mark.parametrize(
@@ -132,7 +145,7 @@ def test_deep_compositions_stay_bounded_and_label_their_inner_task() -> None:
     assert len(LIBRARY) == 48
     for fn in LIBRARY.values():
         assert np.all(np.abs(fn(x)) <= 1.0 + 1e-9)
-    tasks = DeepCompositionTasks(n_primitives=6, n_triples=30, seed=0)
+    tasks = DeepCompositionTasks(n_primitives=6, n_triples=30, seed=0, candidates="band")
     bank = tasks.bank(32)
     assert bank.n_tasks == 6 + 36 + 30
     labels = dict(zip(bank.task_ids, bank.labels, strict=True))

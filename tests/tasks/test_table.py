@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import bank_frame, context_frames
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rte.errors import ValidationError
 from rte.tasks.bank import MIN_POINTS_PER_TASK, TaskBank
 from rte.tasks.table import TableColumns, load_bank, load_targets
+from rte.testing import bank_frame, context_frames
 
 
 def _write(frame: pd.DataFrame, path: Path) -> Path:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from rte.embedding import EmbeddingParams, FisherEmbedding
+from rte.embedding import FisherEmbedding, descriptor_pool, fit_embedding
+from rte.params import EmbeddingParams
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
@@ -29,10 +30,10 @@ class EmbeddedPoints:
     desc: torch.Tensor
 
     @classmethod
-    def from_bank(cls, bank: TaskBank, method: EmbeddingParams) -> EmbeddedPoints:
-        """Scale ``bank`` and describe its tasks with ``method``'s embedding settings."""
-        scaling, embedding = method.fit_embedding(bank)
-        desc = method.descriptor_pool(bank, embedding)
+    def from_bank(cls, bank: TaskBank, params: EmbeddingParams, seed: int) -> EmbeddedPoints:
+        """Scale ``bank`` and describe its tasks with the embedding settings ``params``."""
+        scaling, embedding = fit_embedding(params, bank, seed)
+        desc = descriptor_pool(params, bank, embedding, seed)
         return cls(
             scaling,
             embedding,

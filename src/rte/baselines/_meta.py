@@ -6,6 +6,7 @@ task by gradient steps with :mod:`torch.func`, vectorised over tasks with ``vmap
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -15,7 +16,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from rte._params import at_least, param, positive
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.errors import ValidationError
 from rte.nn import mlp, train_regressor
 from rte.scaling import Scaling
@@ -78,7 +79,7 @@ def adapt(
     return params
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class MetaLearner(Estimator):
     """Meta-train an MLP's initialisation on the bank; adapt it on each target's context.
 
@@ -86,6 +87,12 @@ class MetaLearner(Estimator):
     along per meta-batch; Adam applies it through the shared training loop
     (:func:`rte.nn.train_regressor`), as the gradient of ``<params, direction>``.
     """
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
+        "net_": "the network whose initial weights are meta-learned",
+        "params_": "the meta-learned initial weights",
+    }
 
     sees: ClassVar[str] = "BC"
 

@@ -9,14 +9,15 @@ build the network (:meth:`NeuralProcess.network`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
 from rte._params import at_least, param, positive
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.baselines._meta import BankTensors
 from rte.errors import ValidationError
 from rte.nn import train_regressor
@@ -32,9 +33,14 @@ def gaussian_head(out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return out[..., 0], MIN_STD + nn.functional.softplus(out[..., 1])
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class NeuralProcess(Estimator):
     """Train a context-to-predictive-distribution network on the bank; condition on a context."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
+        "net_": "the neural process network",
+    }
 
     min_context: int = param(3, "Fewest context points in training.", at_least(1))
     max_context: int = param(20, "Most context points in training.", at_least(1))

@@ -10,7 +10,7 @@ and the search runs in batched chunks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
@@ -18,10 +18,10 @@ import torch
 from torch import nn
 
 from rte._params import at_least, param, positive
-from rte.base import check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.baselines._embedded import EmbeddedPoints
-from rte.embedding import EmbeddingParams
 from rte.nn import mlp, train_regressor
+from rte.params import EmbeddingParams
 from rte.tasks.bank import TargetSet, TaskBank
 
 # Query rows per chunk of the anchor search; bounds memory to chunk x anchors x diffs floats.
@@ -58,9 +58,16 @@ def nearest_anchors(
     return torch.cat(best)
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class BilinearTransduction(EmbeddingParams):
+@estimator(EmbeddingParams)
+class BilinearTransduction(Estimator):
     """Bilinear transduction on z = (x, Fisher embedding of the context)."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "points_": "scaled bank points with their task embeddings (EmbeddedPoints)",
+        "net_": "the bilinear network",
+        "anchors_": "the pool of anchor points",
+        "diffs_": "the pool of training differences anchors are matched by",
+    }
 
     sees: ClassVar[str] = "BC"
     description: ClassVar[str] = "bilinear transduction on x and the Fisher embedding"
@@ -77,7 +84,7 @@ class BilinearTransduction(EmbeddingParams):
     def fit(self, bank: TaskBank) -> BilinearTransduction:
         """Train f and g on random pairs of bank points; keep anchor and difference pools."""
         self.validate_params()
-        points = EmbeddedPoints.from_bank(bank, self)
+        points = EmbeddedPoints.from_bank(bank, self.group(EmbeddingParams), self.seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             self.net_ = BilinearNetwork(points.dim, self.width, self.depth, self.rank)

@@ -7,13 +7,13 @@ Training and prediction are the neural processes' shared ones (:mod:`._process`)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
 from torch import nn
 
 from rte._params import at_least, param
+from rte.base import estimator
 from rte.baselines._process import NeuralProcess, gaussian_head
 from rte.nn import mlp
 
@@ -36,7 +36,7 @@ class CNPNetwork(nn.Module):
         )
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class CNP(NeuralProcess):
     """Conditional neural process; predicts the decoder mean, keeps the std for calibration."""
 

@@ -2,27 +2,32 @@
 
 The practitioner's other first try: no bank, a smooth prior, hyperparameters fitted
 by marginal likelihood on the context. Its predictive standard deviation makes it
-a reference for intervals too (``predict_distribution``). Inputs are scaled with the
-bank's scaling (a unit choice only), outputs standardised per context.
+a reference for intervals too (``predict_distribution``). Inputs are scaled over the
+target's own context and query inputs, outputs standardised per context: it never
+reads the bank (access C).
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 
 from rte._params import at_least, nonnegative, param
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class ContextGP(Estimator):
     """RBF + white-noise GP per context, hyperparameters by marginal likelihood."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "dim_": "input dimension of the tasks",
+    }
 
     sees: ClassVar[str] = "C"
     description: ClassVar[str] = "Gaussian process fitted on the target's context alone"
@@ -31,9 +36,10 @@ class ContextGP(Estimator):
     noise: float = param(0.05**2, "Initial noise variance (scaled output units).", nonnegative)
 
     def fit(self, bank: TaskBank) -> ContextGP:
-        """Keep the bank's input scaling only."""
+        """Nothing to learn from the bank (this method does not see it): keep the input
+        dimension only."""
         self.validate_params()
-        self.scaling_ = Scaling.fit(bank)
+        self.dim_ = bank.dim
         return self
 
     def predict_distribution(self, targets: TargetSet) -> tuple[np.ndarray, np.ndarray]:
@@ -42,11 +48,12 @@ class ContextGP(Estimator):
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
-        check_is_fitted(self, "scaling_")
+        check_is_fitted(self, "dim_")
         means, stds = [], []
         for i in range(targets.n_targets):
-            x = self.scaling_.x(targets.context_x[i])
-            q = self.scaling_.x(targets.query_x[i])
+            own = Scaling.of_target(targets.context_x[i], targets.context_y[i], targets.query_x[i])
+            x = own.x(targets.context_x[i])
+            q = own.x(targets.query_x[i])
             kernel = ConstantKernel(1.0, (1e-3, 1e3)) * RBF(
                 np.ones(x.shape[1]), (1e-2, 1e2)
             ) + WhiteKernel(max(self.noise, 1e-8), (1e-8, 1.0))

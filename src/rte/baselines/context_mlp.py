@@ -1,30 +1,29 @@
 """``context_mlp``: a small MLP fitted on the target's context alone (no bank).
 
-One network per target, all trained together as a batched model.
+One network per target, all trained together as a batched model, each on its target's
+own scaling (inputs over its context and query inputs, outputs over its context).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 import torch
 
 from rte._params import at_least, param, positive
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.nn import BatchedMLP
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class ContextMLP(Estimator):
-    """Fits ``width`` x ``depth`` SiLU MLPs on each context with Adam and weight decay.
+    """Fits ``width`` x ``depth`` SiLU MLPs on each context with Adam and weight decay."""
 
-    The bank only supplies the input/output scaling (a unit choice, not knowledge of
-    the tasks).
-    """
+    fitted: ClassVar[Mapping[str, str]] = {"dim_": "input dimension of the tasks"}
 
     sees: ClassVar[str] = "C"
     description: ClassVar[str] = "MLP fitted only on the target's context points"
@@ -35,17 +34,33 @@ class ContextMLP(Estimator):
     lr: float = param(1e-2, "Adam learning rate.", positive)
 
     def fit(self, bank: TaskBank) -> ContextMLP:
-        """Keep the bank's scaling only."""
+        """Nothing to learn from the bank (this method does not see it): keep the input
+        dimension only."""
         self.validate_params()
-        self.scaling_ = Scaling.fit(bank)
+        self.dim_ = bank.dim
         return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
-        """Fit one MLP per target context; predict its queries, (T, Q)."""
-        check_is_fitted(self, "scaling_")
-        zc = torch.as_tensor(self.scaling_.x(targets.context_x), dtype=torch.float32)
-        yc = torch.as_tensor(self.scaling_.y(targets.context_y), dtype=torch.float32)
-        zq = torch.as_tensor(self.scaling_.x(targets.query_x), dtype=torch.float32)
+        """Fit one MLP per target context on its own scaling; predict its queries, (T, Q)."""
+        check_is_fitted(self, "dim_")
+        scalings = [
+            Scaling.of_target(cx, cy, qx)
+            for cx, cy, qx in zip(
+                targets.context_x, targets.context_y, targets.query_x, strict=True
+            )
+        ]
+        zc = torch.as_tensor(
+            np.stack([s.x(x) for s, x in zip(scalings, targets.context_x, strict=True)]),
+            dtype=torch.float32,
+        )
+        yc = torch.as_tensor(
+            np.stack([s.y(y) for s, y in zip(scalings, targets.context_y, strict=True)]),
+            dtype=torch.float32,
+        )
+        zq = torch.as_tensor(
+            np.stack([s.x(x) for s, x in zip(scalings, targets.query_x, strict=True)]),
+            dtype=torch.float32,
+        )
         net = BatchedMLP(targets.n_targets, zc.shape[-1], self.width, self.depth, self.seed)
         opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=1e-4)
         for _ in range(self.steps):
@@ -55,4 +70,5 @@ class ContextMLP(Estimator):
             loss.backward()
             opt.step()
         with torch.no_grad():
-            return self.scaling_.y_inverse(net(zq).double().numpy())
+            scaled = net(zq).double().numpy()
+        return np.stack([s.y_inverse(y) for s, y in zip(scalings, scaled, strict=True)])

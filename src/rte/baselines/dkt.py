@@ -15,7 +15,7 @@ conditioning. Both are per-target empirical Bayes on the context only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,7 +24,7 @@ from torch import nn
 
 from rte._optional import require
 from rte._params import at_least, one_of, param, positive
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.baselines._meta import BankTensors
 from rte.nn import mlp, train_regressor
 from rte.scaling import Scaling
@@ -111,9 +111,14 @@ def log_evidence(
     return -0.5 * (fit + logdet + y.shape[1] * np.log(2 * np.pi))
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class DeepKernelTransfer(Estimator):
     """Deep kernel transfer: a GP on a feature map meta-trained on the bank's tasks."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
+        "gp_": "the meta-trained deep-kernel GP (feature network and kernel)",
+    }
 
     sees: ClassVar[str] = "BC"
     description: ClassVar[str] = "deep kernel transfer: GP on a meta-learned feature map"

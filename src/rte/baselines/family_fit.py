@@ -17,14 +17,14 @@ built-in ones do); otherwise scipy solves them one by one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 from scipy.optimize import least_squares
 
 from rte._params import at_least, param
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.errors import ValidationError
 from rte.lsq import levenberg_marquardt
 from rte.tasks.bank import TargetSet, TaskBank
@@ -34,9 +34,14 @@ from rte.tasks.family import TaskFamily, get_family
 _BAD = 1e6
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class FamilyFit(Estimator):
     """Non-linear least squares of the family's own form on each context."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "family_": "the bank's task family, whose form is fitted (TaskFamily)",
+        "starts_": "starting parameters of the least-squares fits, from the bank",
+    }
 
     sees: ClassVar[str] = "CF"
     description: ClassVar[str] = "least-squares fit of the family's functional form to the context"

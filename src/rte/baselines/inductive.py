@@ -8,23 +8,29 @@ true parameters. Their defaults equal Psi's architecture and training budget.
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 import torch
 
-from rte.base import check_is_fitted
-from rte.embedding import EmbeddingParams
+from rte.base import Estimator, check_is_fitted, estimator
+from rte.embedding import descriptor_pool, fit_embedding
 from rte.errors import ValidationError
-from rte.nn import NetParams, mlp, train_regressor
+from rte.nn import mlp, train_regressor
+from rte.params import EmbeddingParams, NetParams
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class _InductiveMLP(NetParams, abc.ABC):
+@estimator(NetParams)
+class _InductiveMLP(Estimator, abc.ABC):
     """MLP(x, descriptor) -> y; subclasses say what the descriptor is."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
+        "net_": "the MLP on (x, task descriptor)",
+    }
 
     @abc.abstractmethod
     def bank_descriptors(self, bank: TaskBank) -> np.ndarray:
@@ -68,29 +74,37 @@ class _InductiveMLP(NetParams, abc.ABC):
         return self.scaling_.y_inverse(out)
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class InductiveT2V(EmbeddingParams, _InductiveMLP):
+@estimator(EmbeddingParams)
+class InductiveT2V(_InductiveMLP):
     """MLP on (x, Fisher embedding); the target is described by its context's embedding."""
 
     sees: ClassVar[str] = "BC"
     description: ClassVar[str] = "MLP on x and the context's Fisher embedding"
+    fitted: ClassVar[Mapping[str, str]] = {
+        "embedding_": "the Fisher task embedding fitted on the bank (FisherEmbedding)"
+    }
 
     def bank_descriptors(self, bank: TaskBank) -> np.ndarray:
         """Clean and simulated-context embeddings of every bank task."""
-        _, self.embedding_ = self.fit_embedding(bank)
-        return self.descriptor_pool(bank, self.embedding_)
+        params = self.group(EmbeddingParams)
+        _, self.embedding_ = fit_embedding(params, bank, self.seed)
+        return descriptor_pool(params, bank, self.embedding_, self.seed)
 
     def target_descriptors(self, targets: TargetSet) -> np.ndarray:
         """The embedding of each target's context."""
         return self.embedding_.transform(targets.context_x, targets.context_y)
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class InductiveOracle(_InductiveMLP):
     """MLP on (x, true parameters), standardised over the bank."""
 
     sees: ClassVar[str] = "BP"
     description: ClassVar[str] = "MLP on x and the true task parameters"
+    fitted: ClassVar[Mapping[str, str]] = {
+        "mean_": "the bank's mean of each true parameter",
+        "std_": "the bank's spread of each true parameter",
+    }
 
     def bank_descriptors(self, bank: TaskBank) -> np.ndarray:
         """The bank's true parameters, standardised."""

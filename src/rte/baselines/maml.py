@@ -8,13 +8,13 @@ second-order terms and uses the query gradient at the adapted weights.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
 from torch import nn
 from torch.func import grad, vmap
 
+from rte.base import estimator
 from rte.baselines._meta import MetaLearner, Params, adapt, mse
 
 
@@ -50,7 +50,7 @@ def maml_meta_gradient(
     return grad(meta_loss)(params)
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class _MAML(MetaLearner):
     first_order: ClassVar[bool] = False
 
@@ -68,14 +68,14 @@ class _MAML(MetaLearner):
         )
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class MAML(_MAML):
     """Second-order MAML on an MLP of x; adapted by gradient steps on each context."""
 
     description: ClassVar[str] = "MAML (second order), adapted on the target's context"
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class FOMAML(_MAML):
     """First-order MAML: the query gradient at the adapted weights moves the initialisation."""
 

@@ -8,22 +8,28 @@ tries first with a bank of curves, and the floor any bank-based method must clea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 import torch
 
 from rte._params import at_least, param
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.interpolate import AnchorInterpolator
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class NearestTask(Estimator):
     """Predicts the curve of the bank task closest to each context."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
+        "curves_": "the bank's curves on a common grid",
+        "n_tasks_": "tasks in the bank",
+    }
 
     sees: ClassVar[str] = "BC"
     description: ClassVar[str] = "the bank task whose curve best fits the context (no learning)"
@@ -58,10 +64,14 @@ class NearestTask(Estimator):
             index = torch.where(better, tasks[arg], index)
         return index.numpy()
 
+    def curves_at(self, index: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Bank task ``index[t]``'s curve at inputs ``x[t]`` (T, n, d), original units (T, n)."""
+        check_is_fitted(self, "curves_")
+        z = torch.as_tensor(self.scaling_.x(x), dtype=torch.float32)
+        with torch.no_grad():
+            out = self.curves_(torch.as_tensor(index), z).double().numpy()
+        return self.scaling_.y_inverse(out)
+
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
         """The closest bank task's curve at each target's queries, (T, Q)."""
-        index = torch.as_tensor(self.nearest(targets))
-        q = torch.as_tensor(self.scaling_.x(targets.query_x), dtype=torch.float32)
-        with torch.no_grad():
-            out = self.curves_(index, q).double().numpy()
-        return self.scaling_.y_inverse(out)
+        return self.curves_at(self.nearest(targets), targets.query_x)

@@ -1,4 +1,5 @@
-"""Reference rows that know part of the answer: Psi with the target's true decomposition.
+"""Reference rows that know part of the answer: Psi with the target's true decomposition
+(every regime), and the sequence regime's rte with executed anchors.
 
 Each oracle declares the hyperparameters of the RTE model it evaluates and gets
 the very same fit (:func:`rte.models.shared.fit_shared`) when its options equal
@@ -8,21 +9,30 @@ they are given: true parameters (P) and the true decomposition (D).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 
-from rte.base import check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.errors import ValidationError
-from rte.models.continuous import RelationalTaskExtrapolator, RTEParams
-from rte.models.discrete import DiscreteParams, DiscreteRTE
+from rte.models.continuous import RelationalTaskExtrapolator
+from rte.models.discrete import DiscreteRTE
+from rte.models.sequence import SequenceRTE
 from rte.models.shared import fit_shared
+from rte.params import (
+    DISCRETE_GROUPS,
+    DISCRETE_NET_DEFAULTS,
+    DISCRETE_PREDICT_PARAMS,
+    RTE_GROUPS,
+    RTE_PREDICT_PARAMS,
+)
 from rte.tasks.bank import TargetSet, TaskBank
+from rte.tasks.sequence import SequenceAnswer, Target
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class TransductiveOracle(RTEParams):
+@estimator(*RTE_GROUPS)
+class TransductiveOracle(Estimator):
     """Upper reference for decomposition in the parameter regime.
 
     The anchor is the training task nearest to the target in standardised true
@@ -30,10 +40,16 @@ class TransductiveOracle(RTEParams):
     anchor's embedding; Psi is RTE's.
     """
 
-    sees: ClassVar[str] = "BPD"
+    sees: ClassVar[str] = "BPDQ"
+    predict_params: ClassVar[frozenset[str]] = RTE_PREDICT_PARAMS
+    relational: ClassVar[bool] = True
     description: ClassVar[str] = (
         "Psi with the anchor nearest in true parameters and phi from the target's clean function"
     )
+    fitted: ClassVar[Mapping[str, str]] = {
+        "model_": "rte's fit with these hyperparameters (RelationalTaskExtrapolator)",
+        "scale_": "the bank's spread of each true parameter (for nearest-in-parameters)",
+    }
 
     def fit(self, bank: TaskBank) -> TransductiveOracle:
         """RTE's fit with these hyperparameters, and the bank's parameter scale."""
@@ -59,12 +75,17 @@ class TransductiveOracle(RTEParams):
         return self.model_.evaluate_psi(anchors, phi, targets.query_x)
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class DiscreteOracle(DiscreteParams):
+@estimator(*DISCRETE_GROUPS, defaults=DISCRETE_NET_DEFAULTS)
+class DiscreteOracle(Estimator):
     """Upper reference for decomposition in the discrete regimes: the true (anchor, phi)."""
 
     sees: ClassVar[str] = "BLD"
+    predict_params: ClassVar[frozenset[str]] = DISCRETE_PREDICT_PARAMS
+    relational: ClassVar[bool] = True
     description: ClassVar[str] = "Psi on relation labels with the true (anchor, phi) of each target"
+    fitted: ClassVar[Mapping[str, str]] = {
+        "model_": "the discrete rte's fit with these hyperparameters (DiscreteRTE)",
+    }
 
     def fit(self, bank: TaskBank) -> DiscreteOracle:
         """The discrete RTE's fit with these hyperparameters."""
@@ -73,7 +94,54 @@ class DiscreteOracle(DiscreteParams):
         return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
-        """Psi's prediction with each target's labelled decomposition, (T, Q)."""
+        """Psi's prediction with each target's labelled decomposition (its true anchor task
+        and relation label, access D), (T, Q)."""
         check_is_fitted(self, "model_")
-        anchors, labels = self.model_.true_decomposition(targets)
-        return self.model_.evaluate_psi(anchors, labels, targets.query_x)
+        model = self.model_
+        index = {tid: i for i, tid in enumerate(model.bank_.task_ids)}
+        if targets.labels is None or not all(
+            lb.anchor in index and lb.phi in model.vocab_ for lb in targets.labels
+        ):
+            raise ValidationError(
+                f"Band {targets.band!r}: every target needs a relation label whose anchor is a "
+                "bank task and whose phi was seen in training."
+            )
+        anchors = np.array([index[lb.anchor] for lb in targets.labels])
+        labels = np.array([model.vocab_.index(lb.phi) for lb in targets.labels])
+        return model.evaluate_psi(anchors, labels, targets.query_x)
+
+
+@estimator()
+class SequenceOracle(SequenceRTE):
+    """Upper reference for decomposition in the sequence regime: rte's Psi given each
+    target's true (anchor, phi), the anchor's outputs from the model of the bank.
+
+    It inherits rte's fit (a suite evaluates one fitted Psi for both when their options
+    are equal), so the row measures decomposition alone.
+    """
+
+    sees: ClassVar[str] = "BLD"
+    description: ClassVar[str] = (
+        "rte's fitted Psi given each target's true (anchor, phi), the anchor's outputs from "
+        "the model of the bank"
+    )
+    searches_candidates: ClassVar[bool] = False
+
+    def answer(self, target: Target) -> SequenceAnswer:
+        """Psi's outputs on the query inputs with the true decomposition."""
+        outputs = self.predict_with(target.truth, [x for x, _ in target.queries])
+        return SequenceAnswer(tuple(outputs))
+
+
+@estimator()
+class ExecutedSequenceRTE(SequenceRTE):
+    """Ablation of the sequence regime's rte: every anchor's outputs computed by its
+    generator instead of the model of the bank (access X; with ``--candidates band``,
+    the protocol before the strict one). Same fit as rte."""
+
+    sees: ClassVar[str] = "BCLX"
+    description: ClassVar[str] = (
+        "ablation: rte with every anchor's outputs computed by its generator (with "
+        "--candidates band, the protocol before issue 12); rte's fitted Psi and options"
+    )
+    executed_anchors: ClassVar[bool] = True

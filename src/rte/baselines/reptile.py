@@ -7,16 +7,16 @@ difference ``params - mean(adapted)`` is handed to Adam as the meta-gradient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
 from torch.func import vmap
 
+from rte.base import estimator
 from rte.baselines._meta import MetaLearner, Params, adapt
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class Reptile(MetaLearner):
     """Reptile on an MLP of x; adapted by gradient steps on each context."""
 

@@ -7,7 +7,7 @@ periodic families, which SiLU/ReLU networks continue linearly outside their data
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
@@ -15,10 +15,10 @@ import torch
 from torch import nn
 
 from rte._params import at_least, param, positive
-from rte.base import check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.baselines._embedded import EmbeddedPoints
-from rte.embedding import EmbeddingParams
 from rte.nn import train_regressor
+from rte.params import EmbeddingParams
 from rte.tasks.bank import TargetSet, TaskBank
 
 
@@ -46,9 +46,14 @@ def snake_mlp(in_dim: int, width: int, depth: int, a_init: float) -> nn.Sequenti
     return nn.Sequential(*layers)
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class SnakeMLP(EmbeddingParams):
+@estimator(EmbeddingParams)
+class SnakeMLP(Estimator):
     """Inductive snake MLP on z = (x, Fisher embedding of the context)."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "points_": "scaled bank points with their task embeddings (EmbeddedPoints)",
+        "net_": "the snake-activation MLP on (x, embedding)",
+    }
 
     sees: ClassVar[str] = "BC"
     description: ClassVar[str] = "snake-activation MLP on x and the Fisher embedding"
@@ -63,7 +68,7 @@ class SnakeMLP(EmbeddingParams):
     def fit(self, bank: TaskBank) -> SnakeMLP:
         """Train the snake MLP on (x, task embedding) -> y over every bank point."""
         self.validate_params()
-        self.points_ = EmbeddedPoints.from_bank(bank, self)
+        self.points_ = EmbeddedPoints.from_bank(bank, self.group(EmbeddingParams), self.seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             self.net_ = snake_mlp(self.points_.dim, self.width, self.depth, self.a_init)

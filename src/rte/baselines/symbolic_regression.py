@@ -13,14 +13,14 @@ per family.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from rte._optional import require
 from rte._params import at_least, nonnegative, one_of, param
-from rte.base import Estimator, check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.errors import ValidationError
 from rte.tasks.bank import TargetSet, TaskBank
 
@@ -35,9 +35,13 @@ def _operon() -> Any:
     return require("pyoperon.sklearn", "peers", "The symbolic_regression method (pyoperon)")
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class SymbolicRegression(Estimator):
     """An expression evolved per target on its context (pyoperon), predicted at the queries."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "dim_": "input dimension of the bank (the formulas are fitted per target)",
+    }
 
     sees: ClassVar[str] = "C"
     description: ClassVar[str] = "symbolic regression (pyoperon) on the target's context alone"

@@ -10,13 +10,13 @@ the same as ``cnp``'s: only the network differs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
 from torch import nn
 
 from rte._params import at_least, param, positive
+from rte.base import estimator
 from rte.baselines._process import NeuralProcess, gaussian_head
 from rte.errors import ValidationError
 from rte.nn import mlp
@@ -48,7 +48,7 @@ class TNPNetwork(nn.Module):
         return gaussian_head(self.head(self.encoder(tokens, mask=mask)[:, k:]))
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class TNP(NeuralProcess):
     """Transformer neural process (TNP-D); predicts the mean, keeps the std for intervals."""
 

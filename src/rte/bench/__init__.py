@@ -19,14 +19,14 @@ from rich.console import Console
 
 from rte._params import from_dict
 from rte.bench.execution import Execution
-from rte.bench.options import set_threads
+from rte.runtime import set_threads
 
 __all__ = ["run", "suite_names"]
 
 
 def suite_names() -> list[str]:
     """Every benchmark suite name."""
-    from rte.bench.catalog import SUITES  # the suites import this package's modules
+    from rte.bench.suites import SUITES  # the suites import this package's modules
 
     return sorted(SUITES)
 
@@ -53,7 +53,7 @@ def run(
     (``backend="ray"``, ``address`` of a cluster). Records do not depend on where
     episodes ran.
     """
-    from rte.bench.catalog import get_suite
+    from rte.bench.suites import get_suite
 
     entry = get_suite(suite)
     config = from_dict(entry.config, settings, what=f"suite {suite!r}")

@@ -4,7 +4,8 @@ An episode (one family at one seed) is independent of every other: it draws its 
 bank and targets from seed-keyed streams and fits every method itself. So episodes
 can run anywhere and in any order; results are always collected in episode order,
 and every worker uses the same number of torch threads, so a parallel or Ray run
-writes the same records as a serial one.
+writes the same records as a serial one. Families and methods registered in the
+calling process (a script's own) are installed in every worker before it runs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any, TypeVar
 
 from rte._params import Settings, at_least, one_of, param
 from rte.errors import BackendImportError
+from rte.registry import Registrations, install, user_registrations
+from rte.runtime import with_threads
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,15 +42,10 @@ class Execution(Settings):
         return max(1, min(self.jobs or cores or 1, n_items))
 
 
-def _run_with_threads(fn: Callable[[T], R], item: T, threads: int) -> R:
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(threads)
-    # numpy's BLAS too: on small matrices, idle threads spinning on a busy core cost more
-    # than they compute (a context GP took 15x longer with two BLAS threads under load).
-    with threadpool_limits(threads):
-        return fn(item)
+def _in_worker(fn: Callable[[T], R], item: T, threads: int, registrations: Registrations) -> R:
+    """``fn(item)`` in a worker: the caller's registrations installed, threads limited."""
+    install(registrations)
+    return with_threads(fn, item, threads)
 
 
 def map_ordered(
@@ -59,17 +57,18 @@ def map_ordered(
 ) -> Iterator[R]:
     """``fn`` over ``items``, results in the items' order; ``on_done`` after each one."""
     execution = execution or Execution()
+    registrations = user_registrations()
     if execution.backend == "ray":
-        yield from _map_ray(fn, items, execution, on_done)
+        yield from _map_ray(fn, items, execution, on_done, registrations)
         return
     workers = execution.workers(n_items)
     if workers == 1:
-        results: Iterable[R] = (_run_with_threads(fn, item, execution.threads) for item in items)
+        results: Iterable[R] = (with_threads(fn, item, execution.threads) for item in items)
     else:
         from joblib import Parallel, delayed
 
         results = Parallel(n_jobs=workers, backend="loky", return_as="generator")(
-            delayed(_run_with_threads)(fn, item, execution.threads) for item in items
+            delayed(_in_worker)(fn, item, execution.threads, registrations) for item in items
         )
     for result in results:
         if on_done is not None:
@@ -82,6 +81,7 @@ def _map_ray(
     items: Iterable[T],
     execution: Execution,
     on_done: Callable[[], None] | None,
+    registrations: Registrations,
 ) -> Iterator[R]:
     try:
         import ray
@@ -99,8 +99,8 @@ def _map_ray(
             include_dashboard=False,
             log_to_driver=False,
         )
-    remote = ray.remote(num_cpus=1)(_run_with_threads)
-    refs = [remote.remote(fn, item, execution.threads) for item in items]
+    remote = ray.remote(num_cpus=1)(_in_worker)
+    refs = [remote.remote(fn, item, execution.threads, registrations) for item in items]
     for ref in refs:
         result: Any = ray.get(ref)
         if on_done is not None:

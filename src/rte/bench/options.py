@@ -23,23 +23,12 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from rte._params import coerce
-from rte._validation import check_positive_int
+from rte._params import aliases, coerce
 from rte.errors import ValidationError
 
 SUITE_TABLE = "suite"
 # method name -> hyperparameters
 Options = dict[str, dict[str, Any]]
-
-
-def set_threads(threads: int) -> None:
-    """Set torch's and numpy's BLAS CPU threads for this process: small networks and
-    small matrices oversubscribe a busy 2-core machine."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(check_positive_int(threads, "threads"))
-    threadpool_limits(threads)
 
 
 def read_config_file(path: str | Path) -> tuple[dict[str, Any], Options]:
@@ -75,8 +64,9 @@ def parse_set(
             raise ValidationError(
                 f"--set expects METHOD.KEY=VALUE, e.g. --set rte.steps=5000. Got {line!r}."
             )
-        value = coerce(method_class(method), key, text.strip(), method)
-        options.setdefault(method, {})[key] = value
+        cls = method_class(method)
+        value = coerce(cls, key, text.strip(), method)
+        options.setdefault(method, {})[aliases(cls).get(key, key)] = value
     return options
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import io
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
 from rte._io import atomic_write_bytes
+from rte.bench.results import Record, summarize
 from rte.bench.runner import EpisodeOutput
 from rte.intervals import Z90
 from rte.tasks import get_family
@@ -23,11 +22,23 @@ _STYLES = {
 }
 
 
-def save_figure(fig: plt.Figure, path: Path) -> None:
+@cache
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend, imported on first use (it takes a quarter of a
+    second, which the command line's help should not pay)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig: Any, path: Path) -> None:
     """Render ``fig`` to PNG in memory, then write it atomically."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    pyplot().close(fig)
     atomic_write_bytes(path, buf.getvalue())
 
 
@@ -42,7 +53,7 @@ def plot_param_family(
     ep = output.episode
     family = get_family(ep.family)
     shown = [t for band in bands for t in ep.targets if t.band == band]
-    fig, axes = plt.subplots(1, len(shown), figsize=(6 * len(shown), 4.2), squeeze=False)
+    fig, axes = pyplot().subplots(1, len(shown), figsize=(6 * len(shown), 4.2), squeeze=False)
     rng = np.random.default_rng(0)
     for ax, targets in zip(axes[0], shown, strict=True):
         x = targets.query_x[0, :, 0]
@@ -99,7 +110,7 @@ def plot_real_targets(
     variable, x_label, y_label = labels
     ep = output.episode
     shown = [(ep.targets[0], 0), (ep.targets[-1], ep.targets[-1].n_targets - 1)]
-    fig, axes = plt.subplots(1, 2, figsize=(10.4, 3.8))
+    fig, axes = pyplot().subplots(1, 2, figsize=(10.4, 3.8))
     for ax, (targets, i) in zip(axes, shown, strict=True):
         for row in range(ep.bank.n_tasks):
             seen = ep.bank.mask[row]
@@ -130,3 +141,34 @@ def plot_real_targets(
         ax.set_ylabel(y_label)
         ax.legend(fontsize=7, loc="best")
     save_figure(fig, path)
+
+
+def score_bars_png(records: list[Record], metric: str, title: str) -> bytes:
+    """Grouped bars of ``metric`` per band and method (a sequence suite's accuracies), the
+    std over seeds as error bars; PNG bytes."""
+    stats = summarize(records)
+    family = records[0].family
+    bands = sorted({k[2] for k in stats}, reverse=True)
+    methods = list(dict.fromkeys(r.method for r in records if r.metric == metric))
+    fig, ax = pyplot().subplots(figsize=(7, 3.5))
+    width = 0.8 / len(methods)
+    for j, method in enumerate(methods):
+        values = [stats.get((family, method, b, metric), (0.0, 0.0, 0)) for b in bands]
+        ax.bar(
+            np.arange(len(bands)) + j * width,
+            [v[0] for v in values],
+            width,
+            yerr=[v[1] for v in values],
+            label=method,
+            capsize=3,
+        )
+    ax.set_xticks(np.arange(len(bands)) + 0.4 - width / 2, bands)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(metric)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    pyplot().close(fig)
+    return buffer.getvalue()

@@ -10,8 +10,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rte.base import sees_legend
-from rte.bench.results import Record, format_mean_std, load_results, sees_code, summarize
+from rte.access import sees_legend
+from rte.bench.bootstrap import LEVEL, paired_interval
+from rte.bench.results import (
+    Record,
+    format_mean_std,
+    interval_labels,
+    load_results,
+    sees_code,
+    summarize,
+)
+from rte.errors import ValidationError
 
 
 def markdown_table(
@@ -24,10 +33,7 @@ def markdown_table(
     """One row per (family, method), one column per band: mean ± std over seeds, and the
     interval over targets in brackets where the results file holds one."""
     stats = summarize(records)
-    bounds = {
-        (i["family"], i["method"], i["band"], i["metric"]): f" [{i['low']:.3g}, {i['high']:.3g}]"
-        for i in intervals
-    }
+    bounds = interval_labels(intervals)
     chosen = [r for r in records if r.metric == metric]
     families = list(dict.fromkeys(r.family for r in chosen))
     methods = list(dict.fromkeys(r.method for r in chosen))
@@ -86,3 +92,60 @@ def report(path: str | Path, metric: str | None = None) -> str:
     if methods:
         parts += [f"sees: {sees_legend()}", options_table(methods)]
     return "\n\n".join(parts)
+
+
+# Metrics where lower is better are compared by their ratio, the others by difference.
+RATIO_METRICS = ("mse", "crps", "interval_width", "seconds")
+# A comparison over fewer targets than this says so beside its figures.
+FEW_TARGETS = 10
+
+
+def compare(path: str | Path, first: str, second: str, metric: str | None = None) -> str:
+    """A markdown table comparing two methods of a results file over the same targets:
+    per family and band, their means, the ratio (MSE-like metrics) or difference
+    (accuracies) with its paired 95 % bootstrap interval over targets, and the count of
+    targets. A results file without per-target scores is refused: nothing to pair."""
+    data = load_results(path)
+    scores = data["targets"]
+    if not scores:
+        raise ValidationError(
+            f"{path}: holds no per-target scores (written before rte kept them), so two "
+            "methods cannot be compared with a paired interval. Run the suite again."
+        )
+    methods = {s.method for s in scores}
+    for name in (first, second):
+        if name not in methods:
+            raise ValidationError(
+                f"--compare: {name!r} has no per-target scores in {path}. Methods: "
+                f"{', '.join(sorted(methods))}."
+            )
+    present = list(dict.fromkeys(s.metric for s in scores))
+    metric = metric or ("mse" if "mse" in present else present[0])
+    statistic = "ratio" if metric in RATIO_METRICS else "difference"
+    by_key: dict[tuple[str, str, str], dict[int, tuple[float, ...]]] = {}
+    for s in scores:
+        if s.metric == metric:
+            by_key.setdefault((s.family, s.band, s.method), {})[s.seed] = s.values
+    label = f"{first} / {second}" if statistic == "ratio" else f"{first} - {second}"
+    lines = [
+        f"{data['suite']}: {metric}, {first} against {second} over the same targets; "
+        f"{label} with its paired {LEVEL:.0%} bootstrap interval over targets",
+        "",
+        f"| family | band | {first} | {second} | {label} | targets |",
+        "|---|---|---|---|---|---|",
+    ]
+    for family, band in dict.fromkeys((f, b) for f, b, _ in by_key):
+        a, b = by_key.get((family, band, first)), by_key.get((family, band, second))
+        if not a or not b:
+            continue
+        seeds = sorted(set(a) & set(b))
+        value, low, high = paired_interval([a[s] for s in seeds], [b[s] for s in seeds], statistic)
+        mean_a = sum(sum(a[s]) / len(a[s]) for s in seeds) / len(seeds)
+        mean_b = sum(sum(b[s]) / len(b[s]) for s in seeds) / len(seeds)
+        count = sum(len(a[s]) for s in seeds)
+        few = f" (fewer than {FEW_TARGETS})" if count < FEW_TARGETS else ""
+        lines.append(
+            f"| {family} | {band} | {mean_a:.3g} | {mean_b:.3g} | "
+            f"{value:.3g} [{low:.3g}, {high:.3g}] | {count}{few} |"
+        )
+    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Benchmark records and the results.json contract (see docs/DESIGN.md).
+"""Benchmark records and the results.json contract (docs/architecture.md).
 
 ``rte bench SUITE --out DIR`` writes ``DIR/results.json``::
 
@@ -26,13 +26,19 @@ import numpy as np
 
 from rte._io import atomic_write_json, read_regular
 from rte._version import __version__
-from rte.base import SEES
+from rte.access import SEES
 from rte.errors import ValidationError
 
 METRICS = (
     "mse",
     "accuracy",
     "exact_match",
+    # The sequence suites' scores on the targets whose context leaves several candidates
+    # consistent (ambiguous) and on the others.
+    "accuracy_ambiguous",
+    "accuracy_unambiguous",
+    "exact_match_ambiguous",
+    "exact_match_unambiguous",
     "decomposition_accuracy",
     "seconds",
     "coverage_90",
@@ -71,6 +77,30 @@ class Record:
             )
 
 
+@dataclass(frozen=True)
+class TargetScores:
+    """One method's metric on every target of one family, band and seed, in target order:
+    the per-target values paired comparisons resample (``rte report --compare``)."""
+
+    family: str
+    method: str
+    band: str
+    seed: int
+    metric: str
+    values: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if self.metric not in METRICS:
+            raise ValidationError(
+                f"Target scores' metric must be one of {', '.join(METRICS)}. Got {self.metric!r}."
+            )
+        if not self.values or not all(math.isfinite(v) for v in self.values):
+            raise ValidationError(
+                f"Target scores must be finite, at least one. Got {len(self.values)} value(s) "
+                f"for {self.method} on {self.family}/{self.band} (seed {self.seed})."
+            )
+
+
 def write_results(
     out_dir: str | Path,
     *,
@@ -79,10 +109,12 @@ def write_results(
     records: Iterable[Record],
     seconds: float,
     methods: Mapping[str, Mapping[str, Any]],
+    targets: Iterable[TargetScores] = (),
     extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``out_dir/results.json`` atomically and return its path.
 
+    ``targets`` are the per-target scores behind the records (key ``targets``);
     ``extra`` adds suite-specific keys (e.g. the split of a user's table) beside the
     contract's; it may not replace them.
     """
@@ -94,6 +126,7 @@ def write_results(
         "config": dict(config),
         "methods": {name: dict(info) for name, info in methods.items()},
         "records": [asdict(r) for r in records],
+        "targets": [{**asdict(t), "values": list(t.values)} for t in targets],
     }
     clash = sorted(set(extra or {}) & set(data))
     if clash:
@@ -125,6 +158,10 @@ def load_results(path: str | Path) -> dict[str, Any]:
         ) from None
     _check_contract(data, source)
     data["records"] = [Record(**{k: r[k] for k in RECORD_FIELDS}) for r in data["records"]]
+    data["targets"] = [
+        TargetScores(**{**{k: t[k] for k in RECORD_FIELDS[:-1]}, "values": tuple(t["values"])})
+        for t in data.get("targets", [])
+    ]
     return data
 
 
@@ -178,6 +215,23 @@ def _check_contract(data: Any, source: Path) -> None:
             raise fail(f"record {i}.value", "a finite number", record.get("value", "nothing"))
         if record["metric"] not in METRICS:
             raise fail(f"record {i}.metric", f"one of {', '.join(METRICS)}", record["metric"])
+    scores = data.get("targets", [])
+    if not isinstance(scores, list):
+        raise fail("'targets'", "a JSON list", scores)
+    for i, entry in enumerate(scores):
+        if not isinstance(entry, dict):
+            raise fail(f"targets {i}", "a JSON object", entry)
+        for key, kind in _RECORD.items():
+            if not isinstance(entry.get(key), kind):
+                raise fail(f"targets {i}.{key}", "text", entry.get(key, "nothing"))
+        seed = entry.get("seed")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise fail(f"targets {i}.seed", "an integer", seed)
+        values = entry.get("values")
+        if not isinstance(values, list) or not values or not all(map(_is_number, values)):
+            raise fail(f"targets {i}.values", "a non-empty list of finite numbers", values)
+        if entry["metric"] not in METRICS:
+            raise fail(f"targets {i}.metric", f"one of {', '.join(METRICS)}", entry["metric"])
 
 
 def _is_number(value: Any) -> bool:
@@ -198,6 +252,16 @@ def summarize(
     for r in records:
         groups[(r.family, r.method, r.band, r.metric)].append(r.value)
     return {key: (float(np.mean(v)), float(np.std(v)), len(v)) for key, v in groups.items()}
+
+
+def interval_labels(
+    intervals: Iterable[Mapping[str, Any]],
+) -> dict[tuple[str, str, str, str], str]:
+    """`` [low, high]`` per (family, method, band, metric) of results.json's ``intervals``."""
+    return {
+        (i["family"], i["method"], i["band"], i["metric"]): f" [{i['low']:.3g}, {i['high']:.3g}]"
+        for i in intervals
+    }
 
 
 def format_mean_std(mean: float, std: float) -> str:

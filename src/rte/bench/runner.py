@@ -6,12 +6,13 @@ methods see the same tasks, contexts, queries and seeds by construction.
 
 Methods come as builders: a suite resolves each method's options once (so a bad
 option fails before any work) and the runner builds a fresh estimator per episode
-with the episode's seed. A method with ``predict_distribution(targets) -> (mean,
-std or None)`` is scored on its intervals too (:mod:`rte.intervals`). A method may
-report extra per-band metrics through ``target_metrics(targets) -> {metric:
-value}``, called right after it predicted those targets (decomposition accuracy,
-decomposition seconds per target), and ``bank_metrics(bank) -> {metric: value}``,
-called right after fitting (band ``bank``).
+with the episode's seed. Each method sees the bank and the targets through views that
+hold only the fields its access codes allow. A method with
+``predict_distribution(targets) -> (mean, std or None)`` is scored on its intervals too
+(:mod:`rte.intervals`); one with ``decompositions(targets)`` on the decompositions it
+found, one with ``relation_codes`` on the relations it discovered (band ``bank``):
+the runner compares them with the truth (:mod:`rte.bench.scoring`). These optional hooks
+are declared in :class:`rte.base.Hooks` and checked when a method class is declared.
 """
 
 from __future__ import annotations
@@ -20,20 +21,25 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rte.base import Estimator
+from rte.bench.display import results_table
 from rte.bench.execution import Execution, map_ordered
-from rte.bench.results import Record
+from rte.bench.results import Record, TargetScores, write_results
+from rte.bench.settings import MethodsConfig, Options
 from rte.errors import ValidationError
-from rte.intervals import interval_metrics
-from rte.models.shared import fit_shared
 from rte.tasks.bank import TargetSet, TaskBank
 
+if TYPE_CHECKING:
+    from rte.base import Estimator
+
 # Builds a method's estimator for an episode's seed.
-Builder = Callable[[int], Estimator]
+Builder = Callable[[int], "Estimator"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class EpisodeOutput:
     episode: Episode
     predictions: dict[tuple[str, str], np.ndarray]
     stds: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    scores: list[TargetScores] = field(default_factory=list)
 
 
 EpisodeRun = tuple[list[Record], EpisodeOutput]
@@ -68,29 +75,42 @@ def mse_per_target(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
 
 
 def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
-    """Fit every method on the episode's bank and score it on every target set."""
+    """Fit every method on the episode's bank and score it on every target set.
+
+    Each method gets views of the bank and of the targets holding only the fields its
+    access codes allow (:meth:`rte.tasks.bank.TaskBank.view`); what it found (its
+    decompositions, its discovered relations) is scored here against the truth.
+    """
+    from rte.base import hook
+    from rte.bench.scoring import decomposition_metrics, relation_metrics
+    from rte.intervals import interval_metrics
+    from rte.models.shared import fit_shared
+
     if callable(methods):
         methods = methods(episode)
     records: list[Record] = []
     out = EpisodeOutput(episode, {})
     for name, build in methods.items():
         start = time.perf_counter()
-        method = fit_shared(build(episode.seed), episode.bank)
-        # Evaluation hook: scores of what the method learned about the bank (e.g. how its
-        # discovered relations agree with the true ones), recorded under band "bank".
-        bank_metrics = getattr(method, "bank_metrics", None)
-        for metric, number in (bank_metrics(episode.bank) if bank_metrics else {}).items():
-            records.append(
-                Record(episode.family, name, "bank", episode.seed, metric, float(number))
-            )
-        extra = getattr(method, "target_metrics", None)
-        distribution = getattr(method, "predict_distribution", None)
+        method = build(episode.seed)
+        method = fit_shared(method, episode.bank.view(method.sees, name))
+        codes = hook(method, "relation_codes")
+        code_of = None
+        if codes is not None:
+            found, code_of = relation_metrics(episode.bank, codes)
+            records += [
+                Record(episode.family, name, "bank", episode.seed, metric, value)
+                for metric, value in found.items()
+            ]
+        decompositions = hook(method, "decompositions")
+        distribution = hook(method, "predict_distribution")
         for targets in episode.targets:
+            seen = targets.view(method.sees, name)
             metrics: dict[str, float] = {}
             if distribution is None:
-                pred = np.asarray(method.predict_targets(targets), dtype=np.float64)
+                pred = np.asarray(method.predict_targets(seen), dtype=np.float64)
             else:
-                mean, std = distribution(targets)
+                mean, std = distribution(seen)
                 pred = np.asarray(mean, dtype=np.float64)
                 if std is not None:
                     std = np.asarray(std, dtype=np.float64)
@@ -103,8 +123,14 @@ def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
                     f"{episode.family}/{targets.band}; expected finite {targets.query_y.shape}."
                 )
             out.predictions[(name, targets.band)] = pred
-            metrics = {"mse": float(mse_per_target(pred, targets.query_y).mean()), **metrics}
-            metrics |= extra(targets) if extra else {}
+            errors = mse_per_target(pred, targets.query_y)
+            out.scores.append(
+                TargetScores(episode.family, name, targets.band, episode.seed, "mse", tuple(errors))
+            )
+            metrics = {"mse": float(errors.mean()), **metrics}
+            if decompositions is not None:
+                found = decompositions(seen)
+                metrics |= decomposition_metrics(found, targets, episode.bank, code_of)
             for metric, number in metrics.items():
                 records.append(
                     Record(episode.family, name, targets.band, episode.seed, metric, float(number))
@@ -149,3 +175,82 @@ def run_episodes(
             records += episode_records
             outputs.append(out)
     return records, outputs
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """What :func:`run_and_report` ran: results path, records, predictions, methods, time."""
+
+    path: Path
+    records: list[Record]
+    outputs: list[EpisodeOutput]
+    methods: dict[str, dict[str, Any]]
+    seconds: float
+
+
+def run_and_report(
+    suite: str,
+    config: MethodsConfig,
+    episodes: Callable[[], Iterator[Episode]],
+    n_episodes: int,
+    options: Options | None,
+    out_dir: str | Path,
+    *,
+    bands: Sequence[str],
+    title: str,
+    console: Console,
+    execution: Execution | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> SuiteRun:
+    """Every method on every episode, results.json in ``out_dir`` and the MSE table."""
+    resolved = config.resolve_options(options)
+    start = time.perf_counter()
+    records, outputs = run_episodes(
+        episodes, n_episodes, config.builders(resolved), execution=execution
+    )
+    seconds = time.perf_counter() - start
+    methods = config.method_table(resolved)
+    path = write_and_show(
+        out_dir,
+        suite=suite,
+        config=config.to_dict(),
+        records=records,
+        seconds=seconds,
+        methods=methods,
+        targets=[s for out in outputs for s in out.scores],
+        bands=bands,
+        title=title,
+        console=console,
+        extra=extra,
+    )
+    return SuiteRun(path, records, outputs, methods, seconds)
+
+
+def write_and_show(
+    out_dir: str | Path,
+    *,
+    suite: str,
+    config: Mapping[str, Any],
+    records: Sequence[Record],
+    seconds: float,
+    methods: Mapping[str, Mapping[str, Any]],
+    bands: Sequence[str],
+    title: str,
+    console: Console,
+    targets: Sequence[TargetScores] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write a suite's results.json (with the per-target scores) and print its MSE table
+    per band."""
+    path = write_results(
+        out_dir,
+        suite=suite,
+        config=config,
+        records=records,
+        seconds=seconds,
+        methods=methods,
+        targets=targets,
+        extra=extra,
+    )
+    console.print(results_table(records, metric="mse", bands=bands, access=methods, title=title))
+    return path

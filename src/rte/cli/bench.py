@@ -1,4 +1,4 @@
-"""``rte bench SUITE``: one command per suite of :data:`rte.bench.catalog.SUITES`.
+"""``rte bench SUITE``: one command per suite of :data:`rte.bench.suites.SUITES`.
 
 Every command is declared the same way, from its suite's settings class: one
 option per setting, plus ``--out``, ``--set METHOD.KEY=VALUE`` (repeatable),
@@ -14,10 +14,11 @@ from typing import Annotated, Any
 import typer
 
 from rte._params import from_dict
-from rte.bench.catalog import SUITES, Suite
 from rte.bench.execution import Execution
-from rte.bench.options import parse_set, read_config_file, set_threads
+from rte.bench.options import parse_set, read_config_file
+from rte.bench.suites import SUITES, Suite
 from rte.cli._common import ThreadsOpt, with_fields
+from rte.runtime import set_threads
 
 bench_app = typer.Typer(
     no_args_is_help=True,
@@ -84,7 +85,7 @@ def bench_command(suite: Suite) -> None:
         set_threads(threads)
         file_settings, file_options = read_config_file(config) if config else ({}, {})
         chosen = from_dict(suite.config, {**file_settings, **(settings or {})}, what=suite.name)
-        options = parse_set(set_, chosen.method_class, into=file_options)
+        options = parse_set(set_, chosen.option_class, into=file_options)
         suite.run(chosen, out or Path("runs") / suite.name, options, None, execution)
 
     command.__doc__ = suite.help

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from rte.cli._common import ThreadsOpt, err_console, say, with_fields
-from rte.models.continuous import RelationalTaskExtrapolator
+from rte.params import RTE_SETTINGS
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from rte.models.continuous import RelationalTaskExtrapolator
     from rte.tasks.table import TableColumns, TargetTables
 
 
@@ -21,7 +22,7 @@ def _names(text: str | None) -> tuple[str, ...]:
     return tuple(n.strip() for n in text.split(",") if n.strip()) if text else ()
 
 
-@with_fields(RelationalTaskExtrapolator, "hyper", "Model")
+@with_fields(RTE_SETTINGS, "hyper", "Model")
 def fit_command(
     bank: str = typer.Argument(..., help="Task table (.csv, .parquet): task id, inputs, output."),
     out: str = typer.Option(..., "--out", help="Model directory to write (replaced if a model)."),
@@ -38,8 +39,9 @@ def fit_command(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from rte.bench.options import set_threads
+    from rte.models.continuous import RelationalTaskExtrapolator
     from rte.persistence import check_replaceable
+    from rte.runtime import set_threads
     from rte.tasks.table import TableColumns, bank_from_frame, read_table
 
     set_threads(threads)
@@ -78,7 +80,8 @@ def predict_command(
 ) -> None:
     """Predict new tasks from their contexts; writes predictions, anchor task and phi."""
     from rte._io import atomic_write_text, check_output_file
-    from rte.bench.options import set_threads
+    from rte.models.continuous import RelationalTaskExtrapolator
+    from rte.runtime import set_threads
     from rte.tasks.table import load_targets
 
     set_threads(threads)
@@ -138,6 +141,7 @@ def inspect_command(
     model_dir: str = typer.Argument(..., help="Model directory written by `rte fit`."),
 ) -> None:
     """Show what a model was fitted on: tasks, ranges, settings, versions."""
+    from rte.models.continuous import RelationalTaskExtrapolator
     from rte.persistence import read_info
 
     info = read_info(model_dir)

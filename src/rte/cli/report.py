@@ -13,10 +13,26 @@ def report_command(
         str | None,
         typer.Option(help="Metric to tabulate (mse, accuracy, ...); default: mse, or every one."),
     ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            help="Two methods A,B: their ratio (MSE) or difference (accuracy) per family and "
+            "band, with a paired 95% bootstrap interval over the same targets."
+        ),
+    ] = None,
 ) -> None:
     """Print a results file as markdown tables, with every method's options."""
     from rte._validation import check_choice
+    from rte.bench.report import compare as compare_methods
     from rte.bench.report import report
     from rte.bench.results import METRICS
+    from rte.errors import ValidationError
 
-    print(report(results, None if metric is None else check_choice(metric, METRICS, "metric")))
+    chosen = None if metric is None else check_choice(metric, METRICS, "metric")
+    if compare is None:
+        print(report(results, chosen))
+        return
+    names = [n.strip() for n in compare.split(",")]
+    if len(names) != 2 or not all(names) or names[0] == names[1]:
+        raise ValidationError(f"--compare takes two different methods A,B. Got {compare!r}.")
+    print(compare_methods(results, names[0], names[1], chosen))

@@ -1,6 +1,6 @@
 """Decomposition: find (anchor, phi) for a target from its context."""
 
-from rte.decompose.amortized import StoredCurves, propose, search
+from rte.decompose.amortized import StoredCurves, best_by_context_loss, propose
 from rte.decompose.curve_index import CurveIndex
 from rte.decompose.learned import LearnedDecomposer
 from rte.decompose.nearest import (
@@ -18,9 +18,9 @@ __all__ = [
     "TransformationRange",
     "VectorIndex",
     "admissible_anchors",
+    "best_by_context_loss",
     "choose_anchors",
     "kmeans",
     "propose",
     "rank_anchors",
-    "search",
 ]

@@ -98,7 +98,7 @@ def propose(
     return among.gather(1, top)
 
 
-def search(
+def best_by_context_loss(
     context_loss: ContextLoss,
     x: torch.Tensor,
     y: torch.Tensor,

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from rte._state import State, as_tensor
+from rte.params import EmbeddingParams
 from rte.scaling import Scaling
 from rte.tasks.bank import TaskBank
 
@@ -234,3 +235,39 @@ def simulated_context_embeddings(
         y = y + noise * rng.standard_normal(y.shape)
         parts.append(embedding.transform(x, y).reshape(m, n_draws, -1))
     return np.concatenate(parts)
+
+
+def fit_embedding(
+    params: EmbeddingParams, bank: TaskBank, seed: int
+) -> tuple[Scaling, FisherEmbedding]:
+    """The bank's scaling and the embedding with ``params`` fitted on it (deterministic
+    per seed)."""
+    scaling = Scaling.fit(bank)
+    embedding = FisherEmbedding(
+        max_dim=params.embedding_dim,
+        probe_width=params.probe_width,
+        prior_noise=params.prior_noise,
+        seed=seed,
+    ).fit(bank, scaling)
+    return scaling, embedding
+
+
+def context_embeddings(
+    params: EmbeddingParams, bank: TaskBank, embedding: FisherEmbedding, rng: np.random.Generator
+) -> np.ndarray | None:
+    """Embeddings of simulated small noisy contexts of each bank task, (M, 8, r)."""
+    return simulated_context_embeddings(
+        bank, embedding, rng, params.train_context_size, params.train_context_noise
+    )
+
+
+def descriptor_pool(
+    params: EmbeddingParams, bank: TaskBank, embedding: FisherEmbedding, seed: int
+) -> np.ndarray:
+    """Per bank task, its clean embedding and its simulated-context embeddings,
+    (M, n_draws, r): what the inductive models train on as task descriptors."""
+    clean = embedding.bank_embeddings_[:, None, :]
+    pool = context_embeddings(params, bank, embedding, np.random.default_rng(seed))
+    if pool is None:
+        return clean
+    return np.concatenate([np.repeat(clean, pool.shape[1], 1), pool], 1)

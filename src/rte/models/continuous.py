@@ -14,20 +14,20 @@ import numpy as np
 import torch
 from scipy.stats import norm
 
-from rte._params import at_least, fraction, nonnegative, one_of, param
 from rte._state import State, as_tensor
 from rte._validation import check_batch, check_context, check_inputs
-from rte.base import check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
 from rte.decompose import TransformationRange, admissible_anchors, rank_anchors
 from rte.decompose.chain import chain_steps, refine_phi, walk_chains
 from rte.decompose.fitted import anchored, fit_law, law_loo
 from rte.decompose.retrieval import VectorIndex
-from rte.embedding import EmbeddingParams, FisherEmbedding
+from rte.embedding import FisherEmbedding, context_embeddings, fit_embedding
 from rte.errors import RTEError, ValidationError
-from rte.gp import GPFit, fit_gps
+from rte.gp import MAX_POINTS as GP_MAX_POINTS
+from rte.gp import GPFit, correct, fit_gps
 from rte.intervals import Z90
 from rte.models.selection import select_operator
-from rte.nn import NetParams, train_regressor
+from rte.nn import train_regressor
 from rte.operator import (
     RelationalOperator,
     SymbolicOperator,
@@ -37,6 +37,7 @@ from rte.operator import (
 )
 from rte.operator.symbolic import bank_curves
 from rte.operator.warp import warp_pair_loss
+from rte.params import RTE_GROUPS, RTE_PREDICT_PARAMS, EmbeddingParams
 from rte.persistence import load_states, save_states
 from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
@@ -89,85 +90,8 @@ class Prediction:
         return self.y - half, self.y + half
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class RTEParams(EmbeddingParams, NetParams):
-    """Hyperparameters of :class:`RelationalTaskExtrapolator` (and of its oracle)."""
-
-    predict_params: ClassVar[frozenset[str]] = frozenset(
-        {
-            "n_anchors",
-            "fallback_anchors",
-            "decomposition",
-            "candidates",
-            "chain_step",
-            "correction",
-            "calibration_reach",
-            "refine",
-            "refine_prior",
-        }
-    )
-
-    operator: str = param(
-        "auto",
-        "Psi's class: mlp (the paper's network on x, the anchor's value there and phi); "
-        "symbolic (a formula g(x, f_anchor, phi) found on the bank's pairs, phi fitted to "
-        "the context); warp (a network that reads the anchor at a learned warped input, so "
-        "a shifted or re-timed anchor is expressible); auto (chosen, with the decomposition "
-        "and correction, by the error on the bank's own top held out as far targets).",
-        one_of("auto", "mlp", "warp", "symbolic"),
-    )
-    decomposition: str = param(
-        "auto",
-        "chain: the nearest anchors, each reached in steps of seen size; admissible: one step "
-        "from anchors whose phi was seen in training (the paper's strategy A); auto: the "
-        "selection's choice (chain without one). The symbolic operator fits phi instead.",
-        one_of("auto", "chain", "admissible"),
-    )
-    candidates: int = param(8, "Anchors nearest in embedding that compete (chain).", at_least(1))
-    chain_step: float = param(
-        0.9,
-        "Longest chain step, as a quantile of the transformation sizes seen in training.",
-        fraction,
-    )
-    correction: str = param(
-        "auto",
-        "gp: a Gaussian process on the context residuals corrects Psi and gives intervals; "
-        "intervals: Psi's mean with the GP's intervals; cv: per target, the GP's mean only "
-        "where it predicts left-out context points better than Psi alone; none: Psi alone, "
-        "no intervals; auto: gp or intervals, as the selection found better (gp without one).",
-        one_of("auto", "gp", "intervals", "cv", "none"),
-    )
-    refine: int = param(
-        0,
-        "L-BFGS iterations fitting the last step's phi to the context (0: the embedding's).",
-        at_least(0),
-    )
-    refine_prior: float = param(
-        1e-3,
-        "Weight of the embedding's phi as a prior when refining (scaled units).",
-        nonnegative,
-    )
-    n_anchors: int = param(
-        1,
-        "Best-fitting anchors (lowest context error first) whose predictions are averaged.",
-        at_least(1),
-    )
-    calibration_reach: float = param(
-        0.5,
-        "Intervals are calibrated on bank tasks reached from anchors up to this share of the "
-        "bank's spread away.",
-        fraction,
-    )
-    fallback_anchors: int = param(
-        8,
-        "With no anchor whose phi was seen in training, how many anchors nearest to the seen "
-        "transformations compete on context fit.",
-        at_least(1),
-    )
-
-
-@dataclass(kw_only=True, repr=False, eq=False)
-class RelationalTaskExtrapolator(RTEParams):
+@estimator(*RTE_GROUPS)
+class RelationalTaskExtrapolator(Estimator):
     """Predict unseen tasks as a seen anchor task plus a seen transformation.
 
     Example:
@@ -184,10 +108,33 @@ class RelationalTaskExtrapolator(RTEParams):
 
     sees: ClassVar[str] = "BC"
     share_fit: ClassVar[bool] = True
+    predict_params: ClassVar[frozenset[str]] = RTE_PREDICT_PARAMS
+    relational: ClassVar[bool] = True
     description: ClassVar[str] = (
         "Psi along chains from the nearest anchors, corrected by a GP on the context, with "
         "calibrated intervals"
     )
+    fitted: ClassVar[Mapping[str, str]] = {
+        "bank_": "the training bank (TaskBank)",
+        "scaling_": "inputs to [-1, 1] and outputs standardised over the bank (Scaling)",
+        "embedding_": "the Fisher task embedding fitted on the bank (FisherEmbedding)",
+        "interpolator_": "bank tasks evaluated at new inputs (AnchorInterpolator)",
+        "psi_": "the relational operator Psi (RelationalOperator, WarpOperator or "
+        "SymbolicOperator, as ``operator`` or the selection chose)",
+        "range_": "the transformations seen in training (TransformationRange)",
+        "losses_": "Psi's training loss per step (list of float; empty for the symbolic "
+        "operator, which trains no network)",
+        "selection_": "operator='auto': the chosen operator, decomposition and correction "
+        "with every candidate's error on the bank's held-out top (dict; empty when the "
+        "operator was set by hand)",
+    }
+    cached: ClassVar[Mapping[str, str]] = {
+        "anchor_index_": "vector index of the bank's embeddings, built on first use",
+        "calibrations_": "interval calibration factor per predict-time setting",
+        "step_lengths_": "chain step length per quantile",
+        "curves_": "the bank's curves in original units, as the symbolic operator reads them",
+        "metadata_": "metadata stored with a loaded model (load only)",
+    }
 
     def fit(
         self, bank: TaskBank, progress: Callable[[int, float], None] | None = None
@@ -201,10 +148,11 @@ class RelationalTaskExtrapolator(RTEParams):
         self.validate_params()
         if not isinstance(bank, TaskBank):
             raise ValidationError(f"fit expects a TaskBank. Got {type(bank).__name__}.")
-        for cache in (*_CACHES, "selection_"):  # from the previous fit, if any
+        for cache in _CACHES:  # computed from the previous fit, if any
             vars(self).pop(cache, None)
         rng = np.random.default_rng(self.seed)
-        scaling, embedding = self.fit_embedding(bank)
+        embedding_params = self.group(EmbeddingParams)
+        scaling, embedding = fit_embedding(embedding_params, bank, self.seed)
         bank_emb = embedding.bank_embeddings_
         z = scaling.x(bank.x)
         yt = scaling.y(bank.y)
@@ -213,6 +161,7 @@ class RelationalTaskExtrapolator(RTEParams):
         self.scaling_ = scaling
         self.embedding_ = embedding
         self.interpolator_ = interpolator
+        self.selection_ = {}
         kind = self.operator
         if kind in ("auto", "symbolic"):
             search = np.random.default_rng([self.seed, 11])
@@ -224,7 +173,7 @@ class RelationalTaskExtrapolator(RTEParams):
             if kind == "symbolic":
                 self.psi_ = self.psi_.chosen(self.psi_.index(self.selection_["law_key"]))
         if kind in ("mlp", "warp"):
-            context_emb = self.context_embeddings(bank, embedding, rng)
+            context_emb = context_embeddings(embedding_params, bank, embedding, rng)
             network = WarpOperator if kind == "warp" else RelationalOperator
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.seed)
@@ -257,7 +206,7 @@ class RelationalTaskExtrapolator(RTEParams):
         else:
             out |= {"dim_phi": self.embedding_.dim, "decomposition": self.setting("decomposition")}
         out["correction"] = self.setting("correction")
-        if "selection_" in vars(self):
+        if self.selection_:
             out["selection"] = self.selection_
         return out
 
@@ -276,7 +225,7 @@ class RelationalTaskExtrapolator(RTEParams):
             "decomposer": self.range_.state(),
             "training": State({}, {"losses": as_tensor(np.asarray(self.losses_))}),
         }
-        if "selection_" in vars(self):
+        if self.selection_:
             states["selection"] = State(self.selection_)
         return save_states(path, type(self).__name__, self.get_params(), states, metadata)
 
@@ -293,8 +242,7 @@ class RelationalTaskExtrapolator(RTEParams):
             model.psi_ = operator_from_state(states["operator"])
             model.range_ = TransformationRange.from_state(states["decomposer"])
             model.losses_ = states["training"].array("losses").tolist()
-            if "selection" in states:
-                model.selection_ = dict(states["selection"].config)
+            model.selection_ = dict(states["selection"].config) if "selection" in states else {}
             model.interpolator_ = AnchorInterpolator(
                 model.scaling_.x(model.bank_.x), model.scaling_.y(model.bank_.y), model.bank_.mask
             )
@@ -345,6 +293,12 @@ class RelationalTaskExtrapolator(RTEParams):
         self.validate_params()  # predict-time settings may have been changed by set_params
         cx, cy, qx = check_batch(context_x, context_y, query_x, self.bank_.dim)
         self._check_scale(cx, cy, qx)
+        if self.setting("correction") != "none" and cx.shape[1] > GP_MAX_POINTS:
+            raise ValidationError(
+                f"The GP correction takes at most {GP_MAX_POINTS} context points per target "
+                f"(its cost grows with the cube of the points). Got {cx.shape[1]}; pass a "
+                "subsample of the context, or set correction='none'."
+            )
         out = self._predict(cx, cy, qx)
         if out.std is not None:
             out = replace(out, std=out.std * self.calibration())
@@ -365,15 +319,16 @@ class RelationalTaskExtrapolator(RTEParams):
         """Decompose, predict with Psi and correct with the context GP (uncalibrated std)."""
         out, on_context = self._decompose(cx, cy, qx, pool)
         correction = self.setting("correction")
-        if correction != "none":
-            fit = fit_gps(self.scaling_.x(cx), cy, on_context)
-            mean, std = fit.predict(self.scaling_.x(qx), out.y)
-            if correction == "intervals":
-                mean = out.y
-            elif correction == "cv":
-                helps = self._gp_helps(cx, cy, out, on_context, fit)
-                mean = np.where(helps[:, None], mean, out.y)
+        scale = self.scaling_.x
+        if correction == "cv":
+            fit = fit_gps(scale(cx), cy, on_context)
+            mean, std = fit.predict(scale(qx), out.y)
+            helps = self._gp_helps(cx, cy, out, on_context, fit)
+            mean = np.where(helps[:, None], mean, out.y)
             out = replace(out, y=mean, std=std)
+        elif correction != "none":
+            mean, std = correct(scale(cx), cy, on_context, scale(qx), out.y)
+            out = replace(out, y=out.y if correction == "intervals" else mean, std=std)
         return out
 
     def _decompose(
@@ -397,7 +352,7 @@ class RelationalTaskExtrapolator(RTEParams):
         value = getattr(self, name)
         if value != "auto":
             return value
-        return getattr(self, "selection_", {}).get(name, _AUTO_DEFAULTS[name])
+        return self.selection_.get(name, _AUTO_DEFAULTS[name])
 
     def predict_means(
         self,
@@ -411,8 +366,8 @@ class RelationalTaskExtrapolator(RTEParams):
         calibration, no checks): what a selection scores."""
         pool = None if anchors is None else (anchors, np.zeros((len(cx), len(anchors)), bool))
         out, on_context = self._decompose(cx, cy, qx, pool)
-        fit = fit_gps(self.scaling_.x(cx), cy, on_context)
-        return out.y, fit.predict(self.scaling_.x(qx), out.y)[0]
+        scale = self.scaling_.x
+        return out.y, correct(scale(cx), cy, on_context, scale(qx), out.y)[0]
 
     def _gp_helps(
         self,

@@ -11,88 +11,36 @@ suites run it as ``rte`` (strategy B) and as ``rte_exhaustive``; both share one 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
 
-from rte._params import at_least, one_of, param, positive, share
 from rte._validation import check_batch, check_choice, check_context, check_inputs
-from rte.base import Estimator, check_is_fitted
-from rte.decompose.amortized import StoredCurves, propose, search
+from rte.base import Estimator, FoundDecompositions, check_is_fitted, estimator
+from rte.decompose.amortized import StoredCurves, best_by_context_loss, propose
 from rte.decompose.curve_index import CurveIndex
 from rte.decompose.learned import DecomposerData, LearnedDecomposer
 from rte.errors import ValidationError
-from rte.operator.discrete import LabelledOperator, bank_relations, fit_labelled_operator
+from rte.operator.labelled import LabelledOperator, bank_relations, fit_labelled_operator
+from rte.params import (
+    DISCRETE_GROUPS,
+    DISCRETE_NET_DEFAULTS,
+    DISCRETE_PREDICT_PARAMS,
+    STRATEGIES,
+)
 from rte.scaling import Scaling
-from rte.tasks.bank import TargetSet, TaskBank
+from rte.tasks.bank import TargetSet, TaskBank, task_groups
 from rte.tasks.interpolate import AnchorInterpolator
 
 # Psi evaluations per chunk when storing candidate curves (bounds fit-time memory).
 _CURVE_CHUNK_ROWS = 262_144
 
 Strategy = Literal["curve_index", "cached_curves", "learned", "exhaustive"]
-STRATEGIES = ("curve_index", "cached_curves", "learned", "exhaustive")
 # Proposal depths at which target_metrics reports the recall of the true decomposition.
 RECALL_KS = (1, 8, 32)
-
-
-@dataclass(kw_only=True, repr=False, eq=False)
-class DiscreteParams(Estimator):
-    """Hyperparameters of :class:`DiscreteRTE` (chosen on validation seeds 100..)."""
-
-    sees: ClassVar[str] = "BCL"
-    predict_params: ClassVar[frozenset[str]] = frozenset(
-        {
-            "strategy",
-            "top_k",
-            "probe_clusters",
-            "index_above",
-            "decomposer_steps",
-            "decomposer_simulated",
-        }
-    )
-
-    dim_phi: int = param(8, "Size of the learned label embedding.", at_least(1))
-    width: int = param(128, "Hidden units per layer of Psi.", at_least(1))
-    depth: int = param(3, "Hidden layers of Psi.", at_least(1))
-    steps: int = param(2000, "Adam steps training Psi.", at_least(1))
-    batch_size: int = param(256, "Relation points per Psi step.", at_least(1))
-    lr: float = param(2e-3, "Adam learning rate of Psi.", positive)
-    probe_points: int = param(64, "Inputs at which candidate curves are stored (B).", at_least(1))
-    top_k: int = param(
-        8, "Candidates the proposer hands to Psi's context-loss search.", at_least(1)
-    )
-    strategy: str = param(
-        "curve_index",
-        "Proposer: curve_index (clusters of stored Psi curves, the best-fitting clusters' "
-        "members ranked), cached_curves (rank every stored curve), learned (a trained "
-        "decomposer), or exhaustive (Psi on every candidate).",
-        one_of(*STRATEGIES),
-    )
-    probe_clusters: int = param(
-        64,
-        "curve_index: clusters of stored curves whose members are ranked exactly per target.",
-        at_least(1),
-    )
-    index_above: int = param(
-        4096, "curve_index: below this many candidates every stored curve is ranked.", at_least(1)
-    )
-    decomposer_steps: int = param(3000, "learned: Adam steps of the decomposer.", at_least(1))
-    decomposer_simulated: float = param(
-        0.5,
-        "learned: share of training contexts drawn from stored Psi curves of random "
-        "candidates (0: bank pairs only, the paper's recipe).",
-        share,
-    )
-
-
-def task_groups(bank: TaskBank) -> np.ndarray:
-    """One id per set of tasks with identical observations: one candidate anchor, and either
-    id a right answer (low-depth length chains repeat, some compositions equal a primitive)."""
-    rows = np.concatenate([bank.x.reshape(bank.n_tasks, -1), bank.y, bank.mask], 1)
-    return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
 
 
 @dataclass(frozen=True)
@@ -110,8 +58,8 @@ class DiscreteDecomposition:
     seconds_per_target: float
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class DiscreteRTE(DiscreteParams):
+@estimator(*DISCRETE_GROUPS, defaults=DISCRETE_NET_DEFAULTS)
+class DiscreteRTE(Estimator):
     """Relational extrapolation with relation labels: f_target = Psi(x, f_anchor, phi).
 
     Example:
@@ -124,7 +72,27 @@ class DiscreteRTE(DiscreteParams):
         (2, 100)
     """
 
+    fitted: ClassVar[Mapping[str, str]] = {
+        "bank_": "the training bank (TaskBank)",
+        "scaling_": "inputs and outputs scaled over the bank (Scaling)",
+        "interpolator_": "bank tasks evaluated at new inputs (AnchorInterpolator)",
+        "psi_": "the label-conditioned relational operator (LabelledOperator)",
+        "vocab_": "the relation labels (phi) in Psi's embedding order",
+        "relations_": "the (anchor, task, label) rows Psi was trained on",
+        "anchors_": "bank tasks that may serve as anchors",
+        "candidates_": "every (anchor, label) candidate decomposition",
+        "task_group_": "one id per set of tasks with identical observations",
+        "probe_": "inputs at which candidate curves are stored",
+        "curves_": "each candidate's Psi curve at the probe inputs",
+        "curve_values_": "the stored curves as a search index",
+    }
+
+    sees: ClassVar[str] = "BCL"
     share_fit: ClassVar[bool] = True
+    predict_params: ClassVar[frozenset[str]] = DISCRETE_PREDICT_PARAMS
+    relational: ClassVar[bool] = True
+    # Its candidates are the bank tasks whose labels let them anchor (can_anchor).
+    searches_candidates: ClassVar[bool] = True
     description: ClassVar[str] = (
         "Psi on relation labels; vector index over stored Psi curves, top-k searched"
     )
@@ -233,7 +201,7 @@ class DiscreteRTE(DiscreteParams):
         x = torch.as_tensor(self.scaling_.x(context_x), dtype=torch.float32)
         y = torch.as_tensor(self.scaling_.y(context_y), dtype=torch.float32)
         cand = self.candidates_[self._propose(strategy, x, y)]
-        best, losses = search(self._context_loss, x, y, cand[..., 0], cand[..., 1])
+        best, losses = best_by_context_loss(self._context_loss, x, y, cand[..., 0], cand[..., 1])
         rows = torch.arange(len(x))
         chosen = cand[rows, best]
         seconds = (time.perf_counter() - start) / len(x)
@@ -336,34 +304,18 @@ class DiscreteRTE(DiscreteParams):
             seconds_per_target=seconds,
         )
 
-    def true_decomposition(self, targets: TargetSet) -> tuple[np.ndarray, np.ndarray]:
-        """The targets' true (anchor index, label index) from their relation labels."""
-        check_is_fitted(self, "curves_")
-        index = {tid: i for i, tid in enumerate(self.bank_.task_ids)}
-        if targets.labels is None or not all(
-            lb.anchor in index and lb.phi in self.vocab_ for lb in targets.labels
-        ):
-            raise ValidationError(
-                f"Band {targets.band!r}: every target needs a relation label whose anchor is a "
-                "bank task and whose phi was seen in training."
-            )
-        return (
-            np.array([index[lb.anchor] for lb in targets.labels]),
-            np.array([self.vocab_.index(lb.phi) for lb in targets.labels]),
-        )
-
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
         """Predictions at a target set's queries (the benchmark interface); the
-        decomposition is kept for :meth:`target_metrics`."""
+        decomposition is kept for :meth:`decompositions`."""
         out = self.predict_batch(targets.context_x, targets.context_y, targets.query_x)
         self.last_ = (targets, out)
         return out.y
 
-    def proposal_recall(
-        self, targets: TargetSet, ks: tuple[int, ...] = (1, 8, 32), strategy: Strategy | None = None
-    ) -> dict[int, float]:
-        """Share of targets whose true decomposition is among the proposer's first k
-        candidates, for each k (before Psi's search; an evaluation with the true labels)."""
+    def proposals(
+        self, targets: TargetSet, ks: tuple[int, ...] = RECALL_KS, strategy: Strategy | None = None
+    ) -> dict[int, tuple[tuple[tuple[str, str], ...], ...]]:
+        """Each target's first k proposed (anchor id, phi) candidates, for each k, as the
+        proposer ranks them before Psi's search (the runner scores their recall)."""
         check_is_fitted(self, "curves_")
         strategy = check_choice(strategy or self.strategy, STRATEGIES, "strategy")
         cx, cy, _ = check_batch(
@@ -371,37 +323,22 @@ class DiscreteRTE(DiscreteParams):
         )
         x = torch.as_tensor(self.scaling_.x(cx), dtype=torch.float32)
         y = torch.as_tensor(self.scaling_.y(cy), dtype=torch.float32)
-        anchors, labels = self.true_decomposition(targets)
-        group = torch.as_tensor(self.task_group_)
-        recall = {}
+        ids, vocab = self.bank_.task_ids, self.vocab_
+        out = {}
         for k in ks:
-            cand = self.candidates_[self._propose(strategy, x, y, k)]  # (T, k, 2)
-            hit = (group[cand[..., 0]] == group[anchors][:, None]) & (
-                cand[..., 1] == torch.as_tensor(labels)[:, None]
-            )
-            recall[k] = float(hit.any(1).float().mean())
-        return recall
+            cand = self.candidates_[self._propose(strategy, x, y, k)].numpy()  # (T, k, 2)
+            out[k] = tuple(tuple((ids[a], vocab[p]) for a, p in row) for row in cand)
+        return out
 
-    def target_metrics(self, targets: TargetSet) -> dict[str, float]:
-        """Decomposition top-1 accuracy, seconds per target and the candidate count of the last
-        prediction, and the proposer's recall@k (:meth:`proposal_recall`).
-
-        The anchor counts as right when it is the true anchor task or a bank task with
-        identical observations; phi must be the true label.
-        """
+    def decompositions(self, targets: TargetSet) -> FoundDecompositions:
+        """The decomposition behind the last :meth:`predict_targets` of ``targets``: the
+        chosen (anchor, phi) per target, the decomposition time, the candidates searched
+        and, unless the search is exhaustive, the proposer's top-k lists."""
         check_is_fitted(self, "last_")
         seen, out = self.last_
         if seen is not targets:
-            raise ValidationError("target_metrics must follow predict_targets on the same targets.")
-        anchors, labels = self.true_decomposition(targets)
-        group = self.task_group_
-        correct = (group[out.anchor_index] == group[anchors]) & (out.phi_index == labels)
-        metrics = {
-            "decomposition_accuracy": float(correct.mean()),
-            "seconds": out.seconds_per_target,
-            "candidates": float(self.n_candidates),
-        }
-        if self.strategy != "exhaustive":  # exhaustive search proposes every candidate
-            recall = self.proposal_recall(targets, RECALL_KS)
-            metrics |= {f"recall_at_{k}": value for k, value in recall.items()}
-        return metrics
+            raise ValidationError("decompositions must follow predict_targets on the same targets.")
+        proposals = {} if self.strategy == "exhaustive" else self.proposals(targets)
+        return FoundDecompositions(
+            out.anchor_id, out.phi, out.seconds_per_target, self.n_candidates, proposals
+        )

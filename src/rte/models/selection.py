@@ -54,7 +54,10 @@ _CONTEXT = 10
 
 
 def held_out(model: Any, bank: TaskBank, variable: np.ndarray) -> list[tuple[TaskBank, TargetSet]]:
-    """(reduced bank, held-out targets) for the top and the bottom of ``variable``."""
+    """(reduced bank, held-out targets) for the top and the bottom of ``variable``. Only the
+    bank's tasks are split (access B): its true parameters, labels or family, which the
+    model may not see (a view holds them as Forbidden), are left behind."""
+    bank = TaskBank(bank.x, bank.y, bank.mask, bank.task_ids)
     split = HoldoutSplit(
         share=SHARE,
         bands=("top",),

@@ -5,15 +5,19 @@ the stored examples: a prompt carries the input, the anchor task's output on it 
 the label of the transformation phi; the answer is the related task's output (for
 parity a short chain of steps ending in it). A target is decomposed by likelihood
 scoring over the bank's candidates: each candidate's anchor outputs on the context
-inputs come from a model of the bank (:mod:`rte.sequence.search`: stored examples,
-else Psi along the anchor's relation path from the root), the context outputs'
-negative log-likelihood under Psi is summed, and the lowest wins; Psi then answers
-the queries with it. No task generator is called (the strict protocol); passing
-``executed=True`` computes anchor outputs with the generators instead, the
-``rte_executed`` ablation row (access X).
+inputs come from a model of the bank (:mod:`rte.decompose.sequence`: stored examples,
+else Psi along the anchor's relation path from the root, each (task, input) computed
+once per fit), and the context outputs' negative log-likelihood (NLL) under Psi is
+summed. The lowest is the decomposition it reports (equal scores: one drawn at random
+by a stream keyed by the seed and the context). The queries are answered by the
+posterior over the candidates: every candidate within ``margin`` nats of the best
+answers with Psi, weighted by its likelihood (a uniform prior over the bank's
+candidates), and the heaviest answer wins. No task generator is called (the strict
+protocol); passing ``executed=True`` computes anchor outputs with the generators
+instead, the ``rte_executed`` ablation row (access X).
 
 The language model is not a hyperparameter: it is loaded once per run
-(:func:`rte.sequence.backends.load_language_model`) and passed to ``fit``, so that
+(:func:`rte.lm.backends.load_language_model`) and passed to ``fit``, so that
 ``clone`` and ``get_params`` stay cheap and several methods share one model.
 Fitting wraps that model in place with the adapter; :meth:`SequenceRTE.release`
 removes it again.
@@ -21,40 +25,61 @@ removes it again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from rte._params import at_least, nonnegative, param
-from rte.base import check_is_fitted
+from rte.base import Estimator, check_is_fitted, estimator
+from rte.decompose.sequence import (
+    RelationTree,
+    Values,
+    bounded_scores,
+    choose,
+    executed_values,
+    modelled_values,
+    posterior,
+    tie_stream,
+    vote,
+)
 from rte.errors import ValidationError
-from rte.sequence.backends import LanguageModel
-from rte.sequence.lora import LoraParams, detach_lora, save_adapter, train_lora
-from rte.sequence.prompts import Example
-from rte.sequence.scoring import Generated, ScoringParams, answer_nll, generate
-from rte.sequence.search import RelationTree, executed_values, modelled_values, search
-from rte.sequence.tasks import Pairs, Relation, SequenceBank, SequenceDecomposition
+from rte.lm.backends import LanguageModel
+from rte.lm.lora import detach_lora, save_adapter, train_lora
+from rte.lm.prompts import Example
+from rte.lm.scoring import Generated, answer_nll, generate
+from rte.params import LoraParams, ScoringParams
+from rte.tasks.sequence import (
+    Pairs,
+    Relation,
+    SequenceAnswer,
+    SequenceBank,
+    SequenceDecomposition,
+    Target,
+)
 
 Context = Sequence[tuple[str, str]]
 # Context NLL charged for a Psi answer with no output in it (a broken chain).
 MALFORMED_NLL = 20.0
-# The label a target takes as one more task of the relation tree when predicted.
-QUERY = "<query>"
+
+
+def query_task(d: SequenceDecomposition) -> str:
+    """The label a decomposition takes as one more task of the relation tree when it
+    answers queries (a function of the decomposition alone, so its outputs can be
+    cached with the bank's)."""
+    return f"<query {d.anchor} {d.phi}>"
 
 
 def check_fit_inputs(bank: Any, language_model: Any, owner: str) -> None:
     """Refuse a ``bank`` or ``language_model`` of the wrong type before any work."""
     if not isinstance(bank, SequenceBank):
         raise ValidationError(
-            f"{owner}.fit expects a SequenceBank (suite.split(rng).bank). "
-            f"Got {type(bank).__name__}."
+            f"{owner}.fit expects a SequenceBank (kind.split(rng).bank). Got {type(bank).__name__}."
         )
     if not isinstance(language_model, LanguageModel):
         raise ValidationError(
-            f"{owner}.fit expects a LanguageModel (rte.sequence.backends.load_language_model). "
+            f"{owner}.fit expects a LanguageModel (rte.lm.backends.load_language_model). "
             f"Got {type(language_model).__name__}."
         )
 
@@ -89,10 +114,10 @@ def psi_training_batch(
 
     Balanced over phi: draw phi uniformly, then one of the bank's pairs with it.
     Uniform over pairs would train each phi in proportion to its number of
-    training pairs (1 to 7 in the strings suite), and the phis with the fewest
+    training pairs (1 to 7 in the strings kind), and the phis with the fewest
     training compositions are the outer primitives of the most held-out ones.
     """
-    suite = bank.suite
+    kind = bank.kind
     examples = examples if examples is not None else relation_examples(bank)
     by_phi: dict[str, list[Relation]] = {}
     for r in examples:
@@ -103,44 +128,67 @@ def psi_training_batch(
         pairs = by_phi[phis[int(rng.integers(len(phis)))]]
         r = pairs[int(rng.integers(len(pairs)))]
         x, a, y = examples[r][int(rng.integers(len(examples[r])))]
-        batch.append(Example(suite.psi_prompt(x, a, r.phi), suite.psi_answer(x, a, r.phi, y)))
+        batch.append(Example(kind.psi_prompt(x, a, r.phi), kind.psi_answer(x, a, r.phi, y)))
     return batch
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
-class SequenceRTE(LoraParams, ScoringParams):
+@estimator(LoraParams, ScoringParams)
+class SequenceRTE(Estimator):
     """LoRA-tuned Psi on the bank's relation labels; decomposition by likelihood scoring.
 
     Example::
 
         lm = load_language_model()
-        split = StringSuite().split(np.random.default_rng(0))
+        split = StringTasks().split(np.random.default_rng(0))
         rte = SequenceRTE(steps=150).fit(split.bank, lm)
         target = split.targets[0]
         outputs = rte.predict(target.context, [x for x, _ in target.queries])
         base = rte.release()
     """
 
+    fitted: ClassVar[Mapping[str, str]] = {
+        "bank_": "the stored bank (SequenceBank)",
+        "tree_": "each bank task's relation path from the root (RelationTree)",
+        "model_": "the language model carrying Psi's LoRA adapter",
+        "encoder_": "the tokenisation cache (Encoder)",
+        "losses_": "Psi's training loss per step (list of float)",
+        "max_new_tokens_": "longest answer Psi generates, in tokens",
+        "generated_": "Psi's greedy answer per distinct prompt (filled as Psi is asked)",
+        "nll_": "Psi's answer NLL per scored example and answer length (filled as scored)",
+        "values_": "the model of the bank's output per (task, input), filled as asked and "
+        "read by every method that shares this fit",
+    }
+
     sees: ClassVar[str] = "BCL"
     description: ClassVar[str] = (
         "LoRA-tuned Psi on the bank's relation pairs; anchors from a model of the bank; "
         "decomposition by likelihood scoring"
     )
+    uses_language_model: ClassVar[bool] = True
+    share_fit: ClassVar[bool] = True
+    searches_candidates: ClassVar[bool] = True
+    # Whether anchor outputs come from the generators (the rte_executed row, access X).
+    executed_anchors: ClassVar[bool] = False
 
-    probe: int = param(
-        0, "Context pairs of the pruning pass of decomposition (0: no pruning).", at_least(0)
-    )
-    keep: int = param(16, "Candidates kept after the pruning pass.", at_least(1))
-    probe_tokens: int = param(
-        0,
-        "Answer tokens the pruning pass scores (0: the whole answer; not used by chains).",
-        at_least(0),
-    )
     tie: float = param(
         0.0,
         "Candidates whose context NLL is within this many nats of the best count as equally "
-        "likely; the first in the bank's order (fewest bits or primitives) wins.",
+        "likely; the reported decomposition is drawn among them at random (a stream keyed by "
+        "the seed and the context), so no candidate order or size is preferred.",
         nonnegative,
+    )
+    margin: float = param(
+        6.0,
+        "Candidates within this many nats of the best context NLL answer the queries "
+        "together, each weighted by its posterior exp(-NLL) (0: only the best and its ties).",
+        nonnegative,
+    )
+    bound_tokens: int = param(
+        2,
+        "Answer tokens of the first context pair scored for every candidate before any is "
+        "scored in full: a lower bound that spares the full scores of hopeless candidates "
+        "(0: none). It changes the cost, never the scores within the margin.",
+        at_least(0),
     )
 
     def fit(
@@ -156,11 +204,11 @@ class SequenceRTE(LoraParams, ScoringParams):
         """
         self.validate_params()
         check_fit_inputs(bank, language_model, type(self).__name__)
-        suite = bank.suite
-        if suite.chain and not suite.choices:
+        kind = bank.kind
+        if kind.chain and not kind.choices:
             raise ValidationError(
-                f"A suite whose Psi answers are chains needs closed choices. Got "
-                f"{type(suite).__name__} with chain=True and no choices."
+                f"A kind whose Psi answers are chains needs closed choices. Got "
+                f"{type(kind).__name__} with chain=True and no choices."
             )
         tree = RelationTree.of(bank)
         tree.check_reaches(d.anchor for d in bank.candidates)
@@ -177,7 +225,9 @@ class SequenceRTE(LoraParams, ScoringParams):
             language_model.model,
             language_model.encoder,
             lambda _step: psi_training_batch(bank, rng, self.batch_size, examples),
-            self,
+            self.group(LoraParams),
+            self.steps or kind.lora_steps,
+            self.seed,
             on_step=step_done,
         )
         self.bank_ = bank
@@ -187,35 +237,36 @@ class SequenceRTE(LoraParams, ScoringParams):
         # Room for the longest output and its end of line; a chain (parity's has one
         # length) stops at its last token, the output: no step is spent on the newline.
         ids = self.encoder_.ids
-        if suite.chain:
+        if kind.chain:
             chains = psi_training_batch(bank, np.random.default_rng(0), 64, examples)
             self.max_new_tokens_ = max(len(ids(e.answer.rstrip("\n"))) for e in chains)
         else:
-            self.max_new_tokens_ = len(ids(suite.answer("x" * suite.max_answer_chars))) + 1
+            self.max_new_tokens_ = len(ids(kind.answer("x" * kind.max_answer_chars))) + 1
         self.generated_: dict[str, Generated] = {}
         self.nll_: dict[int, dict[Example, float]] = {}
+        self.values_: Values = {}
         return self
 
     # Psi, cached: each distinct prompt is generated or scored once per fit.
     def _generate(self, prompts: Sequence[str]) -> list[Generated]:
         missing = [p for p in dict.fromkeys(prompts) if p not in self.generated_]
         if missing:
-            suite = self.bank_.suite
+            kind = self.bank_.kind
             done = generate(
                 self.model_,
                 self.encoder_,
                 missing,
                 max_new_tokens=self.max_new_tokens_,
                 batch_size=self.score_batch_size,
-                track=suite.choices if suite.chain else (),
+                track=kind.choices if kind.chain else (),
             )
             self.generated_.update(zip(missing, done, strict=True))
         return [self.generated_[p] for p in prompts]
 
     def _psi_outputs(self, steps: Sequence[tuple[str, str, str]]) -> list[str]:
-        suite = self.bank_.suite
-        texts = self._generate([suite.psi_prompt(x, a, phi) for x, a, phi in steps])
-        return [suite.psi_output(g.text) for g in texts]
+        kind = self.bank_.kind
+        texts = self._generate([kind.psi_prompt(x, a, phi) for x, a, phi in steps])
+        return [kind.psi_output(g.text) for g in texts]
 
     def _psi_nll(
         self, rows: Sequence[tuple[str, str, str, str]], answer_tokens: int = 0
@@ -226,19 +277,19 @@ class SequenceRTE(LoraParams, ScoringParams):
         without a chain is scored directly (teacher forcing the observed output, its
         first ``answer_tokens`` tokens only when > 0).
         """
-        suite = self.bank_.suite
-        if suite.chain:
-            made = self._generate([suite.psi_prompt(x, a, phi) for x, a, phi, _ in rows])
+        kind = self.bank_.kind
+        if kind.chain:
+            made = self._generate([kind.psi_prompt(x, a, phi) for x, a, phi, _ in rows])
             return np.array(
                 [
-                    -g.choice_logprobs[suite.choices.index(y)]
+                    -g.choice_logprobs[kind.choices.index(y)]
                     if g.choice_logprobs
                     else MALFORMED_NLL
                     for g, (*_, y) in zip(made, rows, strict=True)
                 ]
             )
         examples = [
-            Example(suite.psi_prompt(x, a, phi), suite.psi_answer(x, a, phi, y))
+            Example(kind.psi_prompt(x, a, phi), kind.psi_answer(x, a, phi, y))
             for x, a, phi, y in rows
         ]
         cache = self.nll_.setdefault(answer_tokens, {})
@@ -260,37 +311,77 @@ class SequenceRTE(LoraParams, ScoringParams):
         """Outputs of bank tasks on inputs: from the model of the bank, or (``executed``,
         the X ablation) from the generators."""
         check_is_fitted(self, "model_")
-        needs = [(a, x) for a in dict.fromkeys(anchors) for x in inputs]
+        return self._values([(a, x) for a in dict.fromkeys(anchors) for x in inputs], executed)
+
+    def _values(self, needs: Sequence[tuple[str, str]], executed: bool) -> Values:
         if executed:
             return executed_values(self.bank_, needs)
-        suite = self.bank_.suite
-        return modelled_values(self.bank_, self.tree_, needs, self._psi_outputs, suite.choices)
+        kind = self.bank_.kind
+        return modelled_values(
+            self.bank_, self.tree_, needs, self._psi_outputs, kind.choices, self.values_
+        )
 
-    def _score(
-        self,
-        candidates: Sequence[SequenceDecomposition],
-        pairs: Pairs,
-        executed: bool,
-        answer_tokens: int = 0,
-    ) -> np.ndarray:
-        inputs = [x for x, _ in pairs]
-        values = self.anchor_values([d.anchor for d in candidates], inputs, executed=executed)
-        rows = [(x, values[(d.anchor, x)], d.phi, y) for d in candidates for x, y in pairs]
-        nll = self._psi_nll(rows, answer_tokens)
-        return nll.reshape(len(candidates), len(pairs)).sum(axis=1)
+    def scores(self, context: Context, *, executed: bool = False) -> np.ndarray:
+        """Every bank candidate's context NLL: exact within ``margin`` of the best, a lower
+        bound beyond it (:func:`rte.decompose.sequence.bounded_scores`)."""
+        check_is_fitted(self, "model_")
+        pairs = tuple(context)
+        candidates = self.bank_.candidates
+
+        def score(rows: Sequence[tuple[int, int]], tokens: int) -> np.ndarray:
+            needs = [(candidates[c].anchor, pairs[j][0]) for c, j in rows]
+            values = self._values(needs, executed)
+            steps = []
+            for c, j in rows:
+                d, (x, y) = candidates[c], pairs[j]
+                steps.append((x, values[(d.anchor, x)], d.phi, y))
+            return self._psi_nll(steps, tokens)
+
+        return bounded_scores(
+            len(candidates),
+            len(pairs),
+            score,
+            margin=max(self.margin, self.tie),
+            first_tokens=self.bound_tokens,
+        )
 
     def decompose(self, context: Context, *, executed: bool = False) -> SequenceDecomposition:
-        """The bank candidate whose Psi prompts give the context's outputs the lowest NLL."""
+        """The bank candidate whose Psi prompts give the context's outputs the lowest NLL
+        (ties within ``tie`` drawn at random)."""
+        return self._decide(tuple(context), self.scores(context, executed=executed))
+
+    def _decide(self, context: Pairs, scores: np.ndarray) -> SequenceDecomposition:
+        return self.bank_.candidates[choose(scores, self.tie, tie_stream(self.seed, context))]
+
+    def answers(
+        self,
+        decompositions: Sequence[SequenceDecomposition],
+        inputs: Sequence[str],
+        *,
+        executed: bool = False,
+    ) -> list[list[str]]:
+        """Psi's outputs on ``inputs`` for each decomposition, all asked in one batch per
+        depth: ``answers[k][i]`` is decomposition k's output on input i."""
         check_is_fitted(self, "model_")
-        return search(
-            self.bank_.candidates,
-            tuple(context),
-            lambda pool, pairs: self._score(pool, pairs, executed),
-            probe=self.probe,
-            keep=self.keep,
-            tie=self.tie,
-            probe_score=lambda pool, pairs: self._score(pool, pairs, executed, self.probe_tokens),
-        )
+        if executed:
+            values = self._values([(d.anchor, x) for d in decompositions for x in inputs], True)
+            steps = [(x, values[(d.anchor, x)], d.phi) for d in decompositions for x in inputs]
+            flat = self._psi_outputs(steps)
+        else:
+            # Each decomposition as one more task of the tree: its anchor's path and the
+            # last step are asked together (one pass for closed outputs).
+            labels = [query_task(d) for d in decompositions]
+            tree = self.tree_.extended(
+                Relation(d.anchor, d.phi, q) for d, q in zip(decompositions, labels, strict=True)
+            )
+            needs = [(q, x) for q in labels for x in inputs]
+            kind = self.bank_.kind
+            values = modelled_values(
+                self.bank_, tree, needs, self._psi_outputs, kind.choices, self.values_
+            )
+            flat = [values[n] for n in needs]
+        n = len(inputs)
+        return [flat[k * n : (k + 1) * n] for k in range(len(decompositions))]
 
     def predict_with(
         self,
@@ -300,27 +391,30 @@ class SequenceRTE(LoraParams, ScoringParams):
         executed: bool = False,
     ) -> list[str]:
         """Psi's outputs on ``inputs`` for a given decomposition (the oracle row's use)."""
-        check_is_fitted(self, "model_")
-        d = decomposition
-        if executed:
-            values = self.anchor_values([d.anchor], inputs, executed=True)
-            return self._psi_outputs([(x, values[(d.anchor, x)], d.phi) for x in inputs])
-        # The target as one more task of the tree: its anchor's path and the last step
-        # are asked together (one pass for closed outputs).
-        step = Relation(d.anchor, d.phi, QUERY)
-        tree = self.tree_.extended(step)
-        values = modelled_values(
-            self.bank_,
-            tree,
-            [(QUERY, x) for x in inputs],
-            self._psi_outputs,
-            self.bank_.suite.choices,
-        )
-        return [values[(QUERY, x)] for x in inputs]
+        return self.answers([decomposition], inputs, executed=executed)[0]
+
+    def _answer(
+        self, context: Context, inputs: Sequence[str], executed: bool
+    ) -> tuple[SequenceDecomposition, list[str]]:
+        pairs = tuple(context)
+        scores = self.scores(pairs, executed=executed)
+        found = self._decide(pairs, scores)
+        chosen, weights = posterior(scores, self.margin)
+        candidates = [self.bank_.candidates[int(i)] for i in chosen]
+        said = self.answers(candidates, inputs, executed=executed)
+        return found, vote(weights, said, tie_stream(self.seed, pairs, "vote"))
 
     def predict(self, context: Context, inputs: Sequence[str]) -> list[str]:
-        """Decompose the target from its context, then answer ``inputs`` with Psi."""
-        return self.predict_with(self.decompose(context), inputs)
+        """Answer ``inputs`` by the posterior over the candidates given ``context``."""
+        return self._answer(context, inputs, executed=False)[1]
+
+    def answer(self, target: Target) -> SequenceAnswer:
+        """The benchmark interface: decompose ``target`` from its context, answer its
+        query inputs by the posterior over the candidates (anchors executed only in rows
+        with access X)."""
+        inputs = [x for x, _ in target.queries]
+        found, outputs = self._answer(target.context, inputs, self.executed_anchors)
+        return SequenceAnswer(tuple(outputs), found)
 
     def save_adapter(self, directory: str | Path) -> Path:
         """Write the adapter to ``directory`` as safetensors plus its JSON config."""
@@ -334,6 +428,7 @@ class SequenceRTE(LoraParams, ScoringParams):
         """
         check_is_fitted(self, "model_")
         base = detach_lora(self.model_)
-        for name in ("model_", "bank_", "tree_", "encoder_", "losses_", "generated_", "nll_"):
+        names = ("model_", "bank_", "tree_", "encoder_", "losses_", "generated_", "nll_", "values_")
+        for name in names:
             delattr(self, name)
         return base

@@ -9,24 +9,21 @@ is ``BC``: no ``L``.
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.metrics import adjusted_mutual_info_score
 
 from rte._params import at_least, optional, param, positive
-from rte.base import check_is_fitted
-from rte.errors import ValidationError
-from rte.models.discrete import DiscreteRTE, task_groups
+from rte.base import check_is_fitted, estimator
+from rte.models.discrete import DiscreteRTE
 from rte.operator.discovery import discover_relations
 from rte.scaling import Scaling
-from rte.tasks.bank import TargetSet, TaskBank
+from rte.tasks.bank import TaskBank, task_groups
 
 
-@dataclass(kw_only=True, repr=False, eq=False)
+@estimator()
 class UnlabelledRTE(DiscreteRTE):
     """Relational extrapolation with relations discovered from the bank's tasks alone.
 
@@ -40,6 +37,8 @@ class UnlabelledRTE(DiscreteRTE):
     """
 
     sees: ClassVar[str] = "BC"
+    # Every bank task anchors: which may is label information (can_anchor) it does not see.
+    searches_candidates: ClassVar[bool] = False
     description: ClassVar[str] = (
         "Psi on relations discovered without labels; curve-index decomposition"
     )
@@ -97,8 +96,9 @@ class UnlabelledRTE(DiscreteRTE):
         )
         return self._fit_relations(bank, relations, vocab, np.ones(bank.n_tasks, dtype=bool))
 
-    def relation_codes(self, anchors: np.ndarray, tasks: np.ndarray) -> np.ndarray:
-        """The code that best explains each bank pair (anchors[n] -> tasks[n])."""
+    def relation_codes(self, anchors: np.ndarray, tasks: np.ndarray) -> list[str]:
+        """The discovered code (a phi of :attr:`vocab_`) that best explains each bank pair
+        (anchors[n] -> tasks[n])."""
         check_is_fitted(self, "curves_")
         bank = self.bank_
         z = torch.as_tensor(self.scaling_.x(bank.x[tasks]), dtype=torch.float32)
@@ -113,47 +113,4 @@ class UnlabelledRTE(DiscreteRTE):
                 ],
                 1,
             )
-        return errors.argmin(1).numpy()
-
-    def bank_metrics(self, bank: TaskBank) -> dict[str, float]:
-        """Agreement of the discovered codes with the bank's true relations (an evaluation:
-        the labels of ``bank`` are read here, never in :meth:`fit`): adjusted mutual
-        information over the pairs that truly differ by one relation."""
-        check_is_fitted(self, "curves_")
-        if bank.labels is None or bank.task_ids != self.bank_.task_ids:
-            raise ValidationError("bank_metrics needs the fitted bank with its relation labels.")
-        index = {tid: i for i, tid in enumerate(bank.task_ids)}
-        pairs = [
-            (index[lb.anchor], j, lb.phi)
-            for j, lb in enumerate(bank.labels)
-            if lb.phi is not None and lb.anchor in index
-        ]
-        codes = self.relation_codes(
-            np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
-        )
-        truth = [p[2] for p in pairs]
-        # Each true relation's most frequent code: what a target of that relation should get.
-        self._code_of_label = {
-            label: Counter(c for c, t in zip(codes, truth, strict=True) if t == label).most_common(
-                1
-            )[0][0]
-            for label in set(truth)
-        }
-        return {"relation_ami": float(adjusted_mutual_info_score(truth, codes))}
-
-    def true_decomposition(self, targets: TargetSet) -> tuple[np.ndarray, np.ndarray]:
-        """The targets' true anchors and the code their true relation mostly got in the bank
-        (-1 for a relation no bank pair shows); needs :meth:`bank_metrics` first."""
-        check_is_fitted(self, "curves_")
-        if not hasattr(self, "_code_of_label"):
-            raise ValidationError("Call bank_metrics(bank) before scoring decompositions.")
-        index = {tid: i for i, tid in enumerate(self.bank_.task_ids)}
-        if targets.labels is None or not all(lb.anchor in index for lb in targets.labels):
-            raise ValidationError(
-                f"Band {targets.band!r}: every target needs a relation label whose anchor is a "
-                "bank task."
-            )
-        return (
-            np.array([index[lb.anchor] for lb in targets.labels]),
-            np.array([self._code_of_label.get(lb.phi, -1) for lb in targets.labels]),
-        )
+        return [self.vocab_[int(c)] for c in errors.argmin(1)]

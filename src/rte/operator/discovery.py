@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from rte.errors import ValidationError
-from rte.operator.discrete import LabelledOperator, fit_labelled_operator
+from rte.operator.labelled import LabelledOperator, fit_labelled_operator
 from rte.tasks.interpolate import AnchorInterpolator
 
 
@@ -139,7 +139,7 @@ def discover_relations(
     """Relations (anchor, task, code) rows and the code names, from observations alone.
 
     ``z`` (M, N, 1), ``yt`` (M, N) in scaled units on one shared grid (``mask`` all
-    True); ``psi_options`` as for :func:`rte.operator.discrete.fit_labelled_operator`
+    True); ``psi_options`` as for :func:`rte.operator.labelled.fit_labelled_operator`
     plus ``dim_phi``, ``width``, ``depth``.
     """
     if z.shape[-1] != 1 or not mask.all() or not np.allclose(z, z[:1]):

@@ -35,8 +35,9 @@ def apply_operator(
     read: Callable[[torch.Tensor], torch.Tensor],
 ) -> torch.Tensor:
     """A network operator at inputs z (B, n, d) with phi (B, n, r): ``anchor_y`` (B, n) is
-    the anchor at z, ``read`` evaluates it at other inputs (the warp operator's need)."""
-    if psi.kind == "warp":
+    the anchor at z, ``read`` evaluates it at other inputs (the warp operator's need; any
+    other operator is called as the MLP is, on the anchor's values at z)."""
+    if isinstance(psi, WarpOperator):
         return psi(z, read, phi)
     return psi(z, anchor_y, phi)
 

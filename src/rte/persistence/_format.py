@@ -78,10 +78,19 @@ def parse_json(data: bytes, path: Path) -> Any:
 
 
 def parse_tensors(data: bytes, directory: Path) -> dict[str, Any]:
+    """The tensors of a weights file; every floating-point value must be finite (a fitted
+    model never holds NaN or inf, so one that does was damaged or edited)."""
     try:
-        return load_tensors(data)
+        tensors = load_tensors(data)
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise ModelFileError(
             f"{directory / WEIGHTS_FILE}: the model parts are inconsistent (not valid "
             f"safetensors: {exc}). Save the model again."
         ) from None
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(tensor.isfinite().all()):
+            raise ModelFileError(
+                f"{directory / WEIGHTS_FILE}: tensor {name!r} holds NaN or inf; a fitted model "
+                "never does, so the file was damaged or edited. Save the model again."
+            )
+    return tensors

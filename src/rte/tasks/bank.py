@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from rte._validation import (
     check_rng,
     float_array,
 )
+from rte.access import Forbidden, forbidden_fields
 from rte.errors import ValidationError
 from rte.tasks.family import TaskFamily
 
@@ -66,6 +67,60 @@ class TaskBank:
     param_names: tuple[str, ...] = ()
     labels: tuple[RelationLabel, ...] | None = None
     family: str | None = None
+
+    def __post_init__(self) -> None:
+        """Check the arrays however the bank was built (directly, from tasks, from a grid,
+        from a saved model): consistent shapes, finite values of a scalable size, at
+        least two tasks of at least three observations each. Whole-array checks, so a
+        million tasks are checked in a fraction of a second."""
+        x, y, mask = self.x, self.y, self.mask
+        for name, arr, ndim in (("x", x, 3), ("y", y, 2), ("mask", mask, 2)):
+            if not isinstance(arr, np.ndarray) or arr.ndim != ndim:
+                raise ValidationError(
+                    f"TaskBank.{name} must be a {ndim}-D numpy array. Got "
+                    f"{getattr(arr, 'shape', type(arr).__name__)}; build banks with "
+                    "TaskBank.from_tasks or TaskBank.from_grid."
+                )
+        if y.shape != x.shape[:2] or mask.shape != y.shape:
+            raise ValidationError(
+                f"TaskBank arrays must agree: x (M, N, d), y (M, N), mask (M, N). Got x "
+                f"{x.shape}, y {y.shape}, mask {mask.shape}."
+            )
+        if mask.dtype != bool:
+            raise ValidationError(f"TaskBank.mask must be boolean. Got dtype {mask.dtype}.")
+        if x.shape[0] < 2:
+            raise ValidationError(
+                f"A task bank needs at least 2 tasks to learn relations between them. "
+                f"Got {x.shape[0]}."
+            )
+        counts = mask.sum(1)
+        if counts.min() < MIN_POINTS_PER_TASK:
+            worst = int(counts.argmin())
+            raise ValidationError(
+                f"Every task of a bank needs at least {MIN_POINTS_PER_TASK} observed points "
+                f"(mask True). Task {worst} has {int(counts[worst])}."
+            )
+        for name, arr in (("x", x), ("y", y)):
+            check_finite(
+                np.asarray(arr, dtype=np.float64).reshape(len(arr), -1), f"TaskBank.{name}"
+            )
+            check_magnitude(arr, f"TaskBank.{name}")
+        if len(self.task_ids) != x.shape[0] or len(set(self.task_ids)) != x.shape[0]:
+            raise ValidationError(
+                f"TaskBank.task_ids must be {x.shape[0]} unique names, one per task. Got "
+                f"{len(self.task_ids)} names, {len(set(self.task_ids))} unique."
+            )
+        if self.params is not None:
+            params = np.asarray(self.params)
+            if params.ndim != 2 or len(params) != x.shape[0]:
+                raise ValidationError(
+                    f"TaskBank.params must have one row per task, (M, p). Got {params.shape}."
+                )
+            check_finite(params, "TaskBank.params")
+        if self.labels is not None and len(self.labels) != x.shape[0]:
+            raise ValidationError(
+                f"TaskBank.labels must hold one RelationLabel per task. Got {len(self.labels)}."
+            )
 
     @classmethod
     def from_tasks(
@@ -227,13 +282,44 @@ class TaskBank:
         )
 
     def fingerprint(self) -> str:
-        """A SHA-256 of the bank's contents: equal banks give equal fingerprints."""
+        """A SHA-256 of the bank's contents: equal banks give equal fingerprints (in a view,
+        of what the view shows)."""
         h = hashlib.sha256()
         for arr in (self.x, self.y, self.mask):
             h.update(np.ascontiguousarray(arr).tobytes())
         h.update("\0".join(self.task_ids).encode())
-        h.update(repr(self.labels).encode())
+        if not isinstance(self.labels, Forbidden):
+            h.update(repr(self.labels).encode())
         return h.hexdigest()
+
+    def view(self, codes: str, owner: str) -> TaskBank:
+        """This bank as a method with access ``codes`` may see it: its tasks with B, its
+        relation labels with L, the tasks' true parameters with P, the family's name (its
+        functional form) with F; every other field raises AccessError when used. The input
+        dimension is always shown (a context shows it too)."""
+        needs = {"x": "B", "y": "B", "mask": "B", "task_ids": "B"}
+        needs |= {"params": "P", "labels": "L", "family": "F"}
+        present = {name: getattr(self, name) for name in needs}
+        hidden = forbidden_fields(codes, needs, present, owner)
+        return BankView(
+            **{**present, "param_names": self.param_names, **hidden}, shown_dim=self.dim
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class BankView(TaskBank):
+    """A :class:`TaskBank` seen through access codes (:meth:`TaskBank.view`): not checked
+    again (its source was), and its hidden fields are :class:`rte.access.Forbidden`."""
+
+    shown_dim: int = 0
+
+    def __post_init__(self) -> None:
+        """A view's arrays were checked when its bank was built."""
+
+    @property
+    def dim(self) -> int:
+        """Input dimension d (shown whatever the codes)."""
+        return self.shown_dim
 
 
 @dataclass(frozen=True, eq=False)
@@ -257,6 +343,21 @@ class TargetSet:
     def n_targets(self) -> int:
         """Number of targets T."""
         return self.context_x.shape[0]
+
+    def view(self, codes: str, owner: str) -> TargetSet:
+        """These targets as a method with access ``codes`` may see them: contexts and query
+        inputs always, the clean query values with Q, the true parameters with P, the true
+        decomposition (relation labels) with D; a hidden field raises AccessError when used."""
+        needs = {"query_y": "Q", "params": "P", "labels": "D"}
+        present = {name: getattr(self, name) for name in needs}
+        return replace(self, **forbidden_fields(codes, needs, present, owner))
+
+
+def task_groups(bank: TaskBank) -> np.ndarray:
+    """One id per set of tasks with identical observations: one candidate anchor, and either
+    id a right answer (low-depth length chains repeat, some compositions equal a primitive)."""
+    rows = np.concatenate([bank.x.reshape(bank.n_tasks, -1), bank.y, bank.mask], 1)
+    return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
 
 
 def _check_family(family: object) -> None:

@@ -7,6 +7,11 @@ a composition's relation label is phi = g (the outer primitive), its anchor the
 task h. Every primitive appears in training as outer and as inner function, only
 the held-out *pairs* never do: band ``unseen``. Band ``seen`` re-draws contexts of
 training compositions.
+
+Which bank tasks may serve as anchors (``candidates``): ``bank`` (the default) every
+task, so a decomposition may also build a depth-3 function on a composition;
+``band`` the primitives only, so the candidates are exactly the depth-2 pairs, the
+targets' depth: an ablation that knows the target band.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from rte._validation import check_choice
 from rte.errors import ValidationError
 from rte.tasks.bank import RelationLabel, TargetSet, TaskBank
 from rte.tasks.labelled import LabelledTask, labelled_bank, labelled_targets
+from rte.tasks.sequence import CANDIDATE_SETS
 
 PRIMITIVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "sin": lambda x: np.sin(2.0 * x),
@@ -60,13 +66,16 @@ def composition_name(g: str, h: str) -> str:
 
 @dataclass(frozen=True)
 class CompositionTasks:
-    """A primitive set and the held-out pairs; the bank and the targets come from them."""
+    """A primitive set, the held-out pairs and which bank tasks may anchor (``bank``:
+    all, ``band``: primitives only); the bank and the targets come from them."""
 
     primitives: tuple[str, ...] = tuple(PRIMITIVES)
     held_out: tuple[tuple[str, str], ...] = HELD_OUT
+    candidates: str = "bank"
     pairs: tuple[tuple[str, str], ...] = field(init=False)
 
     def __post_init__(self) -> None:
+        check_choice(self.candidates, CANDIDATE_SETS, "candidates")
         if not self.primitives:
             raise ValidationError(
                 "The primitive set is empty. Name at least one of: "
@@ -95,10 +104,11 @@ class CompositionTasks:
         return LabelledTask(name, PRIMITIVES[name], RelationLabel(name))
 
     def composition(self, g: str, h: str) -> LabelledTask:
-        """The task g(h(x)): phi = g applied to the anchor task h."""
+        """The task g(h(x)): phi = g applied to the anchor task h (itself an anchor with
+        ``bank`` candidates)."""
         outer, inner = PRIMITIVES[g], PRIMITIVES[h]
         name = composition_name(g, h)
-        label = RelationLabel(name, anchor=h, phi=g, can_anchor=False)
+        label = RelationLabel(name, anchor=h, phi=g, can_anchor=self.candidates == "bank")
         return LabelledTask(name, lambda x: outer(inner(x)), label)
 
     def bank(self, n_points: int = 64) -> TaskBank:

@@ -8,8 +8,10 @@ so that its first ``n`` primitives mix every family.
 The bank holds the ``n`` primitives, every depth-2 composition h(k) and
 ``n_triples`` random depth-3 compositions g(h(k)). A composition's relation label is
 its outer primitive g, its anchor the inner task (a primitive or a depth-2
-composition), so every primitive and every depth-2 composition may anchor: about
-(n + n^2) x n candidate (anchor, phi) pairs, 112,896 for n = 48. Band ``seen``
+composition). With ``band`` candidates every primitive and every depth-2 composition
+may anchor: about (n + n^2) x n candidate (anchor, phi) pairs, 112,896 for n = 48;
+with ``bank`` candidates (the default) the depth-3 tasks too, (n + n^2 +
+``n_triples``) x n pairs, 256,896. Band ``seen``
 re-draws contexts of training triples, band ``unseen`` draws triples that are not in
 the bank (their outer primitive and their anchor both are).
 """
@@ -21,11 +23,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rte._validation import check_positive_int
+from rte._validation import check_choice, check_positive_int
 from rte.errors import ValidationError
 from rte.tasks.bank import RelationLabel, TargetSet, TaskBank
 from rte.tasks.composition import composition_name
 from rte.tasks.labelled import LabelledTask, labelled_bank, labelled_targets
+from rte.tasks.sequence import CANDIDATE_SETS
 
 Fn = Callable[[np.ndarray], np.ndarray]
 
@@ -94,15 +97,19 @@ LIBRARY: dict[str, Fn] = _library()
 @dataclass(frozen=True)
 class DeepCompositionTasks:
     """The first ``n_primitives`` of :data:`LIBRARY`, all their depth-2 compositions and
-    ``n_triples`` depth-3 training compositions drawn with ``seed``."""
+    ``n_triples`` depth-3 training compositions drawn with ``seed``; with ``candidates``
+    ``bank`` every task may anchor, with ``band`` (the ablation that knows the targets'
+    depth) only primitives and depth-2 tasks."""
 
     n_primitives: int = 48
     n_triples: int = 3000
     seed: int = 0
+    candidates: str = "bank"
     primitives: tuple[str, ...] = field(init=False)
     triples: tuple[tuple[str, str, str], ...] = field(init=False)
 
     def __post_init__(self) -> None:
+        check_choice(self.candidates, CANDIDATE_SETS, "candidates")
         check_positive_int(self.n_primitives, "n_primitives", 2)
         check_positive_int(self.n_triples, "n_triples")
         if self.n_primitives > len(LIBRARY):
@@ -140,7 +147,9 @@ class DeepCompositionTasks:
             return LabelledTask(names[0], LIBRARY[names[0]], RelationLabel(names[0]))
         inner = names[1] if len(names) == 2 else composition_name(*names[1:])
         tid = composition_name(names[0], inner)
-        label = RelationLabel(tid, anchor=inner, phi=names[0], can_anchor=len(names) < 3)
+        label = RelationLabel(
+            tid, anchor=inner, phi=names[0], can_anchor=len(names) < 3 or self.candidates == "bank"
+        )
         return LabelledTask(tid, self._fn(names), label)
 
     def bank(self, n_points: int = 64) -> TaskBank:

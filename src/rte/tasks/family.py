@@ -167,3 +167,18 @@ def get_family(name: str) -> TaskFamily:
 def family_names() -> list[str]:
     """Names of every registered family, sorted."""
     return sorted(_FAMILIES)
+
+
+# Families registered when rte.tasks is imported (built-in and real-bank forms); set once.
+_BUILTIN_FAMILIES: set[str] = set()
+
+
+def seal_builtin_families() -> None:
+    """Record the families registered so far as built-in (rte.tasks does, after importing
+    its own); the rest are a user's, which travel to worker processes."""
+    _BUILTIN_FAMILIES.update(_FAMILIES)
+
+
+def user_families() -> dict[str, TaskFamily]:
+    """Families registered in this process beyond the built-in ones."""
+    return {k: v for k, v in _FAMILIES.items() if k not in _BUILTIN_FAMILIES}

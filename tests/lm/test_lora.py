@@ -1,0 +1,96 @@
+"""LoRA training and the safetensors adapter round trip."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import torch
+
+from rte.errors import ModelFileError, ValidationError
+from rte.lm.lora import answer_loss, detach_lora, load_adapter, save_adapter, train_lora
+from rte.lm.prompts import Encoder, Example
+from rte.params import LoraParams
+
+EXAMPLES = [Example("ab ->", " ba\n"), Example("cd ->", " dc\n")]
+
+
+def _train(model: Any, tokenizer: Any, steps: int = 20) -> tuple[Any, list[float]]:
+    losses: list[float] = []
+    lora = LoraParams(batch_size=2, lr=1e-2, warmup=1)
+    peft_model = train_lora(
+        model,
+        Encoder(tokenizer),
+        lambda _s: EXAMPLES,
+        lora,
+        steps,
+        0,
+        on_step=lambda _s, loss: losses.append(loss),
+    )
+    return peft_model, losses
+
+
+def test_training_lowers_the_answer_loss(model: Any, tokenizer: Any) -> None:
+    _, losses = _train(model, tokenizer)
+    assert losses[-1] < losses[0]
+
+
+def test_adapter_round_trip_gives_same_logits(model: Any, tokenizer: Any, tmp_path: Any) -> None:
+    base_copy = copy.deepcopy(model)
+    peft_model, _ = _train(model, tokenizer, steps=3)
+    folder = save_adapter(peft_model, tmp_path / "adapter")
+    assert (folder / "adapter_model.safetensors").is_file()
+    assert not list(folder.glob("*.bin"))
+    batch = Encoder(tokenizer).encode(EXAMPLES)
+    with torch.inference_mode():
+        expected = peft_model(input_ids=batch.input_ids).logits
+        plain = base_copy(input_ids=batch.input_ids).logits
+        loaded = load_adapter(base_copy, folder)
+        got = loaded(input_ids=batch.input_ids).logits
+    torch.testing.assert_close(got, expected)
+    assert not torch.allclose(plain, expected)  # the adapter changes the model
+
+
+def test_detach_restores_the_base_model(model: Any, tokenizer: Any) -> None:
+    batch = Encoder(tokenizer).encode(EXAMPLES)
+    with torch.inference_mode():
+        before = model(input_ids=batch.input_ids).logits
+    peft_model, _ = _train(model, tokenizer, steps=2)
+    base = detach_lora(peft_model)
+    with torch.inference_mode():
+        torch.testing.assert_close(base(input_ids=batch.input_ids).logits, before)
+
+
+def test_a_second_adapter_on_the_same_model_is_refused(model: Any, tokenizer: Any) -> None:
+    _train(model, tokenizer, steps=1)
+    with pytest.raises(ValidationError, match="already carries a LoRA adapter"):
+        _train(model, tokenizer, steps=1)
+
+
+def test_missing_adapter_and_bad_settings(model: Any, tokenizer: Any, tmp_path: Any) -> None:
+    with pytest.raises(ModelFileError, match=r"adapter_model\.safetensors"):
+        load_adapter(model, tmp_path)
+    encoder = Encoder(tokenizer)
+    for bad, message in (
+        ({"steps": 0}, "steps must be an integer >= 1"),
+        ({"lr": 0.0}, "lr must be a finite number > 0"),
+        ({"target_modules": ()}, "target_modules must be a non-empty list"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            train_lora(model, encoder, lambda _s: EXAMPLES, LoraParams(**bad), 2, 0)
+    assert not any("lora_" in name for name, _ in model.named_parameters())
+
+
+def test_answer_loss_equals_the_full_forward_loss(model: Any, tokenizer: Any) -> None:
+    """Logits on the answer positions of a left-padded batch give the loss the model's
+    own forward gives on the right-padded batch with labels."""
+    encoder = Encoder(tokenizer)
+    examples = [Example("abc ->", " cba\n"), Example("a much longer prompt ->", " x\n")]
+    right = encoder.encode(examples)
+    with torch.no_grad():
+        full = model(
+            input_ids=right.input_ids, attention_mask=right.attention_mask, labels=right.labels
+        ).loss
+        ours = answer_loss(model, encoder.encode(examples, left_pad=True), "cpu")
+    torch.testing.assert_close(ours, full, rtol=1e-5, atol=1e-5)
