@@ -14,7 +14,7 @@ def test_rte_uncorrected_is_rte_without_its_correction() -> None:
     problem = function_problem("F2")
     rte = get_method("rte").build(0, TINY_RTE)
     plain = get_method("rte_uncorrected").build(0, TINY_RTE)
-    assert type(plain) is type(rte) and plain.correction == "none" and rte.correction == "gp"
+    assert type(plain) is type(rte) and plain.correction == "none" and rte.correction == "auto"
     assert fit_signature(plain) == fit_signature(rte)
     fit_shared(rte, problem.bank)
     fit_shared(plain, problem.bank)

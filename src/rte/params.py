@@ -60,15 +60,32 @@ class EmbeddingParams:
 
 
 @dataclass(frozen=True, kw_only=True)
+class OperatorParams:
+    """Which class of relational operator Psi :class:`RelationalTaskExtrapolator` fits: a
+    parameter group (a fit-time choice; :mod:`rte.models.selection` makes it on "auto")."""
+
+    operator: str = param(
+        "auto",
+        "Psi's class: mlp (the paper's network on x, the anchor's value there and phi); "
+        "symbolic (a formula g(x, f_anchor, phi) found on the bank's pairs, phi fitted to "
+        "the context); warp (a network that reads the anchor at a learned warped input, so "
+        "a shifted or re-timed anchor is expressible); auto (chosen, with the decomposition "
+        "and correction, by the error on the bank's own top held out as far targets).",
+        one_of("auto", "mlp", "warp", "symbolic"),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class DecomposeParams:
     """How :class:`RelationalTaskExtrapolator` (and its oracle) decompose a target, predict
     and correct it: a parameter group; every field matters at predict time only."""
 
     decomposition: str = param(
-        "chain",
+        "auto",
         "chain: the nearest anchors, each reached in steps of seen size; admissible: one step "
-        "from anchors whose phi was seen in training (the paper's strategy A).",
-        one_of("chain", "admissible"),
+        "from anchors whose phi was seen in training (the paper's strategy A); auto: the "
+        "selection's choice (chain without one). The symbolic operator fits phi instead.",
+        one_of("auto", "chain", "admissible"),
     )
     candidates: int = param(8, "Anchors nearest in embedding that compete (chain).", at_least(1))
     chain_step: float = param(
@@ -77,10 +94,12 @@ class DecomposeParams:
         fraction,
     )
     correction: str = param(
-        "gp",
+        "auto",
         "gp: a Gaussian process on the context residuals corrects Psi and gives intervals; "
-        "none: Psi alone.",
-        one_of("gp", "none"),
+        "intervals: Psi's mean with the GP's intervals; cv: per target, the GP's mean only "
+        "where it predicts left-out context points better than Psi alone; none: Psi alone, "
+        "no intervals; auto: gp or intervals, as the selection found better (gp without one).",
+        one_of("auto", "gp", "intervals", "cv", "none"),
     )
     refine: int = param(
         0,
@@ -112,7 +131,7 @@ class DecomposeParams:
 
 
 # The parameter groups of RTE in the parameter regime (and of its oracle).
-RTE_GROUPS = (EmbeddingParams, NetParams, DecomposeParams)
+RTE_GROUPS = (EmbeddingParams, NetParams, OperatorParams, DecomposeParams)
 # Fits that differ only in these are the same fit (rte.models.shared.fit_shared).
 RTE_PREDICT_PARAMS = frozenset(f.name for f in fields(DecomposeParams))
 

@@ -85,7 +85,9 @@ def test_set_changes_results_and_is_recorded(tmp_path: Path) -> None:
     for steps in (5, 60):
         out = tmp_path / str(steps)
         args = ["bench", "param", *TINY_RUN, "--methods", "rte", "--out", str(out)]
-        result = runner.invoke(app, [*args, "--set", f"rte.steps={steps}"])
+        # steps shape the MLP's training (the symbolic operator trains no network)
+        options = ["--set", f"rte.steps={steps}", "--set", "rte.operator=mlp"]
+        result = runner.invoke(app, [*args, *options])
         assert result.exit_code == 0, result.output
         data = json.loads((out / "results.json").read_text())
         assert data["methods"]["rte"]["options"]["steps"] == steps

@@ -29,6 +29,19 @@ def test_param_suite_writes_results_and_plots(tmp_path):
     assert (tmp_path / "param_sine_trend.png").stat().st_size > 10_000
 
 
+def test_the_oracle_runs_on_a_fit_it_shares_with_rte(tmp_path):
+    """With equal options rte and transductive_oracle share one fit, fitted on rte's view
+    of the bank (no true parameters): the oracle reads the parameters from its own."""
+    import rte.bench
+
+    options = {"rte": {"operator": "mlp", "steps": 20}}
+    small = {"families": ["power"], "seeds": 1, "n_tasks": 12, "n_targets": 3}
+    methods = ["rte", "transductive_oracle"]
+    path = rte.bench.run("param", methods=methods, jobs=1, out=tmp_path, options=options, **small)
+    rows = {r["method"] for r in json.loads(path.read_text())["records"]}
+    assert rows == set(methods)
+
+
 def test_cli_rejects_unknown_family_with_one_line():
     result = CliRunner().invoke(app, ["bench", "param", "--families", "nope"])
     assert result.exit_code != 0

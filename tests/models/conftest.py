@@ -13,4 +13,4 @@ def quadratic_bank() -> TaskBank:
 
 @pytest.fixture(scope="session")
 def fitted(quadratic_bank: TaskBank) -> RelationalTaskExtrapolator:
-    return RelationalTaskExtrapolator(steps=1500, seed=3).fit(quadratic_bank)
+    return RelationalTaskExtrapolator(operator="mlp", steps=1500, seed=3).fit(quadratic_bank)

@@ -75,7 +75,10 @@ def test_rte_extrapolates_where_it_was_never_trained(fitted):
 def test_fit_is_deterministic_for_a_seed(quadratic_bank):
     x = np.linspace(-3, 3, 10)
     runs = [
-        RelationalTaskExtrapolator(steps=100, seed=s).fit(quadratic_bank).predict(x, 2 * x**2, x).y
+        RelationalTaskExtrapolator(operator="mlp", steps=100, seed=s)
+        .fit(quadratic_bank)
+        .predict(x, 2 * x**2, x)
+        .y
         for s in (5, 5, 6)
     ]
     np.testing.assert_array_equal(runs[0], runs[1])

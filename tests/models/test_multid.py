@@ -30,7 +30,7 @@ def test_two_input_columns_end_to_end(tmp_path: Path) -> None:
     out = model.predict(cx, cy, qx)
     assert out.y.shape == (5,) and np.all(np.isfinite(out.y))
     assert out.anchor_id[0] in bank.task_ids
-    assert out.phi.shape == (1, model.embedding_.dim)
+    assert out.phi.shape == (1, model.describe_operator()["dim_phi"])
 
     model.save(tmp_path / "m")
     again = RelationalTaskExtrapolator.load(tmp_path / "m").predict(cx, cy, qx)

@@ -10,9 +10,9 @@ practical floor.
 Starts are spread over a wide range around the training support, the same for
 every target (theta in [lo - 2w, hi + 2w] for a support [lo, hi] of width w,
 nuisances over their ranges): nothing in them depends on a target's band. All
-(target, start) pairs are solved at once by a batched Levenberg-Marquardt with
-finite-difference Jacobians when the family's function broadcasts over arrays of
-parameters (the built-in ones do); otherwise scipy solves them one by one.
+(target, start) pairs are solved at once by the batched Levenberg-Marquardt of
+:mod:`rte.lsq` when the family's function broadcasts over arrays of parameters (the
+built-in ones do); otherwise scipy solves them one by one.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from scipy.optimize import least_squares
 from rte._params import at_least, param
 from rte.base import Estimator, check_is_fitted, estimator
 from rte.errors import ValidationError
+from rte.lsq import levenberg_marquardt
 from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.family import TaskFamily, get_family
 
@@ -68,7 +69,9 @@ class FamilyFit(Estimator):
         rows = np.tile(self.starts_, (t, 1))  # (T*S, p), target-major
         xs, ys = np.repeat(x, s, axis=0), np.repeat(y, s, axis=0)
         try:
-            fitted, cost = _levenberg_marquardt(self.family_, xs, ys, rows, self.iterations)
+            fitted, cost = levenberg_marquardt(
+                lambda p: _batched(self.family_, xs, p), ys, rows, self.iterations
+            )
         except _NotVectorised:
             solved = [
                 least_squares(lambda p, a=a, b=b: _values(self.family_, a, p) - b, r, method="lm")
@@ -119,40 +122,3 @@ def _batched(family: TaskFamily, x: np.ndarray, params: np.ndarray) -> np.ndarra
     ):
         raise _NotVectorised
     return np.where(np.isfinite(y), y, _BAD)
-
-
-def _levenberg_marquardt(
-    family: TaskFamily, x: np.ndarray, y: np.ndarray, start: np.ndarray, iterations: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Minimise each row's sum of squared residuals; returns the parameters and costs."""
-    params = start.copy()
-    residual = _batched(family, x, params) - y
-    cost = (residual**2).sum(1)
-    damping = np.full(len(params), 1e-3)
-    p = params.shape[1]
-    for _ in range(iterations):
-        step = 1e-6 * np.maximum(1.0, np.abs(params))
-        jac = np.stack(
-            [
-                (_batched(family, x, params + np.eye(p)[j] * step[:, j : j + 1]) - y - residual)
-                / step[:, j : j + 1]
-                for j in range(p)
-            ],
-            axis=2,
-        )  # (B, n, p)
-        jtj = np.einsum("bnp,bnq->bpq", jac, jac)
-        grad = np.einsum("bnp,bn->bp", jac, residual)
-        system = jtj + damping[:, None, None] * (
-            np.eye(p) * np.diagonal(jtj, axis1=1, axis2=2)[:, None, :] + 1e-12 * np.eye(p)
-        )
-        delta = np.linalg.solve(system, -grad[..., None])[..., 0]
-        trial = params + delta
-        with np.errstate(over="ignore", invalid="ignore"):  # a wild step: cost inf or NaN
-            trial_residual = _batched(family, x, trial) - y
-            trial_cost = (trial_residual**2).sum(1)
-        better = trial_cost < cost  # False for inf and NaN: the step is rejected
-        params = np.where(better[:, None], trial, params)
-        residual = np.where(better[:, None], trial_residual, residual)
-        cost = np.where(better, trial_cost, cost)
-        damping = np.where(better, damping / 3, damping * 4)
-    return params, cost

@@ -49,6 +49,7 @@ class TransductiveOracle(Estimator):
     fitted: ClassVar[Mapping[str, str]] = {
         "model_": "rte's fit with these hyperparameters (RelationalTaskExtrapolator)",
         "scale_": "the bank's spread of each true parameter (for nearest-in-parameters)",
+        "bank_params_": "the bank's true parameters over their spread (nearest-in-parameters)",
     }
 
     def fit(self, bank: TaskBank) -> TransductiveOracle:
@@ -56,8 +57,13 @@ class TransductiveOracle(Estimator):
         self.validate_params()
         if bank.params is None:
             raise ValidationError("transductive_oracle needs a bank with true task parameters.")
-        self.model_ = fit_shared(RelationalTaskExtrapolator(**self.get_params()), bank)
+        # Psi here is always the MLP: phi is an embedding difference, as the oracle's is.
+        params = {**self.get_params(), "operator": "mlp"}
+        self.model_ = fit_shared(RelationalTaskExtrapolator(**params), bank)
+        # From this oracle's own bank (access P): a fit shared with rte holds rte's view of
+        # the bank, whose parameters rte may not read.
         self.scale_ = bank.params.std(0) + 1e-12
+        self.bank_params_ = bank.params / self.scale_
         return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
@@ -65,8 +71,9 @@ class TransductiveOracle(Estimator):
         check_is_fitted(self, "model_")
         if targets.params is None:
             raise ValidationError("transductive_oracle needs targets with true parameters.")
-        bank_params = self.model_.bank_.params / self.scale_
-        gap = np.linalg.norm(targets.params[:, None] / self.scale_ - bank_params[None], axis=-1)
+        gap = np.linalg.norm(
+            targets.params[:, None] / self.scale_ - self.bank_params_[None], axis=-1
+        )
         anchors = gap.argmin(1)
         emb = self.model_.embedding_
         phi = emb.transform(targets.query_x, targets.query_y) - emb.bank_embeddings_[anchors]

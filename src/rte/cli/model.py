@@ -165,7 +165,10 @@ def inspect_command(
             f"parameter {n}: [{lo:.4g}, {hi:.4g}]"
             for n, lo, hi in zip(bank.param_names, p_lo, p_hi, strict=False)
         ),
-        f"embedding dim: {model.embedding_.dim}; final training loss: {model.losses_[-1]:.4g}",
+        f"embedding dim: {model.embedding_.dim}"
+        + (f"; final training loss: {model.losses_[-1]:.4g}" if model.losses_ else ""),
+        "operator: "
+        + ", ".join(f"{k}={v}" for k, v in model.describe_operator().items() if k != "selection"),
         "settings: " + ", ".join(f"{k}={v}" for k, v in model.get_params().items()),
     ]
     say("\n".join(lines))

@@ -21,7 +21,9 @@ import numpy as np
 import torch
 
 from rte.embedding.fisher import FisherEmbedding
+from rte.operator.interface import apply_operator
 from rte.operator.psi import RelationalOperator
+from rte.operator.warp import WarpOperator
 from rte.scaling import Scaling
 from rte.tasks.interpolate import AnchorInterpolator
 
@@ -49,7 +51,7 @@ class ChainEnd:
 
     def values(
         self,
-        psi: RelationalOperator,
+        psi: RelationalOperator | WarpOperator,
         z: torch.Tensor,
         phi: torch.Tensor,
         rows: np.ndarray | None = None,
@@ -58,11 +60,12 @@ class ChainEnd:
         (default: all B); differentiable in phi."""
         index = torch.arange(z.shape[0]) if rows is None else torch.as_tensor(rows)
         anchor_y = self.curve(index, z)
-        return psi(z, anchor_y, phi[:, None, :].expand(-1, z.shape[1], -1))
+        ph = phi[:, None, :].expand(-1, z.shape[1], -1)
+        return apply_operator(psi, z, ph, anchor_y, lambda at: self.curve(index, at))
 
 
 def walk_chains(
-    psi: RelationalOperator,
+    psi: RelationalOperator | WarpOperator,
     embedding: FisherEmbedding,
     scaling: Scaling,
     grid: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -86,16 +89,30 @@ def walk_chains(
         for k in range(1, k_total):
             waypoint = start + k / k_total * (target - start)
             phi = torch.as_tensor(waypoint - here[rows], dtype=torch.float32)
+            ph = phi[:, None, :].expand(-1, z.shape[1], -1)
+            previous = _Curves(z[rows], curve[rows], mask[rows])
             with torch.no_grad():  # on the grid itself the previous curve is exact
-                curve[rows] = psi(z[rows], curve[rows], phi[:, None, :].expand(-1, z.shape[1], -1))
+                curve[rows] = apply_operator(psi, z[rows], ph, curve[rows], previous.read)
             here[rows] = embedding.transform(
                 grid_x[rows], scaling.y_inverse(curve[rows].double().numpy()), mask[rows]
             )
     return ChainEnd(AnchorInterpolator(z.numpy(), curve.numpy(), mask), here, e_target - here)
 
 
+class _Curves:
+    """Intermediate curves (B, N) on their grids, read elsewhere only when asked (the warp
+    operator asks; the MLP takes the values on the grid)."""
+
+    def __init__(self, z: torch.Tensor, y: torch.Tensor, mask: np.ndarray) -> None:
+        self.z, self.y, self.mask = z, y, mask
+
+    def read(self, at: torch.Tensor) -> torch.Tensor:
+        table = AnchorInterpolator(self.z.numpy(), self.y.numpy(), self.mask)
+        return table(torch.arange(len(self.y)), at)
+
+
 def refine_phi(
-    psi: RelationalOperator,
+    psi: RelationalOperator | WarpOperator,
     end: ChainEnd,
     z: torch.Tensor,
     y: torch.Tensor,

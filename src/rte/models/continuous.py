@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,14 +19,24 @@ from rte._validation import check_batch, check_context, check_inputs
 from rte.base import Estimator, check_is_fitted, estimator
 from rte.decompose import TransformationRange, admissible_anchors, rank_anchors
 from rte.decompose.chain import chain_steps, refine_phi, walk_chains
+from rte.decompose.fitted import anchored, fit_law, law_loo
 from rte.decompose.retrieval import VectorIndex
 from rte.embedding import FisherEmbedding, context_embeddings, fit_embedding
 from rte.errors import RTEError, ValidationError
 from rte.gp import MAX_POINTS as GP_MAX_POINTS
-from rte.gp import correct
+from rte.gp import GPFit, correct, fit_gps
 from rte.intervals import Z90
+from rte.models.selection import select_operator
 from rte.nn import train_regressor
-from rte.operator import RelationalOperator
+from rte.operator import (
+    RelationalOperator,
+    SymbolicOperator,
+    WarpOperator,
+    apply_operator,
+    operator_from_state,
+)
+from rte.operator.symbolic import bank_curves
+from rte.operator.warp import warp_pair_loss
 from rte.params import RTE_GROUPS, RTE_PREDICT_PARAMS, EmbeddingParams
 from rte.persistence import load_states, save_states
 from rte.scaling import Scaling
@@ -35,9 +46,11 @@ from rte.tasks.interpolate import AnchorInterpolator
 # Inputs further than this many bank spreads from the bank are refused (float32 range).
 _MAX_SCALED = 1e6
 # Lazily computed attributes of a fitted model, dropped when it is fitted again.
-_CACHES = ("anchor_index_", "calibrations_", "step_lengths_")
+_CACHES = ("anchor_index_", "calibrations_", "step_lengths_", "curves_")
 # Rows of (target, anchor, point) evaluated per forward pass while scoring anchors.
 _SCORE_CHUNK_ROWS = 200_000
+# What "auto" settings mean when no selection ran (an operator chosen by the user).
+_AUTO_DEFAULTS = {"decomposition": "chain", "correction": "gp"}
 # Context size of simulated calibration targets when training used dense tasks only.
 _CALIBRATION_CONTEXT = 10
 # Most bank tasks the calibration draws its anchors from.
@@ -69,7 +82,7 @@ class Prediction:
         """Central ``level`` interval (lower, upper) of each prediction (Gaussian)."""
         if self.std is None:
             raise ValidationError(
-                "These predictions carry no uncertainty: predict with correction='gp'."
+                "These predictions carry no uncertainty: predict with correction='gp' or 'cv'."
             )
         if not 0 < level < 1:
             raise ValidationError(f"level must lie strictly between 0 and 1. Got {level!r}.")
@@ -106,14 +119,20 @@ class RelationalTaskExtrapolator(Estimator):
         "scaling_": "inputs to [-1, 1] and outputs standardised over the bank (Scaling)",
         "embedding_": "the Fisher task embedding fitted on the bank (FisherEmbedding)",
         "interpolator_": "bank tasks evaluated at new inputs (AnchorInterpolator)",
-        "psi_": "the relational operator Psi (RelationalOperator)",
+        "psi_": "the relational operator Psi (RelationalOperator, WarpOperator or "
+        "SymbolicOperator, as ``operator`` or the selection chose)",
         "range_": "the transformations seen in training (TransformationRange)",
-        "losses_": "Psi's training loss per step (list of float)",
+        "losses_": "Psi's training loss per step (list of float; empty for the symbolic "
+        "operator, which trains no network)",
+        "selection_": "operator='auto': the chosen operator, decomposition and correction "
+        "with every candidate's error on the bank's held-out top (dict; empty when the "
+        "operator was set by hand)",
     }
     cached: ClassVar[Mapping[str, str]] = {
         "anchor_index_": "vector index of the bank's embeddings, built on first use",
         "calibrations_": "interval calibration factor per predict-time setting",
         "step_lengths_": "chain step length per quantile",
+        "curves_": "the bank's curves in original units, as the symbolic operator reads them",
         "metadata_": "metadata stored with a loaded model (load only)",
     }
 
@@ -122,6 +141,8 @@ class RelationalTaskExtrapolator(Estimator):
     ) -> RelationalTaskExtrapolator:
         """Embed the bank, train Psi on task pairs and calibrate the decomposition.
 
+        With ``operator="auto"`` the operator (and decomposition, correction) is first
+        chosen on the bank's own top held out as far targets (:mod:`rte.models.selection`).
         ``progress(step, loss)`` is called after each training step of Psi (progress bars).
         """
         self.validate_params()
@@ -133,32 +154,61 @@ class RelationalTaskExtrapolator(Estimator):
         embedding_params = self.group(EmbeddingParams)
         scaling, embedding = fit_embedding(embedding_params, bank, self.seed)
         bank_emb = embedding.bank_embeddings_
-        context_emb = context_embeddings(embedding_params, bank, embedding, rng)
         z = scaling.x(bank.x)
         yt = scaling.y(bank.y)
         interpolator = AnchorInterpolator(z, yt, bank.mask)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
-            psi = RelationalOperator(bank.dim, embedding.dim, self.width, self.depth)
-        sampler = _PairSampler(
-            z, yt, bank.mask, bank_emb, context_emb, interpolator, self.batch_size
-        )
-        self.losses_ = train_regressor(
-            psi,
-            sampler,
-            steps=self.steps,
-            lr=self.lr,
-            seed=self.seed,
-            loss_fn=_psi_loss,
-            progress=progress,
-        )
         self.bank_ = bank
         self.scaling_ = scaling
         self.embedding_ = embedding
         self.interpolator_ = interpolator
-        self.psi_ = psi
+        self.selection_ = {}
+        kind = self.operator
+        if kind in ("auto", "symbolic"):
+            search = np.random.default_rng([self.seed, 11])
+            self.psi_ = SymbolicOperator.search(bank.x, bank.y, bank.mask, search)
+            self.losses_ = []
+        if kind == "auto":  # the laws are scored first, with this model's own machinery
+            self.selection_ = select_operator(self, bank, bank_emb[:, 0])
+            kind = self.selection_["operator"]
+            if kind == "symbolic":
+                self.psi_ = self.psi_.chosen(self.psi_.index(self.selection_["law_key"]))
+        if kind in ("mlp", "warp"):
+            context_emb = context_embeddings(embedding_params, bank, embedding, rng)
+            network = WarpOperator if kind == "warp" else RelationalOperator
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(self.seed)
+                psi = network(bank.dim, embedding.dim, self.width, self.depth)
+            sampler = _PairSampler(
+                z, yt, bank.mask, bank_emb, context_emb, interpolator, self.batch_size
+            )
+            loss = partial(warp_pair_loss, interpolator=interpolator) if kind == "warp" else None
+            self.losses_ = train_regressor(
+                psi,
+                sampler,
+                steps=self.steps,
+                lr=self.lr,
+                seed=self.seed,
+                loss_fn=loss or _psi_loss,
+                progress=progress,
+            )
+            self.psi_ = psi
         self.range_ = TransformationRange.from_embeddings(bank_emb, rng)
         return self
+
+    def describe_operator(self) -> dict[str, Any]:
+        """What serves this model, JSON-ready (results.json, ``rte inspect``): the operator
+        class, its law and phi's dimension (symbolic), the decomposition and correction
+        in force, and the selection's scores when it chose them."""
+        check_is_fitted(self, "psi_")
+        out: dict[str, Any] = {"operator": self.psi_.kind}
+        if self.psi_.kind == "symbolic":
+            out |= self.psi_.describe()
+        else:
+            out |= {"dim_phi": self.embedding_.dim, "decomposition": self.setting("decomposition")}
+        out["correction"] = self.setting("correction")
+        if self.selection_:
+            out["selection"] = self.selection_
+        return out
 
     def save(self, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None) -> Path:
         """Write the fitted model to directory ``path``: safetensors weights + JSON description.
@@ -175,6 +225,8 @@ class RelationalTaskExtrapolator(Estimator):
             "decomposer": self.range_.state(),
             "training": State({}, {"losses": as_tensor(np.asarray(self.losses_))}),
         }
+        if self.selection_:
+            states["selection"] = State(self.selection_)
         return save_states(path, type(self).__name__, self.get_params(), states, metadata)
 
     @classmethod
@@ -182,14 +234,15 @@ class RelationalTaskExtrapolator(Estimator):
         """Read a model saved by :meth:`save`; a damaged or newer file raises ModelFileError."""
         saved = load_states(path, cls.__name__)
         with saved.checking():
-            model = cls(**saved.params)
+            model = cls(**{"operator": "mlp", **saved.params})  # older files: the MLP
             states = saved.states
             model.bank_ = TaskBank.from_state(states["bank"])
             model.scaling_ = Scaling.from_state(states["scaling"])
             model.embedding_ = FisherEmbedding.from_state(states["embedding"], model.scaling_)
-            model.psi_ = RelationalOperator.from_state(states["operator"])
+            model.psi_ = operator_from_state(states["operator"])
             model.range_ = TransformationRange.from_state(states["decomposer"])
             model.losses_ = states["training"].array("losses").tolist()
+            model.selection_ = dict(states["selection"].config) if "selection" in states else {}
             model.interpolator_ = AnchorInterpolator(
                 model.scaling_.x(model.bank_.x), model.scaling_.y(model.bank_.y), model.bank_.mask
             )
@@ -205,7 +258,12 @@ class RelationalTaskExtrapolator(Estimator):
         if self.range_.differences.shape[1:] != (emb.dim,):
             raise ValueError(f"transformations of shape {self.range_.differences.shape}")
         phi = emb.transform(bank.x[:2], bank.y[:2], bank.mask[:2]) - emb.bank_embeddings_[:2]
-        y = self.evaluate_psi(np.arange(2), phi, bank.x[:2])
+        if self.psi_.kind == "symbolic":
+            law = self.psi_.law
+            middle = np.repeat(law.box.mean(0)[None], 2, 0)
+            y = law.values(middle, anchored(self.anchor_curves(), np.arange(2), bank.x[:2]))
+        else:
+            y = self.evaluate_psi(np.arange(2), phi, bank.x[:2])
         if not (np.all(np.isfinite(phi)) and np.all(np.isfinite(y))):
             raise ValueError("the restored model computes non-finite values")
 
@@ -235,7 +293,7 @@ class RelationalTaskExtrapolator(Estimator):
         self.validate_params()  # predict-time settings may have been changed by set_params
         cx, cy, qx = check_batch(context_x, context_y, query_x, self.bank_.dim)
         self._check_scale(cx, cy, qx)
-        if self.correction == "gp" and cx.shape[1] > GP_MAX_POINTS:
+        if self.setting("correction") != "none" and cx.shape[1] > GP_MAX_POINTS:
             raise ValidationError(
                 f"The GP correction takes at most {GP_MAX_POINTS} context points per target "
                 f"(its cost grows with the cube of the points). Got {cx.shape[1]}; pass a "
@@ -259,16 +317,77 @@ class RelationalTaskExtrapolator(Estimator):
         pool: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> Prediction:
         """Decompose, predict with Psi and correct with the context GP (uncalibrated std)."""
-        e_target = self.embedding_.transform(cx, cy)
-        if self.decomposition == "chain":
-            out, on_context = self._chain(cx, cy, qx, e_target, pool)
-        else:
-            out, on_context = self._admissible(cx, cy, qx, e_target, pool)
-        if self.correction == "gp":
-            scale = self.scaling_.x
-            mean, std = correct(scale(cx), cy, on_context, scale(qx), out.y)
+        out, on_context = self._decompose(cx, cy, qx, pool)
+        correction = self.setting("correction")
+        scale = self.scaling_.x
+        if correction == "cv":
+            fit = fit_gps(scale(cx), cy, on_context)
+            mean, std = fit.predict(scale(qx), out.y)
+            helps = self._gp_helps(cx, cy, out, on_context, fit)
+            mean = np.where(helps[:, None], mean, out.y)
             out = replace(out, y=mean, std=std)
+        elif correction != "none":
+            mean, std = correct(scale(cx), cy, on_context, scale(qx), out.y)
+            out = replace(out, y=out.y if correction == "intervals" else mean, std=std)
         return out
+
+    def _decompose(
+        self,
+        cx: np.ndarray,
+        cy: np.ndarray,
+        qx: np.ndarray,
+        pool: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> tuple[Prediction, np.ndarray]:
+        """Psi's prediction by the operator's decomposition, and its values at the context."""
+        e_target = self.embedding_.transform(cx, cy)
+        if self.psi_.kind == "symbolic":
+            return self._fitted(cx, cy, qx, e_target, pool)
+        if self.setting("decomposition") == "chain":
+            return self._chain(cx, cy, qx, e_target, pool)
+        return self._admissible(cx, cy, qx, e_target, pool)
+
+    def setting(self, name: str) -> str:
+        """A predict-time option as it applies: "auto" resolves to the selection's choice,
+        or to the default of a model whose operator was set by hand."""
+        value = getattr(self, name)
+        if value != "auto":
+            return value
+        return self.selection_.get(name, _AUTO_DEFAULTS[name])
+
+    def predict_means(
+        self,
+        cx: np.ndarray,
+        cy: np.ndarray,
+        qx: np.ndarray,
+        anchors: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Psi's prediction alone and with the residual GP's mean, (T, Q) each, for the
+        current decomposition, from the bank tasks ``anchors`` only if given (no
+        calibration, no checks): what a selection scores."""
+        pool = None if anchors is None else (anchors, np.zeros((len(cx), len(anchors)), bool))
+        out, on_context = self._decompose(cx, cy, qx, pool)
+        scale = self.scaling_.x
+        return out.y, correct(scale(cx), cy, on_context, scale(qx), out.y)[0]
+
+    def _gp_helps(
+        self,
+        cx: np.ndarray,
+        cy: np.ndarray,
+        out: Prediction,
+        on_context: np.ndarray,
+        fit: GPFit,
+    ) -> np.ndarray:
+        """(T,): whether Psi with the residual GP predicts each left-out context point
+        better than Psi alone (leave-one-out squared error summed over the context). The
+        symbolic operator refits phi without the point; the networks do not fit the
+        context, so their residual there is already a left-out error, and the GP's
+        left-out mean comes in closed form."""
+        if self.psi_.kind == "symbolic":
+            law, curves, scaled = self.psi_.law, self.anchor_curves(), self.scaling_.x(cx)
+            alone, corrected = law_loo(law, curves, cx, cy, out.anchor_index, out.phi, scaled)
+        else:
+            alone, corrected = on_context, on_context + fit.loo()[0]
+        return ((corrected - cy) ** 2).sum(1) < ((alone - cy) ** 2).sum(1)
 
     def anchor_index(self) -> VectorIndex:
         """Nearest bank tasks in embedding: exact search for small banks, an HNSW graph for
@@ -299,7 +418,7 @@ class RelationalTaskExtrapolator(Estimator):
         check_is_fitted(self, "psi_")
         key = tuple(getattr(self, name) for name in sorted(self.predict_params))
         cache = vars(self).setdefault("calibrations_", {})
-        if self.correction != "gp":
+        if self.setting("correction") == "none":
             return 1.0
         if key not in cache:
             cache[key] = float(np.quantile(self.calibration_scores(), 0.9) / Z90)
@@ -347,13 +466,7 @@ class RelationalTaskExtrapolator(Estimator):
         use (calibration only); otherwise the bank's vector index retrieves them."""
         bank, e_bank = self.bank_, self.embedding_.bank_embeddings_
         t, c = len(cx), min(self.candidates, bank.n_tasks)
-        if pool is None:
-            cand = self.anchor_index().search(e_target, c)[1]  # (T, C)
-        else:
-            anchors, barred = pool
-            gap = np.linalg.norm(e_target[:, None, :] - e_bank[anchors][None], axis=-1)
-            gap = np.where(barred, np.inf, gap)
-            cand = anchors[np.argsort(gap, axis=1, kind="stable")[:, :c]]
+        cand = self._candidates(e_target, c, pool)
         flat = cand.reshape(-1)
         starts, targets = e_bank[flat], np.repeat(e_target, c, axis=0)
         step = self.step_length(self.chain_step)
@@ -405,6 +518,52 @@ class RelationalTaskExtrapolator(Estimator):
             steps=first,
         )
         return prediction, on_context[pick].reshape(t, n, -1).mean(1)
+
+    def _candidates(
+        self, e_target: np.ndarray, c: int, pool: tuple[np.ndarray, np.ndarray] | None
+    ) -> np.ndarray:
+        """The ``c`` bank tasks nearest each target in embedding, (T, c): from the vector
+        index, or from ``pool`` = (anchors, barred) with barred ones left out (calibration)."""
+        if pool is None:
+            return self.anchor_index().search(e_target, c)[1]
+        anchors, barred = pool
+        e_bank = self.embedding_.bank_embeddings_
+        gap = np.linalg.norm(e_target[:, None, :] - e_bank[anchors][None], axis=-1)
+        gap = np.where(barred, np.inf, gap)
+        return anchors[np.argsort(gap, axis=1, kind="stable")[:, :c]]
+
+    def anchor_curves(self) -> AnchorInterpolator:
+        """The bank's curves in original units and float64, as the symbolic operator reads
+        its anchors (built once, on first use)."""
+        if "curves_" not in vars(self):
+            self.curves_ = bank_curves(self.bank_.x, self.bank_.y, self.bank_.mask)
+        return self.curves_
+
+    def _fitted(
+        self,
+        cx: np.ndarray,
+        cy: np.ndarray,
+        qx: np.ndarray,
+        e_target: np.ndarray,
+        pool: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> tuple[Prediction, np.ndarray]:
+        """The symbolic operator: its law's phi fitted to each context from the
+        ``candidates`` anchors nearest in embedding (:mod:`rte.decompose.fitted`). Also
+        returns the law at the contexts. ``phi`` is the law's (T, dim_phi)."""
+        law = self.psi_.law
+        cand = self._candidates(e_target, min(self.candidates, self.bank_.n_tasks), pool)
+        fit = fit_law(law, self.anchor_curves(), cx, cy, cand, qx, seed=self.seed)
+        lo, hi = law.box
+        prediction = Prediction(
+            y=fit.on_query,
+            anchor_index=fit.anchor,
+            anchor_id=tuple(self.bank_.task_ids[a] for a in fit.anchor),
+            phi=fit.phi,
+            context_mse=fit.context_mse,
+            phi_in_range=np.all((fit.phi >= lo) & (fit.phi <= hi), axis=1),
+            steps=np.ones(len(cx), dtype=int),
+        )
+        return prediction, fit.on_context
 
     def _admissible(
         self,
@@ -479,7 +638,8 @@ class RelationalTaskExtrapolator(Estimator):
         with torch.no_grad():
             anchor_y = self.interpolator_(idx, z)
             ph = torch.as_tensor(phi, dtype=torch.float32)[:, None, :].expand(-1, z.shape[1], -1)
-            out = self.psi_(z, anchor_y, ph).double().numpy()
+            read = partial(self.interpolator_, idx)
+            out = apply_operator(self.psi_, z, ph, anchor_y, read).double().numpy()
         return self.scaling_.y_inverse(out)
 
     def _context_losses(
@@ -505,7 +665,8 @@ class RelationalTaskExtrapolator(Estimator):
                 zc = z[targets[rows]]
                 anchor_y = self.interpolator_(anchors[rows], zc)
                 ph = phi[rows, None, :].expand(-1, k, -1)
-                pred = self.psi_(zc, anchor_y, ph)
+                read = partial(self.interpolator_, anchors[rows])
+                pred = apply_operator(self.psi_, zc, ph, anchor_y, read)
                 losses.append(((pred - yt[targets[rows]]) ** 2).mean(-1))
         loss = np.full(needed.shape, np.inf)
         loss[t_idx, a_idx] = torch.cat(losses).double().numpy()
@@ -548,10 +709,11 @@ class _PairSampler:
             use = torch.rand(b, generator=gen) < 0.5
             e_j = torch.where(use[:, None], self.context_emb[j, draw], e_j)
         phi = e_j - self.emb[i]
-        return torch.cat([x, anchor_y[:, None], phi], 1), target
+        # The anchor's index last: an operator that reads the anchor elsewhere needs it.
+        return torch.cat([x, anchor_y[:, None], phi, i[:, None].float()], 1), target
 
 
 def _psi_loss(psi: RelationalOperator, inputs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     d = psi.dim_x
-    pred = psi(inputs[:, :d], inputs[:, d], inputs[:, d + 1 :])
+    pred = psi(inputs[:, :d], inputs[:, d], inputs[:, d + 1 : d + 1 + psi.dim_phi])
     return torch.mean((pred - target) ** 2)

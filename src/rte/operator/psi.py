@@ -21,6 +21,8 @@ from rte.nn import mlp
 class RelationalOperator(nn.Module):
     """Residual MLP on (x, anchor value, phi)."""
 
+    kind = "mlp"
+
     def __init__(self, dim_x: int, dim_phi: int, width: int = 128, depth: int = 3) -> None:
         super().__init__()
         self.dim_x, self.dim_phi, self.width, self.depth = dim_x, dim_phi, width, depth
@@ -35,7 +37,7 @@ class RelationalOperator(nn.Module):
         """Architecture and weights (model files)."""
         config = {"dim_x": self.dim_x, "dim_phi": self.dim_phi, "width": self.width}
         weights = {k: as_tensor(v) for k, v in self.state_dict().items()}
-        return State({**config, "depth": self.depth}, weights)
+        return State({**config, "depth": self.depth, "kind": self.kind}, weights)
 
     @classmethod
     def from_state(cls, state: State) -> RelationalOperator:
