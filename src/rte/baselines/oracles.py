@@ -1,10 +1,12 @@
-"""Reference rows that know part of the answer: Psi with the target's true decomposition
-(every regime), and the sequence regime's rte with executed anchors.
+"""Reference rows that know part of the answer: in the parameter regime, the best of
+rte's own candidates on the target's clean query values (a bound of its decomposition);
+in the discrete and sequence regimes, Psi with the true decomposition; and the sequence
+regime's rte with executed anchors.
 
 Each oracle declares the hyperparameters of the RTE model it evaluates and gets
 the very same fit (:func:`rte.models.shared.fit_shared`) when its options equal
 ``rte``'s, so the row measures decomposition alone. Their ``sees`` codes say what
-they are given: true parameters (P) and the true decomposition (D).
+they are given: the clean query values (Q), the true decomposition (D).
 """
 
 from __future__ import annotations
@@ -33,51 +35,53 @@ from rte.tasks.sequence import SequenceAnswer, Target
 
 @estimator(*RTE_GROUPS)
 class TransductiveOracle(Estimator):
-    """Upper reference for decomposition in the parameter regime.
-
-    The anchor is the training task nearest to the target in standardised true
-    parameters; phi is the embedding of the target's noiseless query curve minus the
-    anchor's embedding; Psi is RTE's.
+    """A bound of rte's decomposition in the parameter regime: for each target, the best
+    on the target's clean query values (access Q) among rte's own prediction and its
+    prediction from each of its candidate anchors alone, all corrected and calibrated
+    as rte's. Same fit as rte (options_from), so the row bounds what a better choice
+    among rte's candidates could give: its MSE is at most rte's on every target.
     """
 
-    sees: ClassVar[str] = "BPDQ"
+    sees: ClassVar[str] = "BCQ"
     predict_params: ClassVar[frozenset[str]] = RTE_PREDICT_PARAMS
     relational: ClassVar[bool] = True
     description: ClassVar[str] = (
-        "Psi with the anchor nearest in true parameters and phi from the target's clean function"
+        "rte's own prediction or its prediction from one of its candidate anchors, whichever "
+        "is best on the target's clean query values"
     )
     fitted: ClassVar[Mapping[str, str]] = {
         "model_": "rte's fit with these hyperparameters (RelationalTaskExtrapolator)",
-        "scale_": "the bank's spread of each true parameter (for nearest-in-parameters)",
-        "bank_params_": "the bank's true parameters over their spread (nearest-in-parameters)",
     }
 
     def fit(self, bank: TaskBank) -> TransductiveOracle:
-        """RTE's fit with these hyperparameters, and the bank's parameter scale."""
+        """rte's fit with these hyperparameters (shared with rte's row when equal)."""
         self.validate_params()
-        if bank.params is None:
-            raise ValidationError("transductive_oracle needs a bank with true task parameters.")
-        # Psi here is always the MLP: phi is an embedding difference, as the oracle's is.
-        params = {**self.get_params(), "operator": "mlp"}
-        self.model_ = fit_shared(RelationalTaskExtrapolator(**params), bank)
-        # From this oracle's own bank (access P): a fit shared with rte holds rte's view of
-        # the bank, whose parameters rte may not read.
-        self.scale_ = bank.params.std(0) + 1e-12
-        self.bank_params_ = bank.params / self.scale_
+        self.model_ = fit_shared(RelationalTaskExtrapolator(**self.get_params()), bank)
         return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
-        """Psi's prediction with the true decomposition, (T, Q)."""
+        """The chosen predictions, (T, Q)."""
+        return self.predict_distribution(targets)[0]
+
+    def predict_distribution(self, targets: TargetSet) -> tuple[np.ndarray, np.ndarray | None]:
+        """Mean and std of each target's chosen prediction (rte's, unless a single
+        candidate anchor is strictly better on the clean query values)."""
         check_is_fitted(self, "model_")
-        if targets.params is None:
-            raise ValidationError("transductive_oracle needs targets with true parameters.")
-        gap = np.linalg.norm(
-            targets.params[:, None] / self.scale_ - self.bank_params_[None], axis=-1
-        )
-        anchors = gap.argmin(1)
-        emb = self.model_.embedding_
-        phi = emb.transform(targets.query_x, targets.query_y) - emb.bank_embeddings_[anchors]
-        return self.model_.evaluate_psi(anchors, phi, targets.query_x)
+        model, truth = self.model_, targets.query_y
+        mean, std = model.predict_distribution(targets)
+        mean = mean.copy()
+        std = None if std is None else std.copy()
+        error = ((mean - truth) ** 2).mean(1)
+        for found in model.candidate_predictions(
+            targets.context_x, targets.context_y, targets.query_x
+        ):
+            candidate = ((found.y - truth) ** 2).mean(1)
+            better = candidate < error
+            mean[better] = found.y[better]
+            if std is not None and found.std is not None:
+                std[better] = found.std[better]
+            error = np.minimum(error, candidate)
+        return mean, std
 
 
 @estimator(*DISCRETE_GROUPS, defaults=DISCRETE_NET_DEFAULTS)

@@ -3,6 +3,7 @@ few context points, and say which anchor and which phi the prediction used."""
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -353,6 +354,27 @@ class RelationalTaskExtrapolator(Estimator):
         if value != "auto":
             return value
         return self.selection_.get(name, _AUTO_DEFAULTS[name])
+
+    def candidate_predictions(
+        self, context_x: np.ndarray, context_y: np.ndarray, query_x: np.ndarray
+    ) -> list[Prediction]:
+        """rte's prediction of T targets from each of its ``candidates`` anchors alone (the
+        k-th nearest in embedding for every target), decomposed, corrected and calibrated
+        as rte's own: what a decomposition oracle chooses among. One per candidate rank."""
+        check_is_fitted(self, "psi_")
+        cx, cy, qx = check_batch(context_x, context_y, query_x, self.bank_.dim)
+        ranked = self._candidates(
+            self.embedding_.transform(cx, cy), min(self.candidates, self.bank_.n_tasks), None
+        )
+        single = copy.copy(self)  # the fit shared, one anchor per target
+        single.candidates, single.n_anchors = 1, 1
+        factor = self.calibration()
+        out = []
+        for anchor in ranked.T:
+            pool = np.unique(anchor)
+            found = single._predict(cx, cy, qx, (pool, pool[None] != anchor[:, None]))
+            out.append(found if found.std is None else replace(found, std=found.std * factor))
+        return out
 
     def predict_means(
         self,
