@@ -10,11 +10,15 @@ predictive distributions of the noise-free curve) is scored by
 - ``crps``: the continuous ranked probability score of the Gaussian, averaged over
   queries (Gneiting & Raftery 2007; lower is better, equals the absolute error for a
   point prediction).
+
+A std is made to cover with :func:`conformal_factor`, from scores of calibration points.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from rte.errors import ValidationError
 
 # The 95th percentile of the standard normal, norm.ppf(0.95): half-width of a central 90%
 # interval in standard deviations (a constant, so importing this module loads no scipy).
@@ -38,3 +42,16 @@ def interval_metrics(mean: np.ndarray, std: np.ndarray, truth: np.ndarray) -> di
         "interval_width": float(np.mean(2 * half)),
         "crps": float(np.mean(crps_gaussian(mean, std, truth))),
     }
+
+
+def conformal_factor(scores: np.ndarray, level: float = 0.9) -> float:
+    """Factor on a predicted std that makes central ``level`` intervals cover ``level`` of
+    calibration points with standardized scores |truth - mean| / std: the split-conformal
+    quantile (rank ceil((n + 1) level) of n scores, the finite-sample correction), over
+    the normal half-width. Needs at least one score."""
+    scores = np.asarray(scores, dtype=float).reshape(-1)
+    n = scores.size
+    if n == 0 or not np.all(np.isfinite(scores)):
+        raise ValidationError(f"conformal_factor needs finite scores. Got {n} scores.")
+    rank = min(n, int(np.ceil((n + 1) * level)))
+    return float(np.sort(scores)[rank - 1] / Z90)

@@ -26,7 +26,7 @@ from rte.embedding import FisherEmbedding, context_embeddings, fit_embedding
 from rte.errors import RTEError, ValidationError
 from rte.gp import MAX_POINTS as GP_MAX_POINTS
 from rte.gp import GPFit, correct, fit_gps
-from rte.intervals import Z90
+from rte.intervals import conformal_factor
 from rte.models.selection import select_operator
 from rte.nn import train_regressor
 from rte.operator import (
@@ -382,14 +382,15 @@ class RelationalTaskExtrapolator(Estimator):
         cy: np.ndarray,
         qx: np.ndarray,
         anchors: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Psi's prediction alone and with the residual GP's mean, (T, Q) each, for the
-        current decomposition, from the bank tasks ``anchors`` only if given (no
-        calibration, no checks): what a selection scores."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Psi's prediction alone, with the residual GP's mean, and the GP's (uncalibrated)
+        std, (T, Q) each, for the current decomposition, from the bank tasks ``anchors``
+        only if given (no calibration, no checks): what a selection scores."""
         pool = None if anchors is None else (anchors, np.zeros((len(cx), len(anchors)), bool))
         out, on_context = self._decompose(cx, cy, qx, pool)
         scale = self.scaling_.x
-        return out.y, correct(scale(cx), cy, on_context, scale(qx), out.y)[0]
+        mean, std = correct(scale(cx), cy, on_context, scale(qx), out.y)
+        return out.y, mean, std
 
     def _gp_helps(
         self,
@@ -430,21 +431,36 @@ class RelationalTaskExtrapolator(Estimator):
 
     def calibration(self) -> float:
         """Factor on the GP's standard deviation that makes 90% intervals cover 90% of
-        simulated targets drawn from the bank (split-conformal on bank tasks).
+        the calibration targets' points.
 
-        Each simulated target is a bank task seen through a small noisy context, with
-        every anchor within a random distance of it barred (up to ``calibration_reach``
-        of the bank's spread), so that it is reached by extrapolation as a new task
-        is. Computed once per setting of the predict-time options, deterministically.
+        Split-conformal when the selection ran (``operator='auto'``) and the predict-time
+        settings are the ones it chose: the scores are those of the chosen setting on the
+        bank's held-out ends, predicted by fits that did not train on them
+        (:func:`rte.models.selection.select_operator`, ``selection_['calibration']``).
+        Otherwise (an operator or setting given by hand, or a bank too small to select
+        on) in-sample: bank tasks the model trained on, seen through small noisy contexts
+        with nearby anchors barred (:meth:`calibration_scores`); no coverage guarantee.
+        Computed once per setting of the predict-time options, deterministically.
         """
         check_is_fitted(self, "psi_")
-        key = tuple(getattr(self, name) for name in sorted(self.predict_params))
-        cache = vars(self).setdefault("calibrations_", {})
         if self.setting("correction") == "none":
             return 1.0
+        held_out = self.selection_.get("calibration")
+        if held_out is not None and self.calibration_source() == "held-out":
+            return float(held_out["factor"])
+        key = tuple(getattr(self, name) for name in sorted(self.predict_params))
+        cache = vars(self).setdefault("calibrations_", {})
         if key not in cache:
-            cache[key] = float(np.quantile(self.calibration_scores(), 0.9) / Z90)
+            cache[key] = conformal_factor(self.calibration_scores())
         return cache[key]
+
+    def calibration_source(self) -> str:
+        """Where :meth:`calibration`'s scores come from: ``held-out`` (the selection's
+        held-out ends, split-conformal) or ``in-sample`` (bank tasks seen in training)."""
+        check_is_fitted(self, "psi_")
+        chosen = self.selection_.get("calibration")
+        by_hand = any(getattr(self, name) != "auto" for name in _AUTO_DEFAULTS)
+        return "in-sample" if chosen is None or by_hand else "held-out"
 
     def calibration_scores(self, n_tasks: int = 64) -> np.ndarray:
         """|truth - mean| / std at every observed point of simulated bank targets."""
