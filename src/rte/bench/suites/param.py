@@ -35,10 +35,13 @@ PARAM_METHODS = (
     "nearest_task_gp",
     "context_gp",
     "context_gp_matched",
+    "dkt",
+    "symbolic_regression",
     "family_fit",
 )
-# Peer methods (docs/peers.md), opt-in with --methods: adding all six to the defaults
-# would about double the suite's run time on the 2-core machine.
+# The two strongest peers (a deep-kernel GP and symbolic regression, docs/peers.md) are
+# default rows; these, opt-in with --methods, would about double the suite's run time on
+# the 2-core machine.
 PEER_METHODS = ("maml", "fomaml", "reptile", "cnp", "bilinear", "snake_mlp")
 
 
