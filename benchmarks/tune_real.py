@@ -9,7 +9,7 @@ seeds 100 and up redraw the contexts and the simulated banks), so the test targe
 ``rte bench real`` are never loaded into a model. A method keeps the variant with the
 lowest geometric mean over banks of its validation MSE relative to its default's (one
 choice for every bank), the default on a tie. ``--write`` stores the choices in
-``src/rte/bench/suites/real_options.json``, which the suite applies (docs/real.md).
+``src/rte/bench/suites/real_options.py``, which the suite applies (docs/real.md).
 """
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ VARIANTS: dict[str, list[dict]] = {
     "context_mlp": [{}, {"steps": 1000}, {"width": 64}, {"lr": 3e-3}],
     "context_gp": [{}, {"restarts": 5}, {"noise": 1e-4}, {"noise": 0.05}],
     "nearest_task": [{}],  # no hyperparameter to tune
+    "nearest_task_gp": [{}],  # the correction's GP has no option of its own
+    "context_gp_matched": [{}],
+    "dkt": [{}, {"steps": 1500}, {"features": 8}, {"lr": 1e-3}],
+    "symbolic_regression": [{}, {"max_length": 15}, {"criterion": "bic"}, {"generations": 100}],
 }
 
 
