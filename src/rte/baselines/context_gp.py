@@ -10,37 +10,25 @@ reads the bank (access C).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 
 from rte._params import at_least, nonnegative, param
-from rte.base import Estimator, check_is_fitted, estimator
+from rte.base import check_is_fitted, estimator
+from rte.baselines.context_only import ContextOnly
 from rte.scaling import Scaling
-from rte.tasks.bank import TargetSet, TaskBank
+from rte.tasks.bank import TargetSet
 
 
 @estimator()
-class ContextGP(Estimator):
+class ContextGP(ContextOnly):
     """RBF + white-noise GP per context, hyperparameters by marginal likelihood."""
 
-    fitted: ClassVar[Mapping[str, str]] = {
-        "dim_": "input dimension of the tasks",
-    }
-
-    sees: ClassVar[str] = "C"
     description: ClassVar[str] = "Gaussian process fitted on the target's context alone"
 
     restarts: int = param(2, "Extra optimizer restarts of the kernel hyperparameters.", at_least(0))
     noise: float = param(0.05**2, "Initial noise variance (scaled output units).", nonnegative)
-
-    def fit(self, bank: TaskBank) -> ContextGP:
-        """Nothing to learn from the bank (this method does not see it): keep the input
-        dimension only."""
-        self.validate_params()
-        self.dim_ = bank.dim
-        return self
 
     def predict_distribution(self, targets: TargetSet) -> tuple[np.ndarray, np.ndarray]:
         """Predictive mean and std of the latent function at the queries, (T, Q) each."""

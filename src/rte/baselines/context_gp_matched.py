@@ -13,15 +13,15 @@ zero prior, as rte's residuals do.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 
-from rte.base import Estimator, check_is_fitted, estimator
+from rte.base import check_is_fitted, estimator
+from rte.baselines.context_only import ContextOnly
 from rte.gp import correct
 from rte.scaling import Scaling
-from rte.tasks.bank import TargetSet, TaskBank
+from rte.tasks.bank import TargetSet
 
 
 def scaled_inputs(targets: TargetSet) -> tuple[np.ndarray, np.ndarray]:
@@ -35,24 +35,12 @@ def scaled_inputs(targets: TargetSet) -> tuple[np.ndarray, np.ndarray]:
 
 
 @estimator()
-class MatchedContextGP(Estimator):
+class MatchedContextGP(ContextOnly):
     """rte's residual GP (offset + trend + RBF, grid-profiled) around zero, per context."""
 
-    fitted: ClassVar[Mapping[str, str]] = {
-        "dim_": "input dimension of the tasks",
-    }
-
-    sees: ClassVar[str] = "C"
     description: ClassVar[str] = (
         "rte's residual GP (the kernel of its correction) fitted on the target's context alone"
     )
-
-    def fit(self, bank: TaskBank) -> MatchedContextGP:
-        """Nothing to learn from the bank (this method does not see it): keep the input
-        dimension only."""
-        self.validate_params()
-        self.dim_ = bank.dim
-        return self
 
     def predict_distribution(self, targets: TargetSet) -> tuple[np.ndarray, np.ndarray]:
         """Mean and latent std of the GP at the queries, (T, Q) each."""

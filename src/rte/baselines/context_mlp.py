@@ -6,39 +6,29 @@ own scaling (inputs over its context and query inputs, outputs over its context)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 import torch
 
 from rte._params import at_least, param, positive
-from rte.base import Estimator, check_is_fitted, estimator
+from rte.base import check_is_fitted, estimator
+from rte.baselines.context_only import ContextOnly
 from rte.nn import BatchedMLP
 from rte.scaling import Scaling
-from rte.tasks.bank import TargetSet, TaskBank
+from rte.tasks.bank import TargetSet
 
 
 @estimator()
-class ContextMLP(Estimator):
+class ContextMLP(ContextOnly):
     """Fits ``width`` x ``depth`` SiLU MLPs on each context with Adam and weight decay."""
 
-    fitted: ClassVar[Mapping[str, str]] = {"dim_": "input dimension of the tasks"}
-
-    sees: ClassVar[str] = "C"
     description: ClassVar[str] = "MLP fitted only on the target's context points"
 
     width: int = param(32, "Hidden units per layer.", at_least(1))
     depth: int = param(2, "Hidden layers.", at_least(1))
     steps: int = param(500, "Adam steps per context.", at_least(1))
     lr: float = param(1e-2, "Adam learning rate.", positive)
-
-    def fit(self, bank: TaskBank) -> ContextMLP:
-        """Nothing to learn from the bank (this method does not see it): keep the input
-        dimension only."""
-        self.validate_params()
-        self.dim_ = bank.dim
-        return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
         """Fit one MLP per target context on its own scaling; predict its queries, (T, Q)."""

@@ -13,16 +13,16 @@ per family.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from rte._optional import require
 from rte._params import at_least, nonnegative, one_of, param
-from rte.base import Estimator, check_is_fitted, estimator
+from rte.base import check_is_fitted, estimator
+from rte.baselines.context_only import ContextOnly
 from rte.errors import ValidationError
-from rte.tasks.bank import TargetSet, TaskBank
+from rte.tasks.bank import TargetSet
 
 CRITERIA = {
     "bic": "bayesian_information_criterion",
@@ -36,14 +36,9 @@ def _operon() -> Any:
 
 
 @estimator()
-class SymbolicRegression(Estimator):
+class SymbolicRegression(ContextOnly):
     """An expression evolved per target on its context (pyoperon), predicted at the queries."""
 
-    fitted: ClassVar[Mapping[str, str]] = {
-        "dim_": "input dimension of the bank (the formulas are fitted per target)",
-    }
-
-    sees: ClassVar[str] = "C"
     description: ClassVar[str] = "symbolic regression (pyoperon) on the target's context alone"
 
     symbols: str = param(
@@ -79,12 +74,6 @@ class SymbolicRegression(Estimator):
                 f"and variable. Got {self.symbols!r}; e.g. add,sub,mul,aq,constant,variable "
                 f"(known: {','.join(sorted(known))})."
             )
-
-    def fit(self, bank: TaskBank) -> SymbolicRegression:
-        """Nothing to learn from the bank: keep its input dimension only."""
-        self.validate_params()
-        self.dim_ = bank.dim
-        return self
 
     def _regressor(self, index: int) -> Any:
         return _operon().SymbolicRegressor(
