@@ -253,8 +253,14 @@ class Hooks(Protocol):
         tasks[n]), to compare with the bank's true relations."""
         ...
 
+    def describe_fit(self) -> Mapping[str, Any]:
+        """What serves this fit, JSON-ready (e.g. rte's operator class, law and phi's
+        dimension, and the choice its selection made): stored per episode in results.json
+        (key ``fits``) and shown by ``rte report``."""
+        ...
 
-HOOK_NAMES = ("predict_distribution", "decompositions", "relation_codes")
+
+HOOK_NAMES = ("predict_distribution", "decompositions", "relation_codes", "describe_fit")
 
 
 def check_hooks(cls: type) -> None:

@@ -54,6 +54,13 @@ def test_the_oracle_bounds_rte_on_every_target(tmp_path):
     assert len(flat) == 2 * 5 * 4
     assert all(o <= m for o, m in flat)
     assert any(o < m for o, m in flat)
+    fits = json.loads(path.read_text())["fits"]
+    served = {(f["family"], f["method"]) for f in fits}
+    assert served == {(fam, "rte") for fam in small["families"]}
+    assert all(f["operator"] in ("mlp", "warp", "symbolic") and f["dim_phi"] >= 1 for f in fits)
+    from rte.bench.report import report
+
+    assert "What served each fit" in report(path)
 
 
 def test_cli_rejects_unknown_family_with_one_line():

@@ -89,9 +89,26 @@ def report(path: str | Path, metric: str | None = None) -> str:
             f"run time {data['seconds']:.0f} s (rte {data['version']})",
             markdown_table(data["records"], name, methods or None, intervals=intervals),
         ]
+    if data.get("fits"):
+        parts.append(fits_table(data["fits"]))
     if methods:
         parts += [f"sees: {sees_legend()}", options_table(methods)]
     return "\n\n".join(parts)
+
+
+# The columns of the fits table, in order; a fit without one shows "-".
+FIT_COLUMNS = ("operator", "law", "dim_phi", "decomposition", "correction", "calibration")
+
+
+def fits_table(fits: Sequence[Mapping[str, Any]]) -> str:
+    """What served each method's fit per episode (the ``describe_fit`` hook): its operator
+    class, law and phi's dimension, decomposition, correction and calibration."""
+    head = ["family", "seed", "method", *FIT_COLUMNS]
+    lines = ["What served each fit:", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for fit in fits:
+        cells = [str(fit.get(k, "-")) for k in head]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
 
 
 # Metrics where lower is better are compared by their ratio, the others by difference.

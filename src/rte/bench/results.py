@@ -168,6 +168,8 @@ def load_results(path: str | Path) -> dict[str, Any]:
 _TOP = {"suite": str, "version": str, "config": dict, "records": list}
 _WORDS = {str: "text", dict: "a JSON object", list: "a JSON list"}
 _RECORD = {"family": str, "method": str, "band": str, "metric": str}
+# Keys every entry of ``fits`` (what served a method's fit per episode) has as text.
+FIT_KEYS = ("family", "method")
 
 
 def _check_contract(data: Any, source: Path) -> None:
@@ -232,6 +234,12 @@ def _check_contract(data: Any, source: Path) -> None:
             raise fail(f"targets {i}.values", "a non-empty list of finite numbers", values)
         if entry["metric"] not in METRICS:
             raise fail(f"targets {i}.metric", f"one of {', '.join(METRICS)}", entry["metric"])
+    fits = data.get("fits", [])
+    if not isinstance(fits, list):
+        raise fail("'fits'", "a JSON list", fits)
+    for i, fit in enumerate(fits):
+        if not isinstance(fit, dict) or not all(isinstance(fit.get(k), str) for k in FIT_KEYS):
+            raise fail(f"fits {i}", "a JSON object with text family and method", fit)
 
 
 def _is_number(value: Any) -> bool:

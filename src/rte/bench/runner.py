@@ -61,6 +61,7 @@ class EpisodeOutput:
     predictions: dict[tuple[str, str], np.ndarray]
     stds: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     scores: list[TargetScores] = field(default_factory=list)
+    fits: list[dict[str, Any]] = field(default_factory=list)
 
 
 EpisodeRun = tuple[list[Record], EpisodeOutput]
@@ -102,6 +103,11 @@ def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
                 Record(episode.family, name, "bank", episode.seed, metric, value)
                 for metric, value in found.items()
             ]
+        describe = hook(method, "describe_fit")
+        if describe is not None:
+            out.fits.append(
+                {"family": episode.family, "seed": episode.seed, "method": name, **describe()}
+            )
         decompositions = hook(method, "decompositions")
         distribution = hook(method, "predict_distribution")
         for targets in episode.targets:
@@ -221,9 +227,16 @@ def run_and_report(
         bands=bands,
         title=title,
         console=console,
-        extra=extra,
+        extra={**(extra or {}), **fits_of(outputs)},
     )
     return SuiteRun(path, records, outputs, methods, seconds)
+
+
+def fits_of(outputs: Sequence[EpisodeOutput]) -> dict[str, list[dict[str, Any]]]:
+    """The results key ``fits``: what served each method's fit per episode (the
+    ``describe_fit`` hook), when any method describes its fits."""
+    fits = [f for out in outputs for f in out.fits]
+    return {"fits": fits} if fits else {}
 
 
 def write_and_show(

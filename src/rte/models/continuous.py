@@ -211,6 +211,16 @@ class RelationalTaskExtrapolator(Estimator):
             out["selection"] = self.selection_
         return out
 
+    def describe_fit(self) -> dict[str, Any]:
+        """The benchmark hook (:class:`rte.base.Hooks`): :meth:`describe_operator` without
+        the selection's per-candidate scores, plus where the intervals' calibration came
+        from."""
+        out = self.describe_operator()
+        chosen = out.pop("selection", {})
+        out |= {k: chosen[k] for k in ("chosen", "held_out") if k in chosen}
+        out["calibration"] = self.calibration_source()
+        return out
+
     def save(self, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None) -> Path:
         """Write the fitted model to directory ``path``: safetensors weights + JSON description.
 

@@ -32,6 +32,7 @@ from rte.bench.runner import (
     Builder,
     Episode,
     EpisodeOutput,
+    fits_of,
     mse_per_target,
     run_episodes,
     write_and_show,
@@ -195,6 +196,7 @@ def run_real_suite(
         bands=BANDS,
         title=f"rte bench real: MSE, mean ± std over {config.seeds} seeds",
         console=console,
+        extra=fits_of(outputs),
     )
     console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
     return path
