@@ -54,13 +54,25 @@ def per_target(data: dict) -> dict[tuple[str, str, str], dict[int, tuple[float, 
     return out
 
 
-def versus(scores: dict, family: str, band: str, first: str, second: str) -> str:
-    """``first / second`` with its paired interval over targets, as a table cell."""
+def paired_ratio(
+    scores: dict, family: str, band: str, first: str, second: str
+) -> tuple[float, float, float, int] | None:
+    """``first / second`` (ratio of seed-mean MSEs) over the seeds both have, its paired
+    95 % interval over targets and the number of targets; None if either is missing."""
     a, b = scores.get((family, band, first)), scores.get((family, band, second))
     if not a or not b:
-        return "-"
+        return None
     seeds = sorted(set(a) & set(b))
     value, low, high = paired_interval([a[s] for s in seeds], [b[s] for s in seeds])
+    return value, low, high, sum(len(a[s]) for s in seeds)
+
+
+def versus(scores: dict, family: str, band: str, first: str, second: str) -> str:
+    """``first / second`` with its paired interval over targets, as a table cell."""
+    found = paired_ratio(scores, family, band, first, second)
+    if found is None:
+        return "-"
+    value, low, high, _ = found
     return f"{value:.3g} [{low:.3g}, {high:.3g}]"
 
 

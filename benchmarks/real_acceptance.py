@@ -14,9 +14,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from param_acceptance import REFERENCE_CODES, per_target  # beside this script
+from param_acceptance import REFERENCE_CODES, paired_ratio, per_target  # beside this script
 
-from rte.bench.bootstrap import paired_interval
 from rte.bench.results import load_results, summarize
 
 BAND = "held_out"
@@ -41,10 +40,7 @@ def rows(data: dict) -> tuple[list[str], int, int, int]:
             m: stats[(bank, m, BAND, "mse")][0] for m in rivals if (bank, m, BAND, "mse") in stats
         }
         best = min(found, key=found.get)
-        mine, theirs = scores[(bank, BAND, "rte")], scores[(bank, BAND, best)]
-        seeds = sorted(set(mine) & set(theirs))
-        value, low, high = paired_interval([mine[s] for s in seeds], [theirs[s] for s in seeds])
-        count = sum(len(mine[s]) for s in seeds)
+        value, low, high, count = paired_ratio(scores, bank, BAND, "rte", best)
         best_on += value <= 1.0
         significant += high < 1.0
         rte = stats[(bank, "rte", BAND, "mse")][0]

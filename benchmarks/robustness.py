@@ -17,9 +17,9 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+from param_acceptance import paired_ratio, per_target  # beside this script
 
 import rte.bench
-from rte.bench.bootstrap import paired_interval
 from rte.bench.results import load_results, summarize
 
 METHODS = ("rte", "dkt", "symbolic_regression", "context_gp", "nearest_task_gp")
@@ -60,18 +60,15 @@ def run(out: Path, n_targets: int, jobs: int) -> None:
 def rte_wins(data: dict) -> tuple[int, int, list[str]]:
     """Families where rte's mean MSE is at most every other row's, the family count, and
     per family rte / best other with its paired 95 % interval over targets."""
-    scores: dict[tuple[str, str], dict[int, tuple[float, ...]]] = {}
-    for s in data["targets"]:
-        if s.metric == "mse" and s.band == BAND:
-            scores.setdefault((s.family, s.method), {})[s.seed] = s.values
-    families = list(dict.fromkeys(f for f, _ in scores))
+    scores = per_target(data)
+    families = list(dict.fromkeys(f for f, b, _ in scores if b == BAND))
     wins, cells = 0, []
     for fam in families:
-        others = {m: np.mean([np.mean(v) for v in scores[(fam, m)].values()]) for m in METHODS[1:]}
+        others = {
+            m: np.mean([np.mean(v) for v in scores[(fam, BAND, m)].values()]) for m in METHODS[1:]
+        }
         best = min(others, key=others.get)
-        mine, theirs = scores[(fam, "rte")], scores[(fam, best)]
-        seeds = sorted(set(mine) & set(theirs))
-        value, low, high = paired_interval([mine[s] for s in seeds], [theirs[s] for s in seeds])
+        value, low, high, _ = paired_ratio(scores, fam, BAND, "rte", best)
         wins += value <= 1.0
         cells.append(f"{fam} {value:.2g} [{low:.2g}, {high:.2g}] vs {best}")
     return wins, len(families), cells
