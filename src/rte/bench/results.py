@@ -186,6 +186,18 @@ def _check_contract(data: Any, source: Path) -> None:
             "the results contract (rte bench writes it)."
         )
 
+    def check_scored(entry: Any, where: str) -> None:
+        """A record or a target-scores entry: a JSON object with text family, method, band
+        and metric and an integer seed."""
+        if not isinstance(entry, dict):
+            raise fail(where, "a JSON object", entry)
+        for key, kind in _RECORD.items():
+            if not isinstance(entry.get(key), kind):
+                raise fail(f"{where}.{key}", "text", entry.get(key, "nothing"))
+        seed = entry.get("seed")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise fail(f"{where}.seed", "an integer", seed)
+
     if not isinstance(data, dict):
         raise fail("the file", "a JSON object", type(data).__name__)
     for key, kind in _TOP.items():
@@ -205,14 +217,7 @@ def _check_contract(data: Any, source: Path) -> None:
         if not isinstance(info.get("options", {}), dict):
             raise fail(f"methods[{name!r}].options", "a JSON object", info["options"])
     for i, record in enumerate(data["records"]):
-        if not isinstance(record, dict):
-            raise fail(f"record {i}", "a JSON object", record)
-        for key, kind in _RECORD.items():
-            if not isinstance(record.get(key), kind):
-                raise fail(f"record {i}.{key}", "text", record.get(key, "nothing"))
-        seed = record.get("seed")
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise fail(f"record {i}.seed", "an integer", seed)
+        check_scored(record, f"record {i}")
         if not _is_number(record.get("value")):
             raise fail(f"record {i}.value", "a finite number", record.get("value", "nothing"))
         if record["metric"] not in METRICS:
@@ -221,14 +226,7 @@ def _check_contract(data: Any, source: Path) -> None:
     if not isinstance(scores, list):
         raise fail("'targets'", "a JSON list", scores)
     for i, entry in enumerate(scores):
-        if not isinstance(entry, dict):
-            raise fail(f"targets {i}", "a JSON object", entry)
-        for key, kind in _RECORD.items():
-            if not isinstance(entry.get(key), kind):
-                raise fail(f"targets {i}.{key}", "text", entry.get(key, "nothing"))
-        seed = entry.get("seed")
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise fail(f"targets {i}.seed", "an integer", seed)
+        check_scored(entry, f"targets {i}")
         values = entry.get("values")
         if not isinstance(values, list) or not values or not all(map(_is_number, values)):
             raise fail(f"targets {i}.values", "a non-empty list of finite numbers", values)
