@@ -122,6 +122,14 @@ class DecomposeParams:
         "bank's spread away.",
         fraction,
     )
+    calibration_level: float = param(
+        0.92,
+        "Share of the calibration points the 90% intervals are made to cover (the "
+        "split-conformal level; above 0.9 widens them for targets farther out than the "
+        "bank's held-out ends; 0.92 chosen on validation seeds, "
+        "benchmarks/tune_calibration.py).",
+        fraction,
+    )
     fallback_anchors: int = param(
         8,
         "With no anchor whose phi was seen in training, how many anchors nearest to the seen "

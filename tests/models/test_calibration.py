@@ -56,20 +56,23 @@ def test_the_symbolic_candidates_take_anchors_from_the_kept_tasks_only(monkeypat
     symbolic = RelationalTaskExtrapolator(operator="symbolic", steps=50, width=32, seed=0)
     symbolic.fit(full)
     monkeypatch.setattr(type(model), "predict_means", recording)
-    record = selection.select_operator(symbolic, full, variable)
+    record, scores = selection.select_operator(symbolic, full, variable)
     splits = selection.held_out(symbolic, full, variable)
     index = {tid: i for i, tid in enumerate(full.task_ids)}
     kept = [{index[t] for t in reduced.task_ids} for reduced, _ in splits]
     assert seen and all(anchors is not None for anchors, _ in seen)
     assert all(anchors in kept for anchors, _ in seen)
     assert record["calibration"]["tasks"] == sum(t.n_targets for _, t in splits)
+    assert record["calibration"]["points"] == scores.size > 0
 
 
 def test_the_factor_is_the_held_out_one_unless_settings_are_given_by_hand() -> None:
     model = fitted()
     assert "calibration" in model.selection_
     assert model.calibration_source() == "held-out"
-    assert model.calibration() == model.selection_["calibration"]["factor"]
+    assert model.calibration() == conformal_factor(
+        model.calibration_scores_, model.calibration_level
+    )
     by_hand = RelationalTaskExtrapolator(**{**model.get_params(), "correction": "gp"})
     by_hand.__dict__.update({k: v for k, v in vars(model).items() if k.endswith("_")})
     assert by_hand.calibration_source() == "in-sample"
@@ -86,3 +89,22 @@ def test_the_conformal_factor_refuses_empty_or_non_finite_scores() -> None:
     for bad in (np.array([]), np.array([1.0, np.nan])):
         with pytest.raises(ValidationError, match="finite scores"):
             conformal_factor(bad)
+
+
+def test_a_higher_level_widens_the_intervals_and_survives_save_and_load(tmp_path) -> None:
+    model = fitted()
+    wide = RelationalTaskExtrapolator(**{**model.get_params(), "calibration_level": 0.99})
+    wide.__dict__.update({k: v for k, v in vars(model).items() if k.endswith("_")})
+    wide.__dict__.pop("calibrations_", None)
+    assert wide.calibration() > model.calibration()
+    model.save(tmp_path / "model")
+    loaded = RelationalTaskExtrapolator.load(tmp_path / "model")
+    assert loaded.calibration_source() == "held-out"
+    np.testing.assert_array_equal(loaded.calibration_scores_, model.calibration_scores_)
+    assert loaded.calibration() == model.calibration()
+
+
+def test_the_level_must_be_a_share() -> None:
+    for bad in (0.0, 1.5, -0.1):
+        with pytest.raises(ValidationError, match="calibration_level"):
+            RelationalTaskExtrapolator(calibration_level=bad).validate_params()

@@ -128,6 +128,9 @@ class RelationalTaskExtrapolator(Estimator):
         "selection_": "operator='auto': the chosen operator, decomposition and correction "
         "with every candidate's error on the bank's held-out top (dict; empty when the "
         "operator was set by hand)",
+        "calibration_scores_": "the chosen setting's standardized errors on the held-out "
+        "ends, the split-conformal scores of the intervals (ndarray; empty without a "
+        "selection)",
     }
     cached: ClassVar[Mapping[str, str]] = {
         "anchor_index_": "vector index of the bank's embeddings, built on first use",
@@ -162,14 +165,14 @@ class RelationalTaskExtrapolator(Estimator):
         self.scaling_ = scaling
         self.embedding_ = embedding
         self.interpolator_ = interpolator
-        self.selection_ = {}
+        self.selection_, self.calibration_scores_ = {}, np.empty(0)
         kind = self.operator
         if kind in ("auto", "symbolic"):
             search = np.random.default_rng([self.seed, 11])
             self.psi_ = SymbolicOperator.search(bank.x, bank.y, bank.mask, search)
             self.losses_ = []
         if kind == "auto":  # the laws are scored first, with this model's own machinery
-            self.selection_ = select_operator(self, bank, bank_emb[:, 0])
+            self.selection_, self.calibration_scores_ = select_operator(self, bank, bank_emb[:, 0])
             kind = self.selection_["operator"]
             if kind == "symbolic":
                 self.psi_ = self.psi_.chosen(self.psi_.index(self.selection_["law_key"]))
@@ -219,6 +222,8 @@ class RelationalTaskExtrapolator(Estimator):
         chosen = out.pop("selection", {})
         out |= {k: chosen[k] for k in ("chosen", "held_out") if k in chosen}
         out["calibration"] = self.calibration_source()
+        if out["correction"] != "none":
+            out |= {"calibration_level": self.calibration_level, "factor": self.calibration()}
         return out
 
     def save(self, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None) -> Path:
@@ -237,7 +242,8 @@ class RelationalTaskExtrapolator(Estimator):
             "training": State({}, {"losses": as_tensor(np.asarray(self.losses_))}),
         }
         if self.selection_:
-            states["selection"] = State(self.selection_)
+            scores = {"calibration_scores": as_tensor(self.calibration_scores_)}
+            states["selection"] = State(self.selection_, scores)
         return save_states(path, type(self).__name__, self.get_params(), states, metadata)
 
     @classmethod
@@ -253,7 +259,13 @@ class RelationalTaskExtrapolator(Estimator):
             model.psi_ = operator_from_state(states["operator"])
             model.range_ = TransformationRange.from_state(states["decomposer"])
             model.losses_ = states["training"].array("losses").tolist()
-            model.selection_ = dict(states["selection"].config) if "selection" in states else {}
+            selection = states.get("selection", State())
+            model.selection_ = dict(selection.config)
+            model.calibration_scores_ = np.asarray(
+                selection.tensors["calibration_scores"].numpy()
+                if "calibration_scores" in selection.tensors
+                else np.empty(0)
+            )
             model.interpolator_ = AnchorInterpolator(
                 model.scaling_.x(model.bank_.x), model.scaling_.y(model.bank_.y), model.bank_.mask
             )
@@ -440,13 +452,13 @@ class RelationalTaskExtrapolator(Estimator):
         return cache[quantile]
 
     def calibration(self) -> float:
-        """Factor on the GP's standard deviation that makes 90% intervals cover 90% of
-        the calibration targets' points.
+        """Factor on the GP's standard deviation that makes 90% intervals cover
+        ``calibration_level`` of the calibration targets' points.
 
         Split-conformal when the selection ran (``operator='auto'``) and the predict-time
         settings are the ones it chose: the scores are those of the chosen setting on the
         bank's held-out ends, predicted by fits that did not train on them
-        (:func:`rte.models.selection.select_operator`, ``selection_['calibration']``).
+        (:func:`rte.models.selection.select_operator`, ``calibration_scores_``).
         Otherwise (an operator or setting given by hand, or a bank too small to select
         on) in-sample: bank tasks the model trained on, seen through small noisy contexts
         with nearby anchors barred (:meth:`calibration_scores`); no coverage guarantee.
@@ -455,22 +467,20 @@ class RelationalTaskExtrapolator(Estimator):
         check_is_fitted(self, "psi_")
         if self.setting("correction") == "none":
             return 1.0
-        held_out = self.selection_.get("calibration")
-        if held_out is not None and self.calibration_source() == "held-out":
-            return float(held_out["factor"])
         key = tuple(getattr(self, name) for name in sorted(self.predict_params))
         cache = vars(self).setdefault("calibrations_", {})
         if key not in cache:
-            cache[key] = conformal_factor(self.calibration_scores())
+            held_out = self.calibration_source() == "held-out"
+            scores = self.calibration_scores_ if held_out else self.calibration_scores()
+            cache[key] = conformal_factor(scores, self.calibration_level)
         return cache[key]
 
     def calibration_source(self) -> str:
         """Where :meth:`calibration`'s scores come from: ``held-out`` (the selection's
         held-out ends, split-conformal) or ``in-sample`` (bank tasks seen in training)."""
         check_is_fitted(self, "psi_")
-        chosen = self.selection_.get("calibration")
         by_hand = any(getattr(self, name) != "auto" for name in _AUTO_DEFAULTS)
-        return "in-sample" if chosen is None or by_hand else "held-out"
+        return "in-sample" if self.calibration_scores_.size == 0 or by_hand else "held-out"
 
     def calibration_scores(self, n_tasks: int = 64) -> np.ndarray:
         """|truth - mean| / std at every observed point of simulated bank targets."""

@@ -30,8 +30,9 @@ MLP, the paper's operator, serves it. The choice and every candidate's score are
 returned as a JSON-ready record.
 
 The chosen setting's standardized errors on the held-out tasks also calibrate rte's
-intervals (split-conformal, ``calibration`` in the record): its phi is fitted from the
-kept tasks' anchors only, and a network is trained on the kept tasks only. Two parts
+intervals (split-conformal: they are returned beside the record, which counts them
+under ``calibration``): its phi is fitted from the kept tasks' anchors only, and a
+network is trained on the kept tasks only. Two parts
 of the symbolic setting did see the held-out tasks: the law's form (one of a handful,
 searched once on the whole bank) and the embedding that retrieves candidate anchors.
 """
@@ -44,7 +45,6 @@ from typing import Any
 import numpy as np
 
 from rte.errors import ValidationError
-from rte.intervals import conformal_factor
 from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.holdout import HoldoutSplit, holdout_split
 
@@ -107,14 +107,12 @@ class _Scores:
         self.standardized[name].append((np.abs(truth - pred) / np.maximum(std, 1e-12)).ravel())
         self.settings[name] = setting
 
-    def calibration(self, name: str) -> dict[str, float]:
-        """The split-conformal factor of candidate ``name`` (rte.intervals) and its counts."""
+    def calibration(self, name: str) -> tuple[dict[str, int], np.ndarray]:
+        """Candidate ``name``'s conformal scores (rte.intervals.conformal_factor turns them
+        into a factor at any level) and their counts."""
         scores = np.concatenate(self.standardized[name])
-        return {
-            "factor": conformal_factor(scores),
-            "points": int(scores.size),
-            "tasks": int(sum(len(e) for e in self.errors[name])),
-        }
+        counts = {"points": int(scores.size), "tasks": sum(len(e) for e in self.errors[name])}
+        return counts, scores
 
     def means(self) -> dict[str, float]:
         return {name: float(np.concatenate(e).mean()) for name, e in self.errors.items()}
@@ -155,21 +153,25 @@ def _score_means(
     scores.add(f"{name} gp", {**setting, "correction": "gp"}, corrected, std, truth)
 
 
-def select_operator(model: Any, bank: TaskBank, variable: np.ndarray) -> dict[str, Any]:
+def select_operator(
+    model: Any, bank: TaskBank, variable: np.ndarray
+) -> tuple[dict[str, Any], np.ndarray]:
     """The setting that predicts the bank's held-out top best (see the module docstring),
     as a record: ``operator``, ``law_key`` (symbolic), ``decomposition`` (networks),
-    ``correction`` (gp or intervals), every candidate's ``scores`` and what was held out.
-    ``model`` is fitted on ``bank`` with the symbolic operator (its search's laws);
-    ``variable`` orders the bank's tasks (one value per task)."""
+    ``correction`` (gp or intervals), every candidate's ``scores`` and what was held out;
+    and the chosen setting's conformal scores on the held-out points (empty when nothing
+    was selected). ``model`` is fitted on ``bank`` with the symbolic operator (its
+    search's laws); ``variable`` orders the bank's tasks (one value per task)."""
+    none = np.empty(0)
     try:
         splits = held_out(model, bank, variable)
     except ValidationError as exc:
-        return {"operator": "mlp", "note": f"no selection, the bank is too small: {exc}"}
+        return {"operator": "mlp", "note": f"no selection, the bank is too small: {exc}"}, none
     if min(len(t.query_y) for _, t in splits) < MIN_HELD_OUT:
         return {
             "operator": "mlp",
             "note": f"no selection: fewer than {MIN_HELD_OUT} tasks held out at an end",
-        }
+        }, none
     n_targets = sum(len(t.query_y) for _, t in splits)
     scores = _Scores()
     laws = model.psi_
@@ -193,12 +195,17 @@ def select_operator(model: Any, bank: TaskBank, variable: np.ndarray) -> dict[st
                     _score_means(scores, f"{operator} {decomposition}", setting, fitted, targets)
         best = scores.best(n_targets)
     if best is None:
-        return {"operator": "mlp", "note": "no selection: no candidate predicted every target"}
-    return {
+        return {
+            "operator": "mlp",
+            "note": "no selection: no candidate predicted every target",
+        }, none
+    counts, calibration = scores.calibration(best[0])
+    record = {
         **scores.settings[best[0]],
         "chosen": best[0],
-        "calibration": scores.calibration(best[0]),
+        "calibration": counts,
         "scores": scores.means(),
         "held_out": [len(t.query_y) for _, t in splits],
         "noise_floor": floor,
     }
+    return record, calibration
