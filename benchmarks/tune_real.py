@@ -1,6 +1,7 @@
 """One tuning budget for every method of ``rte bench real``, spent on validation splits.
 
     .venv/bin/python benchmarks/tune_real.py [--methods rte,maml] [--seeds 3] [--write]
+    .venv/bin/python benchmarks/tune_real.py --methods rte --variant '{"operator": "mlp"}'
 
 Every method gets the same budget: its default and :data:`BUDGET` - 1 variants of its
 own main knobs (:data:`VARIANTS`), each scored on the *validation split* of every bank
@@ -85,6 +86,13 @@ def main() -> None:
     parser.add_argument(
         "--write", action="store_true", help=f"Store the choices in {OPTIONS_FILE}."
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        type=json.loads,
+        help="A variant (JSON options) to score instead of the listed ones, beside the "
+        "default; repeatable, one method only, the same budget.",
+    )
     args = parser.parse_args()
     set_threads(1)
     if args.first_seed < 100:
@@ -92,8 +100,11 @@ def main() -> None:
     names = args.banks.split(",")
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     chosen: dict[str, dict] = {}
-    for method in args.methods.split(","):
-        variants = VARIANTS[method]
+    methods = args.methods.split(",")
+    if args.variant and len(methods) != 1:
+        parser.error("--variant scores variants of one method: give one in --methods")
+    for method in methods:
+        variants = [{}, *args.variant] if args.variant else VARIANTS[method]
         if not 1 <= len(variants) <= BUDGET:
             parser.error(f"{method}: at most {BUDGET} variants, the default first")
         scores = [score(method, v, names, seeds) for v in variants]

@@ -188,7 +188,7 @@ def _check_contract(data: Any, source: Path) -> None:
 
     def check_scored(entry: Any, where: str) -> None:
         """A record or a target-scores entry: a JSON object with text family, method, band
-        and metric and an integer seed."""
+        and a known metric and an integer seed."""
         if not isinstance(entry, dict):
             raise fail(where, "a JSON object", entry)
         for key, kind in _RECORD.items():
@@ -197,6 +197,8 @@ def _check_contract(data: Any, source: Path) -> None:
         seed = entry.get("seed")
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise fail(f"{where}.seed", "an integer", seed)
+        if entry["metric"] not in METRICS:
+            raise fail(f"{where}.metric", f"one of {', '.join(METRICS)}", entry["metric"])
 
     if not isinstance(data, dict):
         raise fail("the file", "a JSON object", type(data).__name__)
@@ -220,8 +222,6 @@ def _check_contract(data: Any, source: Path) -> None:
         check_scored(record, f"record {i}")
         if not _is_number(record.get("value")):
             raise fail(f"record {i}.value", "a finite number", record.get("value", "nothing"))
-        if record["metric"] not in METRICS:
-            raise fail(f"record {i}.metric", f"one of {', '.join(METRICS)}", record["metric"])
     scores = data.get("targets", [])
     if not isinstance(scores, list):
         raise fail("'targets'", "a JSON list", scores)
@@ -230,8 +230,6 @@ def _check_contract(data: Any, source: Path) -> None:
         values = entry.get("values")
         if not isinstance(values, list) or not values or not all(map(_is_number, values)):
             raise fail(f"targets {i}.values", "a non-empty list of finite numbers", values)
-        if entry["metric"] not in METRICS:
-            raise fail(f"targets {i}.metric", f"one of {', '.join(METRICS)}", entry["metric"])
     fits = data.get("fits", [])
     if not isinstance(fits, list):
         raise fail("'fits'", "a JSON list", fits)
