@@ -77,6 +77,8 @@ def test_cli_inspect(cli_model: Path) -> None:
     assert result.exit_code == 0, result.output
     for part in ("format 2", "tasks: 8 (t0, t1", "input x: [", "parameter a: [1, 2]", "steps=30"):
         assert part in result.output
+    # 8 tasks are too few to select on: the in-sample fallback, said as such
+    assert "intervals: in-sample calibration, level 0.92, factor " in result.output
 
 
 def _run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, *args: str) -> str:

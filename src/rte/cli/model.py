@@ -169,9 +169,21 @@ def inspect_command(
         + (f"; final training loss: {model.losses_[-1]:.4g}" if model.losses_ else ""),
         "operator: "
         + ", ".join(f"{k}={v}" for k, v in model.describe_operator().items() if k != "selection"),
+        intervals_line(model),
         "settings: " + ", ".join(f"{k}={v}" for k, v in model.get_params().items()),
     ]
     say("\n".join(lines))
+
+
+def intervals_line(model: RelationalTaskExtrapolator) -> str:
+    """How the model's 90% intervals are calibrated: where the scores come from, the
+    conformal level and the factor on the GP's std."""
+    if model.setting("correction") == "none":
+        return "intervals: none (correction=none)"
+    return (
+        f"intervals: {model.calibration_source()} calibration, level "
+        f"{model.calibration_level}, factor {model.calibration():.4g} on the GP's std"
+    )
 
 
 def model_columns(model: RelationalTaskExtrapolator, model_dir: str) -> TableColumns:
