@@ -43,6 +43,9 @@ NOISE_RATIOS = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 OFFSET_RATIOS = (0.0, 1.0, 100.0)
 TREND_RATIOS = (0.0, 1.0)
 _JITTER = 1e-9
+# Jitters relative to the largest diagonal entry, tried in turn on a covariance that
+# does not factorise (the last makes any symmetric matrix of this kind positive definite).
+_RELATIVE_JITTERS = (1e-8, 1e-6, 1e-3, 1.0)
 
 
 @dataclass(frozen=True)
@@ -214,9 +217,30 @@ def _profile(
     n = xt.shape[1]
     eye = torch.eye(n, dtype=_DTYPE)
     a = _covariance(xs, xs, length[rows], offset[rows], trend[rows])
-    chol = torch.linalg.cholesky(a + (noise[rows] + _JITTER)[:, None, None] * eye)
+    chol = _cholesky(a + (noise[rows] + _JITTER)[:, None, None] * eye)
     alpha = torch.cholesky_solve(rs[..., None], chol)[..., 0]
     signal = ((rs * alpha).sum(-1) / n).clamp_min(floor[rows])
     logdet = 2 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(-1)
     value = -0.5 * n * (torch.log(2 * math.pi * signal) + 1.0) - 0.5 * logdet
     return chol, alpha, signal, value
+
+
+def _cholesky(matrices: torch.Tensor) -> torch.Tensor:
+    """Batched Cholesky factors. A matrix that is not positive definite in floating point
+    (inputs far outside the scaled range, where the offset and trend terms swamp the
+    noise by many orders) gets a jitter relative to its largest diagonal entry, raised
+    until it factorises: that GP has a little more noise, and every set keeps a finite
+    fit."""
+    chol, info = torch.linalg.cholesky_ex(matrices)
+    failed = torch.nonzero(info).flatten()
+    eye = torch.eye(matrices.shape[-1], dtype=matrices.dtype)
+    for relative in _RELATIVE_JITTERS:
+        if len(failed) == 0:
+            break
+        bad = matrices[failed]
+        scale = torch.diagonal(bad, dim1=1, dim2=2).abs().amax(-1)
+        fixed, info = torch.linalg.cholesky_ex(bad + (relative * scale)[:, None, None] * eye)
+        ok = info == 0
+        chol[failed[ok]] = fixed[ok]
+        failed = failed[~ok]
+    return chol

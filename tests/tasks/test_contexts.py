@@ -69,6 +69,14 @@ def test_well_shaped_contexts_with_extreme_values(
     _predict_or_refuse(table_model, np.array(xs[:k]), np.array(ys[:k]), np.array(xs))
 
 
+def test_a_context_far_outside_the_bank_on_repeated_inputs(
+    table_model: RelationalTaskExtrapolator,
+) -> None:
+    # Found by the test above: the residual GP's covariance was not positive definite.
+    xs = np.array([0.0, 0.0, 737308.0, 737308.0, 0.0, 0.0, 0.0, 0.0])
+    _predict_or_refuse(table_model, xs[:4], np.zeros(4), xs)
+
+
 @settings(SETTINGS, max_examples=TABLE_CASES)
 @given(
     ctx=st.lists(st.tuples(st.sampled_from(["a", "b", ""]), values, values), max_size=6),
