@@ -261,8 +261,8 @@ class RelationalTaskExtrapolator(Estimator):
             model.losses_ = states["training"].array("losses").tolist()
             selection = states.get("selection", State())
             model.selection_ = dict(selection.config)
-            model.calibration_scores_ = np.asarray(
-                selection.tensors["calibration_scores"].numpy()
+            model.calibration_scores_ = (
+                selection.array("calibration_scores")
                 if "calibration_scores" in selection.tensors
                 else np.empty(0)
             )
