@@ -1,7 +1,9 @@
-"""Optional dependencies, imported only when a method needs them.
+"""Imports made only when needed: optional dependencies, and built-ins named by path.
 
-The core package imports without them; a method that needs one imports it through
-:func:`require`, which turns a missing package into one line saying how to install it.
+The core package imports without the optional packages; a method that needs one imports
+it through :func:`require`, which turns a missing package into one line saying how to
+install it. Registries name their built-in classes as ``"module:Name"`` and
+:func:`load` them on first use, so listing them loads no torch or numpy.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 from types import ModuleType
+from typing import Any
 
 from rte.errors import BackendImportError
 
@@ -28,3 +31,9 @@ def require(module: str, extra: str, needed_by: str) -> ModuleType:
             f"{needed_by} needs the {module!r} package, which is not installed ({exc}). "
             f"Install it with: pip install 'relational-task-extrapolator[{extra}]'"
         ) from None
+
+
+def load(path: str) -> Any:
+    """The object a ``"package.module:Name"`` path names, importing its module."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)

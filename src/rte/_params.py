@@ -23,12 +23,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
-from rte._validation import (
-    check_choice,
-    check_nonnegative,
-    check_positive,
-    check_positive_int,
-)
+from rte._checks import check_choice, check_nonnegative, check_positive, check_positive_int
 from rte.errors import ValidationError
 
 Check = Callable[[Any, str], Any]

@@ -1,13 +1,12 @@
-"""Input checks in one place, with one message style.
+"""Checks of array inputs (contexts, queries, random generators), with one message style.
 
 Every message says what was expected, what came in, and how to fix it; every
 check raises :class:`rte.errors.ValidationError` (a ``ValueError``) before any
-work is done.
+work is done. Checks of single settings values live in :mod:`rte._checks`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -109,59 +108,6 @@ def check_context(
     xs = check_inputs(x, f"{name}_x", dim)
     ys = check_outputs(y, xs.shape[0], f"{name}_y")
     return xs, ys
-
-
-def check_range(low: Any, high: Any, name: str) -> tuple[float, float]:
-    """Validate a finite interval with low < high."""
-    try:
-        lo, hi = float(low), float(high)
-    except (TypeError, ValueError):
-        raise ValidationError(
-            f"{name} must be two numbers (low, high). Got ({low!r}, {high!r})."
-        ) from None
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValidationError(f"{name} must be finite. Got ({lo}, {hi}).")
-    if lo >= hi:
-        raise ValidationError(
-            f"{name} must have low < high. Got low={lo}, high={hi}; swap or widen the range."
-        )
-    return lo, hi
-
-
-def check_choice(value: str, choices: Iterable[str], name: str) -> str:
-    """Raise if ``value`` is not one of ``choices``, listing the valid ones."""
-    options = sorted(choices)
-    if value not in options:
-        raise ValidationError(f"Unknown {name} {value!r}. Expected one of: {', '.join(options)}.")
-    return value
-
-
-def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
-    """Validate an integer >= ``minimum`` (bools are refused)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValidationError(f"{name} must be an integer >= {minimum}. Got {value!r}.")
-    if value < minimum:
-        raise ValidationError(f"{name} must be an integer >= {minimum}. Got {value}.")
-    return int(value)
-
-
-def check_nonnegative(value: Any, name: str) -> float:
-    """Validate a finite float >= 0."""
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{name} must be a number >= 0. Got {value!r}.") from None
-    if not np.isfinite(out) or out < 0:
-        raise ValidationError(f"{name} must be a finite number >= 0. Got {value!r}.")
-    return out
-
-
-def check_positive(value: Any, name: str) -> float:
-    """Validate a finite float > 0 (learning rates, scales)."""
-    out = check_nonnegative(value, name)
-    if out == 0:
-        raise ValidationError(f"{name} must be a finite number > 0. Got {value!r}.")
-    return out
 
 
 def check_batch(

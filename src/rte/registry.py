@@ -15,14 +15,14 @@ processes of a benchmark run with :func:`user_registrations` / :func:`install`.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from rte._checks import check_choice
+from rte._optional import load
 from rte._params import canonical, check_known, fields
-from rte._validation import check_choice
 from rte.access import check_sees
 from rte.errors import ValidationError
 
@@ -52,8 +52,7 @@ class MethodSpec:
         """The estimator class (imported on first use for built-ins, then checked)."""
         if not isinstance(self.source, str):
             return self.source
-        module, _, name = self.source.partition(":")
-        cls = getattr(importlib.import_module(module), name)
+        cls = load(self.source)
         _check_class(self.name, cls, self.defaults, self.options_from)
         return cls
 

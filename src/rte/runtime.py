@@ -18,11 +18,12 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
+from rte._checks import check_positive_int
 
-from rte._validation import check_positive_int
+if TYPE_CHECKING:
+    import numpy as np
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -78,4 +79,6 @@ def stream(seed: int, *names: str) -> np.random.Generator:
     """A random stream keyed by the seed and names (family, band, ...), not by positions:
     a one-family run draws exactly the tasks of that family in the full run, and adding
     a band or a family leaves every other stream unchanged."""
+    import numpy as np  # here, not at the top: the command line's start-up loads no numpy
+
     return np.random.default_rng([seed, *(zlib.crc32(n.encode()) for n in names)])

@@ -1,5 +1,6 @@
 """The command line answers at once: help, ``rte report`` and listing methods load no torch
-(the heavy packages are imported where they are used). Timings: benchmarks/cli_startup.py."""
+(the heavy packages are imported where they are used), and the command pages load not even
+numpy or pydantic. Timings: benchmarks/cli_startup.py."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("torch", "scipy", "sklearn", "matplotlib", "pandas", "transformers")
 
 
-def loaded_after(args: list[str]) -> set[str]:
-    """The heavy packages imported by running ``rte ARGS`` in a fresh interpreter."""
+def loaded_after(args: list[str], packages: tuple[str, ...] = HEAVY) -> set[str]:
+    """The ``packages`` imported by running ``rte ARGS`` in a fresh interpreter."""
     code = (
         "import sys\n"
         "from rte.cli import main\n"
@@ -24,7 +25,7 @@ def loaded_after(args: list[str]) -> set[str]:
         "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
-        f"print('LOADED', [m for m in {HEAVY!r} if m in sys.modules])\n"
+        f"print('LOADED', [m for m in {packages!r} if m in sys.modules])\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -42,6 +43,15 @@ def loaded_after(args: list[str]) -> set[str]:
 )
 def test_help_loads_no_heavy_package(args: list[str]) -> None:
     assert loaded_after(args) == set()
+
+
+@pytest.mark.parametrize("command", ["bench", "fit", "predict", "inspect", "report"])
+def test_command_pages_load_no_numpy(command: str) -> None:
+    assert loaded_after([command, "--help"], ("numpy", "pydantic")) == set()
+
+
+def test_top_page_loads_no_numpy() -> None:
+    assert loaded_after(["--help"], ("numpy", "pydantic")) == set()
 
 
 def test_report_never_imports_torch(tmp_path: Path) -> None:

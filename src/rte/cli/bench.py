@@ -4,6 +4,10 @@ Every command is declared the same way, from its suite's settings class: one
 option per setting, plus ``--out``, ``--set METHOD.KEY=VALUE`` (repeatable),
 ``--config FILE.toml`` and ``--threads``. Precedence, lowest first: declared
 defaults, the ``--config`` file, the command's options, ``--set``.
+
+The group lists the suites from the catalog's names and help lines; a suite's command,
+and with it the suite's module (numpy, the task generators), is built only when that
+suite is run or its ``--help`` asked, so ``rte bench --help`` answers at once.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from rte._params import from_dict
 from rte.bench.execution import Execution
@@ -19,11 +24,6 @@ from rte.bench.options import parse_set, read_config_file
 from rte.bench.suites import SUITES, Suite
 from rte.cli._common import ThreadsOpt, with_fields
 from rte.runtime import set_threads
-
-bench_app = typer.Typer(
-    no_args_is_help=True,
-    help="Run a benchmark suite: every method on the same tasks, contexts, queries and seeds.",
-)
 
 SetOpt = Annotated[
     list[str],
@@ -65,8 +65,8 @@ AddressOpt = Annotated[
 ]
 
 
-def bench_command(suite: Suite) -> None:
-    """Declare ``rte bench <suite.name>`` from the suite's settings class."""
+def suite_command(suite: Suite) -> TyperCommand:
+    """The command ``rte bench <suite.name>``, declared from the suite's settings class."""
 
     @with_fields(suite.config, "settings", "Suite")
     def command(
@@ -89,8 +89,30 @@ def bench_command(suite: Suite) -> None:
         suite.run(chosen, out or Path("runs") / suite.name, options, None, execution)
 
     command.__doc__ = suite.help
-    bench_app.command(suite.name, help=suite.help)(command)
+    app = typer.Typer(add_completion=False)
+    app.command(suite.name, help=suite.help)(command)
+    return typer.main.get_command(app)  # type: ignore[return-value]  # one command: no group
 
 
-for _suite in SUITES.values():
-    bench_command(_suite)
+class SuiteGroup(TyperGroup):
+    """``rte bench``: one listing entry per suite (name and help line only); the suite's
+    real command is built when the suite is named on the command line."""
+
+    def __init__(self, **attrs: Any) -> None:
+        attrs["commands"] = {
+            name: TyperCommand(name=name, help=suite.help) for name, suite in SUITES.items()
+        }
+        super().__init__(**attrs)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name in SUITES:
+            command = suite_command(SUITES[name])
+        return name, command, rest
+
+
+bench_app = typer.Typer(
+    cls=SuiteGroup,
+    no_args_is_help=True,
+    help="Run a benchmark suite: every method on the same tasks, contexts, queries and seeds.",
+)

@@ -22,7 +22,7 @@ def report_command(
     ] = None,
 ) -> None:
     """Print a results file as markdown tables, with every method's options."""
-    from rte._validation import check_choice
+    from rte._checks import check_choice
     from rte.bench.report import compare as compare_methods
     from rte.bench.report import report
     from rte.bench.results import METRICS

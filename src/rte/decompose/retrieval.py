@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from rte._validation import check_finite, check_positive_int
+from rte._checks import check_positive_int
+from rte._validation import check_finite
 from rte.errors import BackendImportError, ValidationError
 
 # HNSW settings that gave recall@10 >= 0.99 on 10^5 curve vectors (tests/decompose).

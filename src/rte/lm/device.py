@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rte._validation import check_choice
+from rte._checks import check_choice
 from rte.errors import ValidationError
 
 if TYPE_CHECKING:

@@ -18,7 +18,8 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import torch
 
-from rte._validation import check_batch, check_choice, check_context, check_inputs
+from rte._checks import check_choice
+from rte._validation import check_batch, check_context, check_inputs
 from rte.base import Estimator, FoundDecompositions, check_is_fitted, estimator
 from rte.decompose.amortized import StoredCurves, best_by_context_loss, propose
 from rte.decompose.curve_index import CurveIndex

@@ -14,14 +14,13 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from rte._checks import check_nonnegative, check_positive_int
 from rte._state import State, as_tensor
 from rte._validation import (
     check_context,
     check_finite,
     check_inputs,
     check_magnitude,
-    check_nonnegative,
-    check_positive_int,
     check_rng,
     float_array,
 )

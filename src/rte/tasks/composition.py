@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rte._validation import check_choice
+from rte._checks import check_choice
 from rte.errors import ValidationError
 from rte.tasks.bank import RelationLabel, TargetSet, TaskBank
 from rte.tasks.labelled import LabelledTask, labelled_bank, labelled_targets

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rte._validation import check_choice, check_positive_int
+from rte._checks import check_choice, check_positive_int
 from rte.errors import ValidationError
 from rte.tasks.bank import RelationLabel, TargetSet, TaskBank
 from rte.tasks.composition import composition_name

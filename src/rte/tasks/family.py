@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from rte._validation import check_choice, check_range
+from rte._checks import check_choice, check_range
 from rte.errors import ValidationError
 
 BANDS = ("in_support", "F1", "F2", "F3", "F4")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rte._validation import check_nonnegative, check_positive_int, check_range
+from rte._checks import check_nonnegative, check_positive_int, check_range
 from rte.errors import ValidationError
 from rte.tasks.bank import MIN_POINTS_PER_TASK, RelationLabel, TargetSet, TaskBank
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rte._validation import check_positive_int
+from rte._checks import check_positive_int
 from rte.errors import ValidationError
 from rte.tasks.bank import RelationLabel, TargetSet, TaskBank
 from rte.tasks.labelled import LabelledTask, labelled_bank, labelled_targets

@@ -28,8 +28,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from rte._checks import check_choice, check_positive_int
 from rte._params import Settings, at_least, one_of, param, settings
-from rte._validation import check_choice, check_positive_int
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
     CANDIDATE_SETS,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rte._validation import check_choice
+from rte._checks import check_choice
 from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
 from rte.tasks.holdout import HoldoutSplit, SplitResult, holdout_split
