@@ -18,10 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 
+from rte._io import atomic_write_text
 from rte.bench.suites.real import OPTIONS_DOC, OPTIONS_FILE, REAL_METHODS, RealSuiteConfig
 from rte.registry import get_method
 from rte.runtime import set_threads, stream
@@ -103,6 +103,11 @@ def main() -> None:
     methods = args.methods.split(",")
     if args.variant and len(methods) != 1:
         parser.error("--variant scores variants of one method: give one in --methods")
+    if args.variant and args.write:
+        parser.error(
+            "--write stores choices made among the declared VARIANTS (the one budget every "
+            "method gets); --variant explores other options on the validation splits only"
+        )
     for method in methods:
         variants = [{}, *args.variant] if args.variant else VARIANTS[method]
         if not 1 <= len(variants) <= BUDGET:
@@ -126,9 +131,9 @@ def main() -> None:
             "TUNED: dict[str, dict] = " + json.dumps(merged, indent=4, sort_keys=True),
             "",
         ]
-        path = Path(OPTIONS_FILE)
-        path.write_text("\n".join(lines).replace("true", "True").replace("false", "False"))
-        print(f"wrote {path}")
+        text = "\n".join(lines).replace("true", "True").replace("false", "False")
+        atomic_write_text(OPTIONS_FILE, text)
+        print(f"wrote {OPTIONS_FILE}")
 
 
 if __name__ == "__main__":
