@@ -1,6 +1,6 @@
 """The peer tables of docs/peers.md, from a ``rte bench param --methods ...`` results file.
 
-    .venv/bin/python benchmarks/peer_tables.py runs/peers_all/results.json \\
+    .venv/bin/python benchmarks/peer_tables.py runs/strong_peers/results.json \\
         --peers dkt,tnp,symbolic_regression --band F2
 
 Prints markdown: per family, the MSE of rte and every listed peer in one band with the
