@@ -17,11 +17,11 @@ import torch
 from torch import nn
 
 from rte._params import at_least, param, positive
-from rte.base import Estimator, check_is_fitted, estimator
+from rte.base import check_is_fitted, estimator
 from rte.baselines._meta import BankTensors
+from rte.baselines._scaled import BankScaled
 from rte.errors import ValidationError
 from rte.nn import train_regressor
-from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 # Floor of the predicted std (scaled units), as in Garnelo et al., to keep the NLL bounded.
@@ -34,11 +34,10 @@ def gaussian_head(out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @estimator()
-class NeuralProcess(Estimator):
+class NeuralProcess(BankScaled):
     """Train a context-to-predictive-distribution network on the bank; condition on a context."""
 
     fitted: ClassVar[Mapping[str, str]] = {
-        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
         "net_": "the neural process network",
     }
 
@@ -65,8 +64,7 @@ class NeuralProcess(Estimator):
     def fit(self, bank: TaskBank) -> NeuralProcess:
         """Train the network by the Gaussian NLL on random context/target splits."""
         self.validate_params()
-        self.scaling_ = Scaling.fit(bank)
-        data = BankTensors.from_bank(bank, self.scaling_)
+        data = BankTensors.from_bank(bank, self.scale_bank(bank))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             self.net_ = self.network(bank.dim)
@@ -95,10 +93,7 @@ class NeuralProcess(Estimator):
         """Predictive mean and std at the queries, (T, Q) each, in the bank's units."""
         check_is_fitted(self, "net_")
         sc = self.scaling_
-        cx, cy, qx = (
-            torch.as_tensor(a, dtype=torch.float32)
-            for a in (sc.x(targets.context_x), sc.y(targets.context_y), sc.x(targets.query_x))
-        )
+        cx, cy, qx = self.scaled_targets(targets)
         with torch.no_grad():
             mean, std = self.net_(cx, cy, qx)
         return sc.y_inverse(mean.double().numpy()), std.double().numpy() * sc.y_std
