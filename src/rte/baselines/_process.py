@@ -10,6 +10,7 @@ build the network (:meth:`NeuralProcess.network`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -33,13 +34,10 @@ def gaussian_head(out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return out[..., 0], MIN_STD + nn.functional.softplus(out[..., 1])
 
 
-@estimator()
-class NeuralProcess(BankScaled):
-    """Train a context-to-predictive-distribution network on the bank; condition on a context."""
-
-    fitted: ClassVar[Mapping[str, str]] = {
-        "net_": "the neural process network",
-    }
+@dataclass(frozen=True, kw_only=True)
+class ProcessParams:
+    """How a neural process (``cnp``, ``tnp``) trains: random context/target splits of
+    random bank tasks, and its Adam budget. A parameter group."""
 
     min_context: int = param(3, "Fewest context points in training.", at_least(1))
     max_context: int = param(20, "Most context points in training.", at_least(1))
@@ -47,6 +45,17 @@ class NeuralProcess(BankScaled):
     batch_tasks: int = param(16, "Tasks per training step.", at_least(1))
     steps: int = param(1000, "Adam steps.", at_least(1))
     lr: float = param(5e-3, "Adam learning rate.", positive)
+
+
+@estimator(ProcessParams)
+class NeuralProcess(BankScaled):
+    """Train a context-to-predictive-distribution network on the bank; condition on a context."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "net_": "the neural process network",
+    }
+
+    sees: ClassVar[str] = "BC"
 
     def network(self, dim: int) -> nn.Module:
         """The network: forward(cx (B, k, d), cy (B, k), qx (B, q, d)) -> mean, std (B, q)."""
