@@ -153,22 +153,14 @@ def xor_problem(target: str = "a,b") -> Problem:
     them). The language model is :func:`taught_language_model`.
     """
     from rte.tasks.parity import ParityTasks
-    from rte.tasks.sequence import (
-        Relation,
-        SequenceBank,
-        SequenceDecomposition,
-        make_target,
-        store_tasks,
-        stored_inputs,
-    )
+    from rte.tasks.sequence import Relation, SequenceDecomposition, make_target, stored_bank
 
     kind = ParityTasks(max_train_size=1, n_context=8, n_queries=8, n_stored=16, n_targets=4)
     rng = np.random.default_rng(0)
     relations = (Relation("", "a", "a"), Relation("", "b", "b"))
-    tasks = store_tasks(kind, "", relations, stored_inputs(kind, rng))
     pairs = [("", "a"), ("", "b"), ("a", "b"), ("b", "a")]
     candidates = tuple(SequenceDecomposition(a, phi) for a, phi in pairs)
-    bank = SequenceBank(kind, tasks, "", relations, candidates)
+    bank = stored_bank(kind, "", relations, candidates, rng)
     truth = SequenceDecomposition(*(("a", "b") if target == "a,b" else ("", "a")))
     shown = 8 if target == "a,b" else 3
     targets = tuple(

@@ -16,7 +16,8 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from rte._params import at_least, param, positive
-from rte.base import Estimator, check_is_fitted, estimator
+from rte.base import check_is_fitted, estimator
+from rte.baselines._scaled import BankScaled
 from rte.errors import ValidationError
 from rte.nn import mlp, train_regressor
 from rte.scaling import Scaling
@@ -80,7 +81,7 @@ def adapt(
 
 
 @estimator()
-class MetaLearner(Estimator):
+class MetaLearner(BankScaled):
     """Meta-train an MLP's initialisation on the bank; adapt it on each target's context.
 
     Subclasses define :meth:`meta_gradient`, the direction the initialisation moves
@@ -89,7 +90,6 @@ class MetaLearner(Estimator):
     """
 
     fitted: ClassVar[Mapping[str, str]] = {
-        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
         "net_": "the network whose initial weights are meta-learned",
         "params_": "the meta-learned initial weights",
     }
@@ -123,8 +123,7 @@ class MetaLearner(Estimator):
     def fit(self, bank: TaskBank) -> MetaLearner:
         """Meta-train the initialisation on random support/query draws of bank tasks."""
         self.validate_params()
-        self.scaling_ = Scaling.fit(bank)
-        data = BankTensors.from_bank(bank, self.scaling_)
+        data = BankTensors.from_bank(bank, self.scale_bank(bank))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             self.net_ = mlp(bank.dim, 1, self.width, self.depth)
@@ -156,14 +155,7 @@ class MetaLearner(Estimator):
     def adapted_predictions(self, targets: TargetSet, steps: int) -> np.ndarray:
         """Predictions at the queries after ``steps`` steps on each target's context."""
         check_is_fitted(self, "params_")
-        zc, yc, zq = (
-            torch.as_tensor(a, dtype=torch.float32)
-            for a in (
-                self.scaling_.x(targets.context_x),
-                self.scaling_.y(targets.context_y),
-                self.scaling_.x(targets.query_x),
-            )
-        )
+        zc, yc, zq = self.scaled_targets(targets)
 
         def one(x: torch.Tensor, y: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
             p = adapt(self.net_, self.params_, x, y, steps, self.inner_lr)

@@ -10,6 +10,7 @@ build the network (:meth:`NeuralProcess.network`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -17,11 +18,11 @@ import torch
 from torch import nn
 
 from rte._params import at_least, param, positive
-from rte.base import Estimator, check_is_fitted, estimator
+from rte.base import check_is_fitted, estimator
 from rte.baselines._meta import BankTensors
+from rte.baselines._scaled import BankScaled
 from rte.errors import ValidationError
 from rte.nn import train_regressor
-from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 # Floor of the predicted std (scaled units), as in Garnelo et al., to keep the NLL bounded.
@@ -33,14 +34,10 @@ def gaussian_head(out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return out[..., 0], MIN_STD + nn.functional.softplus(out[..., 1])
 
 
-@estimator()
-class NeuralProcess(Estimator):
-    """Train a context-to-predictive-distribution network on the bank; condition on a context."""
-
-    fitted: ClassVar[Mapping[str, str]] = {
-        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
-        "net_": "the neural process network",
-    }
+@dataclass(frozen=True, kw_only=True)
+class ProcessParams:
+    """How a neural process (``cnp``, ``tnp``) trains: random context/target splits of
+    random bank tasks, and its Adam budget. A parameter group."""
 
     min_context: int = param(3, "Fewest context points in training.", at_least(1))
     max_context: int = param(20, "Most context points in training.", at_least(1))
@@ -48,6 +45,17 @@ class NeuralProcess(Estimator):
     batch_tasks: int = param(16, "Tasks per training step.", at_least(1))
     steps: int = param(1000, "Adam steps.", at_least(1))
     lr: float = param(5e-3, "Adam learning rate.", positive)
+
+
+@estimator(ProcessParams)
+class NeuralProcess(BankScaled):
+    """Train a context-to-predictive-distribution network on the bank; condition on a context."""
+
+    fitted: ClassVar[Mapping[str, str]] = {
+        "net_": "the neural process network",
+    }
+
+    sees: ClassVar[str] = "BC"
 
     def network(self, dim: int) -> nn.Module:
         """The network: forward(cx (B, k, d), cy (B, k), qx (B, q, d)) -> mean, std (B, q)."""
@@ -65,8 +73,7 @@ class NeuralProcess(Estimator):
     def fit(self, bank: TaskBank) -> NeuralProcess:
         """Train the network by the Gaussian NLL on random context/target splits."""
         self.validate_params()
-        self.scaling_ = Scaling.fit(bank)
-        data = BankTensors.from_bank(bank, self.scaling_)
+        data = BankTensors.from_bank(bank, self.scale_bank(bank))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             self.net_ = self.network(bank.dim)
@@ -95,10 +102,7 @@ class NeuralProcess(Estimator):
         """Predictive mean and std at the queries, (T, Q) each, in the bank's units."""
         check_is_fitted(self, "net_")
         sc = self.scaling_
-        cx, cy, qx = (
-            torch.as_tensor(a, dtype=torch.float32)
-            for a in (sc.x(targets.context_x), sc.y(targets.context_y), sc.x(targets.query_x))
-        )
+        cx, cy, qx = self.scaled_targets(targets)
         with torch.no_grad():
             mean, std = self.net_(cx, cy, qx)
         return sc.y_inverse(mean.double().numpy()), std.double().numpy() * sc.y_std

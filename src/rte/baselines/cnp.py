@@ -40,7 +40,6 @@ class CNPNetwork(nn.Module):
 class CNP(NeuralProcess):
     """Conditional neural process; predicts the decoder mean, keeps the std for calibration."""
 
-    sees: ClassVar[str] = "BC"
     description: ClassVar[str] = "conditional neural process conditioned on the context"
 
     width: int = param(64, "Hidden units of encoder and decoder.", at_least(1))

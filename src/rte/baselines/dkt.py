@@ -24,10 +24,10 @@ from torch import nn
 
 from rte._optional import require
 from rte._params import at_least, one_of, param, positive
-from rte.base import Estimator, check_is_fitted, estimator
+from rte.base import check_is_fitted, estimator
 from rte.baselines._meta import BankTensors
+from rte.baselines._scaled import BankScaled
 from rte.nn import mlp, train_regressor
-from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 # The grids of adapt_scale: factors on the kernel, noise variances (scaled output units).
@@ -112,11 +112,10 @@ def log_evidence(
 
 
 @estimator()
-class DeepKernelTransfer(Estimator):
+class DeepKernelTransfer(BankScaled):
     """Deep kernel transfer: a GP on a feature map meta-trained on the bank's tasks."""
 
     fitted: ClassVar[Mapping[str, str]] = {
-        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
         "gp_": "the meta-trained deep-kernel GP (feature network and kernel)",
     }
 
@@ -146,8 +145,7 @@ class DeepKernelTransfer(Estimator):
     def fit(self, bank: TaskBank) -> DeepKernelTransfer:
         """Meta-train feature map and kernel by the marginal likelihood of random bank tasks."""
         self.validate_params()
-        self.scaling_ = Scaling.fit(bank)
-        data = BankTensors.from_bank(bank, self.scaling_)
+        data = BankTensors.from_bank(bank, self.scale_bank(bank))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             # float64 throughout: kernels of noiseless bank curves are near-singular.
@@ -169,10 +167,7 @@ class DeepKernelTransfer(Estimator):
         """Posterior mean and std of the latent curve at the queries, (T, Q) each."""
         check_is_fitted(self, "gp_")
         sc = self.scaling_
-        cx, qx, y = (
-            torch.as_tensor(a, dtype=torch.float64)
-            for a in (sc.x(targets.context_x), sc.x(targets.query_x), sc.y(targets.context_y))
-        )
+        cx, y, qx = self.scaled_targets(targets, torch.float64)
         with torch.no_grad():
             mean, k_cc, k_qc, k_qq = self.gp_.covariances(cx, qx)
             if self.adapt_scale:

@@ -14,21 +14,20 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from rte.base import Estimator, check_is_fitted, estimator
+from rte.base import check_is_fitted, estimator
+from rte.baselines._scaled import BankScaled
 from rte.embedding import descriptor_pool, fit_embedding
 from rte.errors import ValidationError
 from rte.nn import mlp, train_regressor
 from rte.params import EmbeddingParams, NetParams
-from rte.scaling import Scaling
 from rte.tasks.bank import TargetSet, TaskBank
 
 
 @estimator(NetParams)
-class _InductiveMLP(Estimator, abc.ABC):
+class _InductiveMLP(BankScaled, abc.ABC):
     """MLP(x, descriptor) -> y; subclasses say what the descriptor is."""
 
     fitted: ClassVar[Mapping[str, str]] = {
-        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
         "net_": "the MLP on (x, task descriptor)",
     }
 
@@ -43,10 +42,10 @@ class _InductiveMLP(Estimator, abc.ABC):
     def fit(self, bank: TaskBank) -> _InductiveMLP:
         """Train the MLP on (x, descriptor) -> y over every bank task's points."""
         self.validate_params()
-        self.scaling_ = Scaling.fit(bank)
+        scaling = self.scale_bank(bank)
         desc = torch.as_tensor(self.bank_descriptors(bank), dtype=torch.float32)
-        z = torch.as_tensor(self.scaling_.x(bank.x), dtype=torch.float32)
-        yt = torch.as_tensor(self.scaling_.y(bank.y), dtype=torch.float32)
+        z = torch.as_tensor(scaling.x(bank.x), dtype=torch.float32)
+        yt = torch.as_tensor(scaling.y(bank.y), dtype=torch.float32)
         counts = torch.as_tensor(bank.mask.sum(1))
         m, n_draws = desc.shape[:2]
         size = self.batch_size

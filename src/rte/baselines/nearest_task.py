@@ -15,18 +15,17 @@ import numpy as np
 import torch
 
 from rte._params import at_least, param
-from rte.base import Estimator, check_is_fitted, estimator
-from rte.scaling import Scaling
+from rte.base import check_is_fitted, estimator
+from rte.baselines._scaled import BankScaled
 from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.interpolate import AnchorInterpolator
 
 
 @estimator()
-class NearestTask(Estimator):
+class NearestTask(BankScaled):
     """Predicts the curve of the bank task closest to each context."""
 
     fitted: ClassVar[Mapping[str, str]] = {
-        "scaling_": "inputs and outputs scaled as over the bank (Scaling)",
         "curves_": "the bank's curves on a common grid",
         "n_tasks_": "tasks in the bank",
     }
@@ -39,18 +38,15 @@ class NearestTask(Estimator):
     def fit(self, bank: TaskBank) -> NearestTask:
         """Keep the bank's observations as interpolation tables."""
         self.validate_params()
-        self.scaling_ = Scaling.fit(bank)
-        self.curves_ = AnchorInterpolator(
-            self.scaling_.x(bank.x), self.scaling_.y(bank.y), bank.mask
-        )
+        scaling = self.scale_bank(bank)
+        self.curves_ = AnchorInterpolator(scaling.x(bank.x), scaling.y(bank.y), bank.mask)
         self.n_tasks_ = bank.n_tasks
         return self
 
     def nearest(self, targets: TargetSet) -> np.ndarray:
         """Index of the closest bank task per target, (T,)."""
         check_is_fitted(self, "curves_")
-        x = torch.as_tensor(self.scaling_.x(targets.context_x), dtype=torch.float32)
-        y = torch.as_tensor(self.scaling_.y(targets.context_y), dtype=torch.float32)
+        x, y, _ = self.scaled_targets(targets)
         t = len(x)
         best = torch.full((t,), float("inf"))
         index = torch.zeros(t, dtype=torch.long)

@@ -12,7 +12,7 @@ they are given: the clean query values (Q), the true decomposition (D).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, Self
 
 import numpy as np
 
@@ -33,8 +33,23 @@ from rte.tasks.bank import TargetSet, TaskBank
 from rte.tasks.sequence import SequenceAnswer, Target
 
 
+class ModelOracle(Estimator):
+    """A reference row that evaluates an RTE model's own fit: it declares the ``model``'s
+    hyperparameters, fits the model with them (the very fit of the model's row when they
+    are equal) and predicts through its Psi."""
+
+    model: ClassVar[type[Estimator]]
+    relational: ClassVar[bool] = True
+
+    def fit(self, bank: TaskBank) -> Self:
+        """The model's fit with these hyperparameters (shared with its row when equal)."""
+        self.validate_params()
+        self.model_ = fit_shared(self.model(**self.get_params()), bank)
+        return self
+
+
 @estimator(*RTE_GROUPS)
-class TransductiveOracle(Estimator):
+class TransductiveOracle(ModelOracle):
     """A bound of rte's decomposition in the parameter regime: for each target, the best
     on the target's clean query values (access Q) among rte's own prediction and its
     prediction from each of its candidate anchors alone, all corrected and calibrated
@@ -42,9 +57,9 @@ class TransductiveOracle(Estimator):
     among rte's candidates could give: its MSE is at most rte's on every target.
     """
 
+    model: ClassVar[type[Estimator]] = RelationalTaskExtrapolator
     sees: ClassVar[str] = "BCQ"
     predict_params: ClassVar[frozenset[str]] = RTE_PREDICT_PARAMS
-    relational: ClassVar[bool] = True
     description: ClassVar[str] = (
         "rte's own prediction or its prediction from one of its candidate anchors, whichever "
         "is best on the target's clean query values"
@@ -52,12 +67,6 @@ class TransductiveOracle(Estimator):
     fitted: ClassVar[Mapping[str, str]] = {
         "model_": "rte's fit with these hyperparameters (RelationalTaskExtrapolator)",
     }
-
-    def fit(self, bank: TaskBank) -> TransductiveOracle:
-        """rte's fit with these hyperparameters (shared with rte's row when equal)."""
-        self.validate_params()
-        self.model_ = fit_shared(RelationalTaskExtrapolator(**self.get_params()), bank)
-        return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
         """The chosen predictions, (T, Q)."""
@@ -85,22 +94,16 @@ class TransductiveOracle(Estimator):
 
 
 @estimator(*DISCRETE_GROUPS, defaults=DISCRETE_NET_DEFAULTS)
-class DiscreteOracle(Estimator):
+class DiscreteOracle(ModelOracle):
     """Upper reference for decomposition in the discrete regimes: the true (anchor, phi)."""
 
+    model: ClassVar[type[Estimator]] = DiscreteRTE
     sees: ClassVar[str] = "BLD"
     predict_params: ClassVar[frozenset[str]] = DISCRETE_PREDICT_PARAMS
-    relational: ClassVar[bool] = True
     description: ClassVar[str] = "Psi on relation labels with the true (anchor, phi) of each target"
     fitted: ClassVar[Mapping[str, str]] = {
         "model_": "the discrete rte's fit with these hyperparameters (DiscreteRTE)",
     }
-
-    def fit(self, bank: TaskBank) -> DiscreteOracle:
-        """The discrete RTE's fit with these hyperparameters."""
-        self.validate_params()
-        self.model_ = fit_shared(DiscreteRTE(**self.get_params()), bank)
-        return self
 
     def predict_targets(self, targets: TargetSet) -> np.ndarray:
         """Psi's prediction with each target's labelled decomposition (its true anchor task

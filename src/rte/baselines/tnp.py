@@ -15,9 +15,9 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from rte._params import at_least, param, positive
+from rte._params import at_least, param
 from rte.base import estimator
-from rte.baselines._process import NeuralProcess, gaussian_head
+from rte.baselines._process import NeuralProcess, ProcessParams, gaussian_head
 from rte.errors import ValidationError
 from rte.nn import mlp
 
@@ -48,19 +48,16 @@ class TNPNetwork(nn.Module):
         return gaussian_head(self.head(self.encoder(tokens, mask=mask)[:, k:]))
 
 
-@estimator()
+@estimator(ProcessParams, defaults={"steps": 1500, "lr": 1e-3})
 class TNP(NeuralProcess):
     """Transformer neural process (TNP-D); predicts the mean, keeps the std for intervals."""
 
-    sees: ClassVar[str] = "BC"
     description: ClassVar[str] = "transformer neural process conditioned on the context"
 
     d_model: int = param(64, "Token size of the transformer.", at_least(1))
     layers: int = param(2, "Transformer encoder layers.", at_least(1))
     heads: int = param(4, "Attention heads (must divide d_model).", at_least(1))
     feedforward: int = param(128, "Hidden units of each layer's feed-forward block.", at_least(1))
-    steps: int = param(1500, "Adam steps.", at_least(1))
-    lr: float = param(1e-3, "Adam learning rate.", positive)
 
     def validate_params(self) -> None:
         """The shared checks, and heads that divide the token size."""

@@ -207,16 +207,22 @@ def run_and_report(
     console: Console,
     execution: Execution | None = None,
     extra: Mapping[str, Any] | None = None,
+    derived: Callable[[list[EpisodeOutput]], list[Record]] | None = None,
 ) -> SuiteRun:
-    """Every method on every episode, results.json in ``out_dir`` and the MSE table."""
+    """Every method on every episode, results.json in ``out_dir`` and the MSE table.
+
+    ``derived`` computes further records from the outputs (e.g. the MSE per target
+    structure): they are timed and written with the episodes' records, and left out of
+    the table (the suite shows them its own way)."""
     resolved = config.resolve_options(options)
     start = time.perf_counter()
-    records, outputs = run_episodes(
+    shown, outputs = run_episodes(
         episodes, n_episodes, config.builders(resolved), execution=execution
     )
+    records = shown if derived is None else shown + derived(outputs)
     seconds = time.perf_counter() - start
     methods = config.method_table(resolved)
-    path = write_and_show(
+    path = write_results(
         out_dir,
         suite=suite,
         config=config.to_dict(),
@@ -224,11 +230,9 @@ def run_and_report(
         seconds=seconds,
         methods=methods,
         targets=[s for out in outputs for s in out.scores],
-        bands=bands,
-        title=title,
-        console=console,
         extra={**(extra or {}), **fits_of(outputs)},
     )
+    console.print(results_table(shown, metric="mse", bands=bands, access=methods, title=title))
     return SuiteRun(path, records, outputs, methods, seconds)
 
 
@@ -237,33 +241,3 @@ def fits_of(outputs: Sequence[EpisodeOutput]) -> dict[str, list[dict[str, Any]]]
     ``describe_fit`` hook), when any method describes its fits."""
     fits = [f for out in outputs for f in out.fits]
     return {"fits": fits} if fits else {}
-
-
-def write_and_show(
-    out_dir: str | Path,
-    *,
-    suite: str,
-    config: Mapping[str, Any],
-    records: Sequence[Record],
-    seconds: float,
-    methods: Mapping[str, Mapping[str, Any]],
-    bands: Sequence[str],
-    title: str,
-    console: Console,
-    targets: Sequence[TargetScores] = (),
-    extra: Mapping[str, Any] | None = None,
-) -> Path:
-    """Write a suite's results.json (with the per-target scores) and print its MSE table
-    per band."""
-    path = write_results(
-        out_dir,
-        suite=suite,
-        config=config,
-        records=records,
-        seconds=seconds,
-        methods=methods,
-        targets=targets,
-        extra=extra,
-    )
-    console.print(results_table(records, metric="mse", bands=bands, access=methods, title=title))
-    return path

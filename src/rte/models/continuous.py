@@ -91,6 +91,20 @@ class Prediction:
         return self.y - half, self.y + half
 
 
+@dataclass(frozen=True)
+class _TargetBatch:
+    """A batch of targets as every decomposition strategy reads it: contexts ``cx`` (T, k, d)
+    and ``cy`` (T, k), queries ``qx`` (T, Q, d), the contexts' embeddings ``e_target``
+    (T, r) and, in calibration only, ``pool`` = (anchor indices (P,), barred (T, P)), the
+    anchors each target may use."""
+
+    cx: np.ndarray
+    cy: np.ndarray
+    qx: np.ndarray
+    e_target: np.ndarray
+    pool: tuple[np.ndarray, np.ndarray] | None
+
+
 @estimator(*RTE_GROUPS)
 class RelationalTaskExtrapolator(Estimator):
     """Predict unseen tasks as a seen anchor task plus a seen transformation.
@@ -362,12 +376,12 @@ class RelationalTaskExtrapolator(Estimator):
         pool: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[Prediction, np.ndarray]:
         """Psi's prediction by the operator's decomposition, and its values at the context."""
-        e_target = self.embedding_.transform(cx, cy)
+        batch = _TargetBatch(cx, cy, qx, self.embedding_.transform(cx, cy), pool)
         if self.psi_.kind == "symbolic":
-            return self._fitted(cx, cy, qx, e_target, pool)
+            return self._fitted(batch)
         if self.setting("decomposition") == "chain":
-            return self._chain(cx, cy, qx, e_target, pool)
-        return self._admissible(cx, cy, qx, e_target, pool)
+            return self._chain(batch)
+        return self._admissible(batch)
 
     def setting(self, name: str) -> str:
         """A predict-time option as it applies: "auto" resolves to the selection's choice,
@@ -509,22 +523,16 @@ class RelationalTaskExtrapolator(Estimator):
         z = np.abs(bank.y[tasks] - out.y) / np.maximum(out.std, 1e-12)
         return z[bank.mask[tasks]]
 
-    def _chain(
-        self,
-        cx: np.ndarray,
-        cy: np.ndarray,
-        qx: np.ndarray,
-        e_target: np.ndarray,
-        pool: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> tuple[Prediction, np.ndarray]:
+    def _chain(self, batch: _TargetBatch) -> tuple[Prediction, np.ndarray]:
         """The ``candidates`` anchors nearest in embedding, each reached by a chain; the
         best ``n_anchors`` by context error, averaged. Also returns Psi at the contexts.
 
-        ``pool`` = (anchor indices (P,), barred (T, P)) restricts the anchors a target may
-        use (calibration only); otherwise the bank's vector index retrieves them."""
+        The batch's ``pool`` restricts the anchors a target may use (calibration only);
+        otherwise the bank's vector index retrieves them."""
         bank, e_bank = self.bank_, self.embedding_.bank_embeddings_
+        cx, cy, e_target = batch.cx, batch.cy, batch.e_target
         t, c = len(cx), min(self.candidates, bank.n_tasks)
-        cand = self._candidates(e_target, c, pool)
+        cand = self._candidates(e_target, c, batch.pool)
         flat = cand.reshape(-1)
         starts, targets = e_bank[flat], np.repeat(e_target, c, axis=0)
         step = self.step_length(self.chain_step)
@@ -551,7 +559,7 @@ class RelationalTaskExtrapolator(Estimator):
         pick = (rows * c + order).reshape(-1)  # flat row of each chosen (target, candidate)
         n = order.shape[1]
         # Only the chosen chains are evaluated at the queries.
-        zq = torch.as_tensor(self.scaling_.x(np.repeat(qx, n, axis=0)), dtype=torch.float32)
+        zq = torch.as_tensor(self.scaling_.x(np.repeat(batch.qx, n, axis=0)), dtype=torch.float32)
         with torch.no_grad():
             on_query = end.values(
                 self.psi_, zq, torch.as_tensor(last[pick], dtype=torch.float32), pick
@@ -597,20 +605,14 @@ class RelationalTaskExtrapolator(Estimator):
             self.curves_ = bank_curves(self.bank_.x, self.bank_.y, self.bank_.mask)
         return self.curves_
 
-    def _fitted(
-        self,
-        cx: np.ndarray,
-        cy: np.ndarray,
-        qx: np.ndarray,
-        e_target: np.ndarray,
-        pool: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> tuple[Prediction, np.ndarray]:
+    def _fitted(self, batch: _TargetBatch) -> tuple[Prediction, np.ndarray]:
         """The symbolic operator: its law's phi fitted to each context from the
         ``candidates`` anchors nearest in embedding (:mod:`rte.decompose.fitted`). Also
         returns the law at the contexts. ``phi`` is the law's (T, dim_phi)."""
-        law = self.psi_.law
-        cand = self._candidates(e_target, min(self.candidates, self.bank_.n_tasks), pool)
-        fit = fit_law(law, self.anchor_curves(), cx, cy, cand, qx, seed=self.seed)
+        law, cx = self.psi_.law, batch.cx
+        c = min(self.candidates, self.bank_.n_tasks)
+        cand = self._candidates(batch.e_target, c, batch.pool)
+        fit = fit_law(law, self.anchor_curves(), cx, batch.cy, cand, batch.qx, seed=self.seed)
         lo, hi = law.box
         prediction = Prediction(
             y=fit.on_query,
@@ -623,23 +625,17 @@ class RelationalTaskExtrapolator(Estimator):
         )
         return prediction, fit.on_context
 
-    def _admissible(
-        self,
-        cx: np.ndarray,
-        cy: np.ndarray,
-        qx: np.ndarray,
-        e_target: np.ndarray,
-        pool: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> tuple[Prediction, np.ndarray]:
+    def _admissible(self, batch: _TargetBatch) -> tuple[Prediction, np.ndarray]:
         """Strategy A: one step from the admissible anchor(s) with the best context fit.
         Also returns Psi's (averaged) prediction at the contexts.
 
-        ``pool`` restricts the anchors as in :meth:`_chain` (calibration only): anchors
-        outside it, or barred for a target, are never admissible for that target."""
-        phi_all = e_target[:, None, :] - self.embedding_.bank_embeddings_
+        The batch's ``pool`` restricts the anchors as in :meth:`_chain` (calibration only):
+        anchors outside it, or barred for a target, are never admissible for that target."""
+        cx, cy, qx = batch.cx, batch.cy, batch.qx
+        phi_all = batch.e_target[:, None, :] - self.embedding_.bank_embeddings_
         distance = self.range_.distance(phi_all)
-        if pool is not None:
-            anchors, barred = pool
+        if batch.pool is not None:
+            anchors, barred = batch.pool
             allowed = np.zeros(distance.shape, dtype=bool)
             allowed[:, anchors] = ~barred
             distance = np.where(allowed, distance, np.inf)

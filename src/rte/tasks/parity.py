@@ -36,17 +36,16 @@ from rte._checks import check_choice
 from rte._params import Settings, at_least, one_of, param, settings
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
-    CANDIDATE_SETS,
     SCRATCHPAD_FORMATS,
     Pairs,
     Relation,
-    SequenceBank,
     SequenceDecomposition,
     Split,
     TaskSizes,
-    make_target,
-    store_tasks,
-    stored_inputs,
+    check_candidate_set,
+    demonstrations,
+    draw_target,
+    stored_bank,
 )
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -170,8 +169,7 @@ class ParityTasks(Settings):
 
     def fewshot_prompt(self, context: Pairs, x: str) -> str:
         """Demonstrations ``x -> y`` one per line, then the query."""
-        lines = [f"{cx} -> {cy}" for cx, cy in context]
-        return "\n".join([*lines, f"{x} ->"])
+        return demonstrations(context, x)
 
     def answer(self, y: str) -> str:
         """The bit after ``->``, with its separating space."""
@@ -228,16 +226,11 @@ class ParityTasks(Settings):
         """Bank: stored tasks 0 <= |S| <= max size. Targets: |S| = max + 1, as a max-size
         anchor + i. ``candidates``: ``bank`` (every bank anchor) or ``band`` (only
         max-size anchors: the ablation that knows the target's size)."""
-        if candidates not in CANDIDATE_SETS:
-            raise ValidationError(
-                f"candidates must be one of {', '.join(CANDIDATE_SETS)}. Got {candidates!r}."
-            )
+        check_candidate_set(candidates)
         top = self.max_train_size
         relations = self.relations(range(1, top + 1))
-        tasks = store_tasks(self, ROOT, relations, stored_inputs(self, rng))
         sizes = range(0, top + 1) if candidates == "bank" else range(top, top + 1)
-        pool = self.candidates(sizes)
-        bank = SequenceBank(self, tasks, ROOT, tuple(relations), tuple(pool))
+        bank = stored_bank(self, ROOT, relations, self.candidates(sizes), rng)
         targets = []
         for _ in range(self.n_targets):
             subset = tuple(sorted(rng.choice(self.n_bits, top + 1, replace=False).tolist()))
@@ -245,15 +238,5 @@ class ParityTasks(Settings):
             truth = SequenceDecomposition(
                 subset_name(tuple(j for j in subset if j != i)), LETTERS[i]
             )
-            targets.append(
-                make_target(
-                    self,
-                    truth,
-                    self.held_out_band,
-                    rng,
-                    pool,
-                    n_context=self.n_context,
-                    n_queries=self.n_queries,
-                )
-            )
+            targets.append(draw_target(bank, truth, self.held_out_band, rng))
         return Split(bank, tuple(targets))

@@ -18,7 +18,7 @@ The modules :mod:`rte.tasks.parity` and :mod:`rte.tasks.strings` implement
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -117,6 +117,7 @@ class SequenceTasks(Protocol):
     metric: str
     choices: tuple[str, ...] | None
     n_context: int
+    n_queries: int
     n_stored: int
     max_answer_chars: int
     # The LoRA steps a tuned method takes on these tasks when its own ``steps`` is none.
@@ -283,6 +284,13 @@ def task_output(kind: SequenceTasks, task: SequenceDecomposition, x: str) -> str
     return kind.apply_phi(task.phi, kind.anchor_output(task.anchor, x), x)
 
 
+def demonstrations(context: Pairs, x: str, render: Callable[[str], str] = str) -> str:
+    """A few-shot prompt: the context pairs as ``x -> y`` one per line, then the query
+    ``x ->``, each string written by ``render`` (by default as it is)."""
+    lines = [f"{render(cx)} -> {render(cy)}" for cx, cy in context]
+    return "\n".join([*lines, f"{render(x)} ->"])
+
+
 def stored_inputs(kind: SequenceTasks, rng: np.random.Generator) -> tuple[str, ...]:
     """The seed's ``n_stored`` distinct inputs, every bank task's stored examples' inputs.
 
@@ -317,6 +325,27 @@ def store_tasks(
         else:
             out[label] = tuple((x, task_output(kind, d, x)) for x in inputs)
     return out
+
+
+def check_candidate_set(candidates: str) -> None:
+    """Refuse a candidate set that is not one of :data:`CANDIDATE_SETS`, before any work."""
+    if candidates not in CANDIDATE_SETS:
+        raise ValidationError(
+            f"candidates must be one of {', '.join(CANDIDATE_SETS)}. Got {candidates!r}."
+        )
+
+
+def stored_bank(
+    kind: SequenceTasks,
+    root: str,
+    relations: Sequence[Relation],
+    candidates: Sequence[SequenceDecomposition],
+    rng: np.random.Generator,
+) -> SequenceBank:
+    """One seed's bank: every task of ``relations`` (and the root) stored on the seed's
+    inputs, drawn from ``rng``, with the relations and the candidates searched."""
+    tasks = store_tasks(kind, root, relations, stored_inputs(kind, rng))
+    return SequenceBank(kind, tasks, root, tuple(relations), tuple(candidates))
 
 
 def make_target(
@@ -358,6 +387,23 @@ def make_target(
         queries=tuple(queries),
         equivalent=same | {truth},
         consistent=fits | {truth},
+    )
+
+
+def draw_target(
+    bank: SequenceBank, truth: SequenceDecomposition, band: str, rng: np.random.Generator
+) -> Target:
+    """A target of the bank's kind, of the kind's context and query sizes, with its
+    consistent and equivalent candidates among the bank's (:func:`make_target`)."""
+    kind = bank.kind
+    return make_target(
+        kind,
+        truth,
+        band,
+        rng,
+        bank.candidates,
+        n_context=kind.n_context,
+        n_queries=kind.n_queries,
     )
 
 

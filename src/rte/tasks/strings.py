@@ -32,17 +32,16 @@ from rte._checks import check_choice, check_positive_int
 from rte._params import Settings, at_least, one_of, param, settings
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
-    CANDIDATE_SETS,
     SCRATCHPAD_FORMATS,
     Pairs,
     Relation,
-    SequenceBank,
     SequenceDecomposition,
     Split,
     TaskSizes,
-    make_target,
-    store_tasks,
-    stored_inputs,
+    check_candidate_set,
+    demonstrations,
+    draw_target,
+    stored_bank,
 )
 
 VOWELS = frozenset("aeiouAEIOU")
@@ -244,9 +243,8 @@ class StringTasks(Settings):
         return self.parse(text)
 
     def fewshot_prompt(self, context: Pairs, x: str) -> str:
-        """Demonstrations ``x -> y`` one per line, then the query."""
-        lines = [f"{render(cx)} -> {render(cy)}" for cx, cy in context]
-        return "\n".join([*lines, f"{render(x)} ->"])
+        """Demonstrations ``x -> y`` one per line, then the query, each string rendered."""
+        return demonstrations(context, x, render)
 
     def answer(self, y: str) -> str:
         """Rendered output ended by a newline, so generation knows where to stop."""
@@ -285,32 +283,17 @@ class StringTasks(Settings):
         """Bank = identity, the primitives and the training compositions, stored; targets =
         unseen compositions. ``candidates``: ``bank`` (every bank task as anchor) or
         ``band`` (identity and primitives only: the ablation that knows the depth)."""
-        if candidates not in CANDIDATE_SETS:
-            raise ValidationError(
-                f"candidates must be one of {', '.join(CANDIDATE_SETS)}. Got {candidates!r}."
-            )
+        check_candidate_set(candidates)
         unseen = self.held_out(rng)
         hidden = set(unseen)
         pairs = [SequenceDecomposition(IDENTITY, g) for g in PRIMITIVES]
         pairs += [d for d in all_compositions() if d not in hidden]
         relations = [Relation(d.anchor, d.phi, composition_name(d)) for d in pairs]
-        tasks = store_tasks(self, IDENTITY, relations, stored_inputs(self, rng))
         anchors = [IDENTITY, *PRIMITIVES]
         if candidates == "bank":
             anchors += [r.task for r in relations if r.anchor != IDENTITY]
         pool = [SequenceDecomposition(h, g) for h in anchors for g in PRIMITIVES]
-        bank = SequenceBank(self, tasks, IDENTITY, tuple(relations), tuple(pool))
+        bank = stored_bank(self, IDENTITY, relations, pool, rng)
         chosen = rng.choice(len(unseen), self.n_targets, replace=False)
-        targets = [
-            make_target(
-                self,
-                unseen[int(i)],
-                "unseen",
-                rng,
-                pool,
-                n_context=self.n_context,
-                n_queries=self.n_queries,
-            )
-            for i in chosen
-        ]
+        targets = [draw_target(bank, unseen[int(i)], "unseen", rng) for i in chosen]
         return Split(bank, tuple(targets))

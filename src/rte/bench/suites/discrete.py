@@ -10,10 +10,10 @@ runs as itself and simply ignores the relation labels.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -23,8 +23,8 @@ from rte._params import names, one_of, param
 from rte.bench.display import results_table
 from rte.bench.execution import Execution
 from rte.bench.plots import pyplot, save_figure
-from rte.bench.results import Record, write_results
-from rte.bench.runner import Episode, EpisodeOutput, mse_per_target, run_episodes
+from rte.bench.results import Record
+from rte.bench.runner import Episode, EpisodeOutput, mse_per_target, run_and_report
 from rte.bench.settings import Options, SuiteConfig
 
 DISCRETE_METHODS = ("rte", "naive", "transductive_oracle", "context_mlp", "rte_exhaustive")
@@ -150,36 +150,25 @@ def run_discrete_suite(
     suite, bands = config.NAME, config.BANDS
     per_structure_band = config.per_structure_band
     console = console or Console(width=max(Console().width, 120))
-    resolved = config.resolve_options(options)
-    start = time.perf_counter()
-    records, outputs = run_episodes(
-        config.episodes, config.seeds, config.builders(resolved), execution=execution
-    )
-    if per_structure_band is not None:
-        records += per_structure_records(outputs, per_structure_band)
-    seconds = time.perf_counter() - start
-    access = config.method_table(resolved)
-    out = Path(out_dir)
-    path = write_results(
-        out,
-        suite=suite,
-        config=config.to_dict(),
-        records=records,
-        seconds=seconds,
-        methods=access,
-        targets=[s for o in outputs for s in o.scores],
-    )
     n = f"mean ± std over {config.seeds} seeds{config.note}"
-    aggregate = [r for r in records if r.family == suite]
-    console.print(
-        results_table(
-            aggregate,
-            metric="mse",
-            bands=bands,
-            access=access,
-            title=f"rte bench {suite}: MSE, {n}",
-        )
+    derived = None
+    if per_structure_band is not None:
+        derived = partial(per_structure_records, band=per_structure_band)
+    done = run_and_report(
+        suite,
+        config,
+        config.episodes,
+        config.seeds,
+        options,
+        out_dir,
+        bands=bands,
+        title=f"rte bench {suite}: MSE, {n}",
+        console=console,
+        execution=execution,
+        derived=derived,
     )
+    records, outputs, access = done.records, done.outputs, done.methods
+    aggregate = [r for r in records if r.family == suite]
     for metric, what in (
         ("decomposition_accuracy", "decomposition top-1 accuracy"),
         ("seconds", "decomposition seconds per target"),
@@ -221,6 +210,6 @@ def run_discrete_suite(
             )
         )
     first = next(o for o in outputs if o.episode.seed == config.first_seed)
-    plot_far_target(first, bands[-1], out / f"{suite}_far_target.png")
-    console.print(f"{len(records)} records in {seconds:.0f} s -> {path}", markup=False)
-    return path
+    plot_far_target(first, bands[-1], Path(out_dir) / f"{suite}_far_target.png")
+    console.print(f"{len(records)} records in {done.seconds:.0f} s -> {done.path}", markup=False)
+    return done.path

@@ -24,10 +24,11 @@ from rich.console import Console
 
 from rte._optional import require
 from rte._params import names, param
+from rte.bench.display import results_table
 from rte.bench.execution import Execution
 from rte.bench.options import merge
 from rte.bench.plots import plot_real_targets
-from rte.bench.results import Record, TargetScores
+from rte.bench.results import Record, TargetScores, write_results
 from rte.bench.runner import (
     Builder,
     Episode,
@@ -35,7 +36,6 @@ from rte.bench.runner import (
     fits_of,
     mse_per_target,
     run_episodes,
-    write_and_show,
 )
 from rte.bench.settings import MethodsConfig, Options
 from rte.registry import get_method
@@ -184,7 +184,7 @@ def run_real_suite(
             plot_real_targets(output, path, (spec.variable, spec.x_label, spec.y_label))
     seconds = time.perf_counter() - start
     methods = _method_table(config, resolved)
-    path = write_and_show(
+    path = write_results(
         out,
         suite="real",
         config=config.to_dict(),
@@ -192,11 +192,10 @@ def run_real_suite(
         seconds=seconds,
         methods=methods,
         targets=[s for o in outputs for s in o.scores] + pooled,
-        bands=BANDS,
-        title=f"rte bench real: MSE, mean ± std over {config.seeds} seeds",
-        console=console,
         extra=fits_of(outputs),
     )
+    title = f"rte bench real: MSE, mean ± std over {config.seeds} seeds"
+    console.print(results_table(records, metric="mse", bands=BANDS, access=methods, title=title))
     console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
     return path
 
