@@ -783,6 +783,16 @@ def report_variants() -> dict[str, Any]:
         "access holds numbers": with_(methods={"rte": {"access": [1, 2]}}),
         "options a list": with_(methods={"rte": {"options": [1]}}),
         "empty records": with_(records=[]),
+        "valid with a failure": with_(
+            failures=[{"family": "f", "method": "rte", "seed": 1, "error": "diverged"}]
+        ),
+        "failures an object": with_(failures={"rte": "diverged"}),
+        "a failure without its error": with_(
+            failures=[{"family": "f", "method": "rte", "seed": 1}]
+        ),
+        "a failure's seed is text": with_(
+            failures=[{"family": "f", "method": "rte", "seed": "1", "error": "diverged"}]
+        ),
     }
 
 

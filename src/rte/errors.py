@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "AccessError",
     "BackendImportError",
+    "MethodFailedError",
     "ModelFileError",
     "NotFittedError",
     "OutputFileError",
@@ -39,6 +40,13 @@ class OutputFileError(RTEError, OSError):
 
 class BackendImportError(RTEError, ImportError):
     """An optional backend (transformers, peft, gguf) is not installed."""
+
+
+class MethodFailedError(RTEError, ArithmeticError):
+    """A method failed numerically on the data it was given: its training diverged or its
+    predictions are not finite. A benchmark records the failure for that episode and runs
+    the other methods and episodes on; a bug (any other error) still stops it.
+    """
 
 
 class AccessError(RTEError):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from rte.errors import RTEError
+from rte.errors import MethodFailedError
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -69,7 +69,7 @@ def train_regressor(
             sched.step()
         losses.append(float(loss.detach()))
         if not math.isfinite(losses[-1]):
-            raise RTEError(
+            raise MethodFailedError(
                 f"Training diverged at step {step}: the loss is {losses[-1]}. Lower the "
                 f"learning rate (lr={lr:g}) or check the data for extreme values."
             )

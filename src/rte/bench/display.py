@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.markup import escape
@@ -45,6 +45,16 @@ def results_table(
             table.add_row(escape(fam), escape(method), *cells, sees_code(access.get(method, {})))
         table.add_section()
     return table
+
+
+def failure_lines(failures: Iterable[Mapping[str, Any]]) -> list[str]:
+    """One line per method that failed on an episode (results.json's ``failures``): its
+    figures there are missing, so its means are over the other seeds."""
+    return [
+        f"{f['method']} failed on {f['family']} seed {f['seed']} (its means are over the "
+        f"other seeds): {f['error']}"
+        for f in failures
+    ]
 
 
 def ratio_table(

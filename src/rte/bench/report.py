@@ -12,6 +12,7 @@ from typing import Any
 
 from rte.access import sees_legend
 from rte.bench.bootstrap import LEVEL, paired_interval
+from rte.bench.display import failure_lines
 from rte.bench.results import (
     Record,
     format_mean_std,
@@ -91,6 +92,8 @@ def report(path: str | Path, metric: str | None = None) -> str:
         ]
     if data.get("fits"):
         parts.append(fits_table(data["fits"]))
+    if data.get("failures"):
+        parts.append("\n".join(["Failures:", "", *failure_lines(data["failures"])]))
     if methods:
         parts += [f"sees: {sees_legend()}", options_table(methods)]
     return "\n\n".join(parts)

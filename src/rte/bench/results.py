@@ -170,6 +170,8 @@ _WORDS = {str: "text", dict: "a JSON object", list: "a JSON list"}
 _RECORD = {"family": str, "method": str, "band": str, "metric": str}
 # Keys every entry of ``fits`` (what served a method's fit per episode) has as text.
 FIT_KEYS = ("family", "method")
+# Keys every entry of ``failures`` (a method that failed on an episode) has as text.
+FAILURE_KEYS = ("family", "method", "error")
 
 
 def _check_contract(data: Any, source: Path) -> None:
@@ -236,6 +238,21 @@ def _check_contract(data: Any, source: Path) -> None:
     for i, fit in enumerate(fits):
         if not isinstance(fit, dict) or not all(isinstance(fit.get(k), str) for k in FIT_KEYS):
             raise fail(f"fits {i}", "a JSON object with text family and method", fit)
+    failures = data.get("failures", [])
+    if not isinstance(failures, list):
+        raise fail("'failures'", "a JSON list", failures)
+    for i, failure in enumerate(failures):
+        if not (
+            isinstance(failure, dict)
+            and all(isinstance(failure.get(k), str) for k in FAILURE_KEYS)
+            and isinstance(failure.get("seed"), int)
+            and not isinstance(failure.get("seed"), bool)
+        ):
+            raise fail(
+                f"failures {i}",
+                "a JSON object with text family, method, error and an integer seed",
+                failure,
+            )
 
 
 def _is_number(value: Any) -> bool:

@@ -28,11 +28,11 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rte.bench.display import results_table
+from rte.bench.display import failure_lines, results_table
 from rte.bench.execution import Execution, map_ordered
 from rte.bench.results import Record, TargetScores, write_results
 from rte.bench.settings import MethodsConfig, Options
-from rte.errors import ValidationError
+from rte.errors import MethodFailedError, ValidationError
 from rte.tasks.bank import TargetSet, TaskBank
 
 if TYPE_CHECKING:
@@ -55,13 +55,23 @@ class Episode:
 @dataclass
 class EpisodeOutput:
     """Predictions per (method, band) and, for methods with predictive distributions,
-    their standard deviations: kept for plots."""
+    their standard deviations (kept for plots); per-target scores, what served each
+    fit, and the methods that failed on the episode (:class:`MethodFailedError`), whose
+    rows hold nothing of it."""
 
     episode: Episode
     predictions: dict[tuple[str, str], np.ndarray]
     stds: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     scores: list[TargetScores] = field(default_factory=list)
     fits: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, part: EpisodeOutput) -> None:
+        """Take in what one method produced on this episode."""
+        self.predictions |= part.predictions
+        self.stds |= part.stds
+        self.scores += part.scores
+        self.fits += part.fits
 
 
 EpisodeRun = tuple[list[Record], EpisodeOutput]
@@ -78,7 +88,31 @@ def mse_per_target(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
 def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
     """Fit every method on the episode's bank and score it on every target set.
 
-    Each method gets views of the bank and of the targets holding only the fields its
+    A method that fails numerically (:class:`MethodFailedError`: its training diverged,
+    its predictions are not finite) is recorded in ``failures`` and contributes nothing
+    else to the episode; the other methods run on. Any other error stops the run.
+    """
+    if callable(methods):
+        methods = methods(episode)
+    records: list[Record] = []
+    out = EpisodeOutput(episode, {})
+    for name, build in methods.items():
+        try:
+            found, part = run_method(episode, name, build)
+        except MethodFailedError as exc:
+            out.failures.append(
+                {"family": episode.family, "method": name, "seed": episode.seed, "error": str(exc)}
+            )
+            continue
+        records += found
+        out.add(part)
+    return records, out
+
+
+def run_method(episode: Episode, name: str, build: Builder) -> EpisodeRun:
+    """One method on one episode: fitted on the bank and scored on every target set.
+
+    The method gets views of the bank and of the targets holding only the fields its
     access codes allow (:meth:`rte.tasks.bank.TaskBank.view`); what it found (its
     decompositions, its discovered relations) is scored here against the truth.
     """
@@ -87,62 +121,61 @@ def run_episode(episode: Episode, methods: Methods) -> EpisodeRun:
     from rte.intervals import interval_metrics
     from rte.models.shared import fit_shared
 
-    if callable(methods):
-        methods = methods(episode)
     records: list[Record] = []
     out = EpisodeOutput(episode, {})
-    for name, build in methods.items():
-        start = time.perf_counter()
-        method = build(episode.seed)
-        method = fit_shared(method, episode.bank.view(method.sees, name))
-        codes = hook(method, "relation_codes")
-        code_of = None
-        if codes is not None:
-            found, code_of = relation_metrics(episode.bank, codes)
-            records += [
-                Record(episode.family, name, "bank", episode.seed, metric, value)
-                for metric, value in found.items()
-            ]
-        describe = hook(method, "describe_fit")
-        if describe is not None:
-            out.fits.append(
-                {"family": episode.family, "seed": episode.seed, "method": name, **describe()}
+    start = time.perf_counter()
+    method = build(episode.seed)
+    method = fit_shared(method, episode.bank.view(method.sees, name))
+    codes = hook(method, "relation_codes")
+    code_of = None
+    if codes is not None:
+        found, code_of = relation_metrics(episode.bank, codes)
+        records += [
+            Record(episode.family, name, "bank", episode.seed, metric, value)
+            for metric, value in found.items()
+        ]
+    describe = hook(method, "describe_fit")
+    if describe is not None:
+        out.fits.append(
+            {"family": episode.family, "seed": episode.seed, "method": name, **describe()}
+        )
+    decompositions = hook(method, "decompositions")
+    distribution = hook(method, "predict_distribution")
+    for targets in episode.targets:
+        seen = targets.view(method.sees, name)
+        metrics: dict[str, float] = {}
+        if distribution is None:
+            pred = np.asarray(method.predict_targets(seen), dtype=np.float64)
+        else:
+            mean, std = distribution(seen)
+            pred = np.asarray(mean, dtype=np.float64)
+            if std is not None:
+                std = np.asarray(std, dtype=np.float64)
+                metrics = interval_metrics(pred, std, targets.query_y)
+                out.stds[(name, targets.band)] = std
+        where = f"{episode.family}/{targets.band} (seed {episode.seed})"
+        if pred.shape != targets.query_y.shape:
+            raise ValidationError(
+                f"Method {name!r} returned predictions of shape {pred.shape} on {where}; "
+                f"expected {targets.query_y.shape}."
             )
-        decompositions = hook(method, "decompositions")
-        distribution = hook(method, "predict_distribution")
-        for targets in episode.targets:
-            seen = targets.view(method.sees, name)
-            metrics: dict[str, float] = {}
-            if distribution is None:
-                pred = np.asarray(method.predict_targets(seen), dtype=np.float64)
-            else:
-                mean, std = distribution(seen)
-                pred = np.asarray(mean, dtype=np.float64)
-                if std is not None:
-                    std = np.asarray(std, dtype=np.float64)
-                    metrics = interval_metrics(pred, std, targets.query_y)
-                    out.stds[(name, targets.band)] = std
-            if pred.shape != targets.query_y.shape or not np.all(np.isfinite(pred)):
-                raise ValidationError(
-                    f"Method {name!r} returned predictions of shape {pred.shape} with "
-                    f"non-finite values={not np.all(np.isfinite(pred))} on "
-                    f"{episode.family}/{targets.band}; expected finite {targets.query_y.shape}."
-                )
-            out.predictions[(name, targets.band)] = pred
-            errors = mse_per_target(pred, targets.query_y)
-            out.scores.append(
-                TargetScores(episode.family, name, targets.band, episode.seed, "mse", tuple(errors))
+        if not np.all(np.isfinite(pred)):
+            raise MethodFailedError(f"Method {name!r} returned non-finite predictions on {where}.")
+        out.predictions[(name, targets.band)] = pred
+        errors = mse_per_target(pred, targets.query_y)
+        out.scores.append(
+            TargetScores(episode.family, name, targets.band, episode.seed, "mse", tuple(errors))
+        )
+        metrics = {"mse": float(errors.mean()), **metrics}
+        if decompositions is not None:
+            found = decompositions(seen)
+            metrics |= decomposition_metrics(found, targets, episode.bank, code_of)
+        for metric, number in metrics.items():
+            records.append(
+                Record(episode.family, name, targets.band, episode.seed, metric, float(number))
             )
-            metrics = {"mse": float(errors.mean()), **metrics}
-            if decompositions is not None:
-                found = decompositions(seen)
-                metrics |= decomposition_metrics(found, targets, episode.bank, code_of)
-            for metric, number in metrics.items():
-                records.append(
-                    Record(episode.family, name, targets.band, episode.seed, metric, float(number))
-                )
-        seconds = time.perf_counter() - start
-        records.append(Record(episode.family, name, "all", episode.seed, "seconds", seconds))
+    seconds = time.perf_counter() - start
+    records.append(Record(episode.family, name, "all", episode.seed, "seconds", seconds))
     return records, out
 
 
@@ -230,14 +263,20 @@ def run_and_report(
         seconds=seconds,
         methods=methods,
         targets=[s for out in outputs for s in out.scores],
-        extra={**(extra or {}), **fits_of(outputs)},
+        extra={**(extra or {}), **outputs_extra(outputs)},
     )
     console.print(results_table(shown, metric="mse", bands=bands, access=methods, title=title))
+    for line in failure_lines(f for out in outputs for f in out.failures):
+        console.print(line, markup=False, highlight=False)
     return SuiteRun(path, records, outputs, methods, seconds)
 
 
-def fits_of(outputs: Sequence[EpisodeOutput]) -> dict[str, list[dict[str, Any]]]:
-    """The results key ``fits``: what served each method's fit per episode (the
-    ``describe_fit`` hook), when any method describes its fits."""
-    fits = [f for out in outputs for f in out.fits]
-    return {"fits": fits} if fits else {}
+def outputs_extra(outputs: Sequence[EpisodeOutput]) -> dict[str, list[dict[str, Any]]]:
+    """results.json's keys from the episodes' outputs, each when it has entries: ``fits``
+    (what served each method's fit per episode, the ``describe_fit`` hook) and
+    ``failures`` (the methods that failed numerically on an episode)."""
+    found = {
+        "fits": [f for out in outputs for f in out.fits],
+        "failures": [f for out in outputs for f in out.failures],
+    }
+    return {key: entries for key, entries in found.items() if entries}
