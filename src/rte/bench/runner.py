@@ -266,9 +266,14 @@ def run_and_report(
         extra={**(extra or {}), **outputs_extra(outputs)},
     )
     console.print(results_table(shown, metric="mse", bands=bands, access=methods, title=title))
+    show_failures(console, outputs)
+    return SuiteRun(path, records, outputs, methods, seconds)
+
+
+def show_failures(console: Console, outputs: Sequence[EpisodeOutput]) -> None:
+    """Print one plain line per method that failed on an episode (under a suite's table)."""
     for line in failure_lines(f for out in outputs for f in out.failures):
         console.print(line, markup=False, highlight=False)
-    return SuiteRun(path, records, outputs, methods, seconds)
 
 
 def outputs_extra(outputs: Sequence[EpisodeOutput]) -> dict[str, list[dict[str, Any]]]:

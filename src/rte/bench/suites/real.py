@@ -24,7 +24,7 @@ from rich.console import Console
 
 from rte._optional import require
 from rte._params import names, param
-from rte.bench.display import failure_lines, results_table
+from rte.bench.display import results_table
 from rte.bench.execution import Execution
 from rte.bench.options import merge
 from rte.bench.plots import plot_real_targets
@@ -36,6 +36,7 @@ from rte.bench.runner import (
     mse_per_target,
     outputs_extra,
     run_episodes,
+    show_failures,
 )
 from rte.bench.settings import MethodsConfig, Options
 from rte.registry import get_method
@@ -198,8 +199,7 @@ def run_real_suite(
     )
     title = f"rte bench real: MSE, mean ± std over {config.seeds} seeds"
     console.print(results_table(records, metric="mse", bands=BANDS, access=methods, title=title))
-    for line in failure_lines(f for o in outputs for f in o.failures):
-        console.print(line, markup=False, highlight=False)
+    show_failures(console, outputs)
     console.print(f"{len(records)} records in {seconds:.0f} s -> {path}")
     return path
 
