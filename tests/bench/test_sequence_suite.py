@@ -236,7 +236,7 @@ def test_suite_defaults_and_quick() -> None:
     methods' declared defaults are the same in every suite."""
     parity, strings = ParityConfig().resolve_options(), StringsConfig().resolve_options()
     assert parity["rte"] == strings["rte"] and parity["rte"]["steps"] is None
-    assert parity["sft"]["steps"] is None and parity["rte"]["bound_tokens"] == 2
+    assert parity["sft"]["steps"] is None and parity["rte"]["bound_tokens"] == 0
     assert parity["sft_scratchpad"]["steps"] is None
     assert (ParityConfig().task_kind().lora_steps, StringsConfig().task_kind().lora_steps) == (
         40,

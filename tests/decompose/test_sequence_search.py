@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rte.decompose.sequence import (
     RelationTree,
@@ -16,6 +18,7 @@ from rte.decompose.sequence import (
     executed_values,
     modelled_values,
     posterior,
+    settled_vote,
     tie_stream,
     vote,
 )
@@ -169,8 +172,13 @@ def test_bounded_scores_are_exact_within_the_margin_and_spare_the_rest() -> None
     assert np.all(got[~within] > truth.min() + 2.0) and np.all(got <= truth + 1e-12)
     assert len(rows_scored) < 40 * 3 / 2  # most candidates stop at their partial score
     assert len(set(rows_scored)) == len(rows_scored)  # nothing is scored twice
+    rows_scored.clear()
     plain = bounded_scores(40, 3, score, margin=2.0)
     np.testing.assert_allclose(plain[within], truth[within])
+    # Without a partial bound, pair 0 is scored for everyone first, and then the lead.
+    assert rows_scored[:40] == [(c, 0) for c in range(40)]
+    assert rows_scored[40:42] == [(7, 1), (7, 2)]
+    assert len(set(rows_scored)) == len(rows_scored) < 40 * 3
     with pytest.raises(ValidationError, match="at least one candidate"):
         bounded_scores(0, 3, score, margin=1.0)
 
@@ -184,3 +192,43 @@ def test_posterior_weights_and_the_vote() -> None:
     assert vote([0.4, 0.3, 0.3], [["a", "x"], ["b", "x"], ["b", "y"]], rng) == ["b", "x"]
     tied = {vote([0.5, 0.5], [["a"], ["b"]], tie_stream(0, (("q", str(i)),)))[0] for i in range(20)}
     assert tied == {"a", "b"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([1.0, 0.5, 0.25, 0.1, 1e-3]),
+            st.lists(st.sampled_from("abc"), min_size=3, max_size=3),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.integers(1, 4),
+)
+def test_settled_vote_answers_as_the_full_vote(candidates, first) -> None:
+    weights = [w for w, _ in candidates]
+    answers = [list(a) for _, a in candidates]
+    asked: list[int] = []
+
+    def ask(ks):
+        asked.extend(ks)
+        return [answers[k] for k in ks]
+
+    settled = settled_vote(weights, ask, tie_stream(1, ()), first=first)
+    assert settled == vote(weights, answers, tie_stream(1, ()))
+    assert len(asked) == len(set(asked))
+
+
+def test_settled_vote_asks_only_the_weight_that_can_change_the_answer() -> None:
+    weights = [0.9, 0.02, 0.02, 0.02, 0.02, 0.02]
+    asked: list[int] = []
+
+    def ask(ks):
+        asked.extend(ks)
+        return [["a"] for _ in ks]
+
+    assert settled_vote(weights, ask, tie_stream(0, ()), first=1) == ["a"]
+    assert asked == [0]
+    with pytest.raises(ValidationError, match="at least one candidate"):
+        settled_vote([], ask, tie_stream(0, ()))

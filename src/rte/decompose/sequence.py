@@ -14,13 +14,14 @@ outputs with the generators instead (:func:`executed_values`).
 :func:`bounded_scores` finds the context score of every candidate within a margin of
 the best without scoring the others in full (a score is a sum of non-negative
 per-token NLLs, so a partial sum bounds it from below); :func:`posterior` and
-:func:`vote` turn the scores into a weighted answer.
+:func:`vote` turn the scores into a weighted answer, and :func:`settled_vote` reaches
+the same answer asking only the candidates whose weight can still change it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -190,13 +191,14 @@ def bounded_scores(
     candidate within ``margin`` of the best, a lower bound above best + ``margin`` for
     the others.
 
-    An NLL is a sum of non-negative per-token terms, so the pairs scored so far (and,
-    with ``first_tokens`` > 0, the first answer tokens of pair 0, scored for everyone
-    first) bound a candidate's score from below. The most promising candidate is
-    scored in full first; then, round by round, every candidate whose bound is still
-    within ``margin`` of the best full score is scored on its next pair (one batched
-    call per round) until none is left open. Nothing within the margin is ever
-    dropped, so the result does not depend on ``first_tokens``, only its cost does.
+    An NLL is a sum of non-negative per-token terms, so the pairs scored so far bound a
+    candidate's score from below. The first pass scores pair 0 for everyone: in full,
+    or (``first_tokens`` > 0) only its first answer tokens, a cheaper but looser bound.
+    The most promising candidate is then scored in full; then, round by round, every
+    candidate whose bound is still within ``margin`` of the best full score is scored on
+    its next pair (one batched call per round) until none is left open. Nothing within
+    the margin is ever dropped, so the result does not depend on ``first_tokens``, only
+    its cost does.
     """
     if n_candidates < 1 or n_pairs < 1:
         raise ValidationError(
@@ -204,15 +206,19 @@ def bounded_scores(
             f"{n_candidates} and {n_pairs}."
         )
     known = np.full((n_candidates, n_pairs), np.nan)
-    everyone = range(n_candidates)
-    partial = score([(c, 0) for c in everyone], first_tokens) if first_tokens else 0.0
+    everyone = [(c, 0) for c in range(n_candidates)]
+    partial: np.ndarray | float = 0.0
+    if first_tokens:
+        partial = score(everyone, first_tokens)
+    else:
+        known[:, 0] = score(everyone, 0)
     while True:
         summed = np.nansum(known, axis=1)
         lower = np.where(np.isnan(known[:, 0]), summed + partial, summed)
         complete = ~np.isnan(known).any(axis=1)
         if not complete.any():
             lead = int(np.argmin(lower))
-            rows = [(lead, j) for j in range(n_pairs)]
+            rows = [(lead, j) for j in range(n_pairs) if np.isnan(known[lead, j])]
         else:
             limit = lower[complete].min() + margin
             open_ = np.flatnonzero(~complete & (lower <= limit))
@@ -249,3 +255,62 @@ def vote(
         best = [a for a, w in tally.items() if w >= top * (1 - 1e-12)]
         out.append(best[0] if len(best) == 1 else best[int(rng.integers(len(best)))])
     return out
+
+
+# Relative slack under which two tallies count as equal (vote's tie rule).
+TALLY_TIE = 1e-12
+
+
+def _leaders(
+    said: Mapping[int, Sequence[str]], weights: np.ndarray, rest: float
+) -> list[str] | None:
+    """Each query's leading answer if no answer can overtake or tie it with ``rest`` more
+    weight, else None."""
+    leaders = []
+    for q in range(len(next(iter(said.values())))):
+        tally: dict[str, float] = defaultdict(float)
+        for k, answers in said.items():
+            tally[answers[q]] += float(weights[k])
+        ranked = sorted(tally.items(), key=lambda item: -item[1])
+        top = ranked[0][1]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if runner_up + rest >= top * (1 - TALLY_TIE):
+            return None
+        leaders.append(ranked[0][0])
+    return leaders
+
+
+def settled_vote(
+    weights: Sequence[float],
+    ask: Callable[[Sequence[int]], list[list[str]]],
+    rng: np.random.Generator,
+    first: int = 4,
+) -> list[str]:
+    """:func:`vote` over every candidate, without asking every candidate for its answers.
+
+    ``ask(ks)`` returns the answers of candidates ``ks`` (indices into ``weights``).
+    Candidates are asked heaviest first, in blocks of ``first``, then twice as many each
+    round; the vote stops as soon as, on every query, the leading answer's tally exceeds
+    the runner-up's by more than the weight not yet asked, since then no answer of the
+    others can change a winner. Otherwise every candidate is asked and :func:`vote`
+    decides, ties and their draws from ``rng`` included, so the answers are always those
+    of :func:`vote` over all candidates.
+    """
+    w = np.asarray(weights, dtype=float)
+    if len(w) == 0 or first < 1:
+        raise ValidationError(
+            f"settled_vote needs at least one candidate and a first block of at least 1. "
+            f"Got {len(w)} candidates and first={first}."
+        )
+    order = np.argsort(-w, kind="stable")
+    said: dict[int, Sequence[str]] = {}
+    start, size = 0, first
+    while start < len(order):
+        block = [int(k) for k in order[start : start + size]]
+        said.update(zip(block, ask(block), strict=True))
+        start, size = start + len(block), size * 2
+        leaders = _leaders(said, w, float(w[order[start:]].sum()))
+        if leaders is not None:
+            return leaders
+    asked = sorted(said)
+    return vote(w[asked].tolist(), [said[k] for k in asked], rng)
