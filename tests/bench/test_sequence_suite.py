@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 import rte.bench.suites.sequence as runner
@@ -152,6 +153,30 @@ def test_jobs_in_worker_processes_give_the_same_records(model_dir: Path, tmp_pat
     alone = run_sequence_suite(config, tmp_path / "a", options, execution=IN_PROCESS)
     spread = run_sequence_suite(config, tmp_path / "b", options, execution=Execution(jobs=2))
     assert records(alone) == records(spread)
+
+
+def test_a_row_that_fails_numerically_is_recorded_and_the_suite_runs_on(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rte.lm.lora
+
+    real = rte.lm.lora.answer_loss
+
+    def diverges(*args: Any) -> Any:
+        return real(*args) * float("nan")
+
+    monkeypatch.setattr(rte.lm.lora, "answer_loss", diverges)
+    config = ParityConfig(
+        quick=True, targets=2, model=str(model_dir), methods=("rte", "oracle", "symbolic_search")
+    )
+    console = Console(record=True, width=200)
+    options = {"rte_sequence": {"steps": 2}}
+    path = run_sequence_suite(config, tmp_path, options, console=console, execution=IN_PROCESS)
+    data = json.loads(path.read_text())
+    assert {(f["method"], f["seed"]) for f in data["failures"]} == {("rte", 0), ("oracle", 0)}
+    assert all("LoRA training diverged" in f["error"] for f in data["failures"])
+    assert {r.method for r in load_results(path)["records"]} == {"symbolic_search"}
+    assert "rte failed on parity seed 0" in console.export_text()
 
 
 def test_options_reach_the_methods_and_are_recorded(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import torch
 
-from rte.errors import ModelFileError, ValidationError
+from rte.errors import MethodFailedError, ModelFileError, ValidationError
 from rte.lm.lora import answer_loss, detach_lora, load_adapter, save_adapter, train_lora
 from rte.lm.prompts import Encoder, Example
 from rte.params import LoraParams
@@ -94,3 +94,27 @@ def test_answer_loss_equals_the_full_forward_loss(model: Any, tokenizer: Any) ->
         ).loss
         ours = answer_loss(model, encoder.encode(examples, left_pad=True), "cpu")
     torch.testing.assert_close(ours, full, rtol=1e-5, atol=1e-5)
+
+
+def test_a_diverging_loss_fails_the_method_and_leaves_the_base_model(
+    model: Any, tokenizer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rte.lm.lora
+
+    batch = Encoder(tokenizer).encode(EXAMPLES)
+    with torch.inference_mode():
+        before = model(input_ids=batch.input_ids).logits
+    real = rte.lm.lora.answer_loss
+    calls: list[int] = []
+
+    def blows_up(*args: Any) -> torch.Tensor:
+        calls.append(1)
+        loss = real(*args)
+        return loss * float("nan") if len(calls) == 2 else loss
+
+    monkeypatch.setattr(rte.lm.lora, "answer_loss", blows_up)
+    with pytest.raises(MethodFailedError, match=r"diverged at step 2: the loss is nan.*lr=0.01"):
+        _train(model, tokenizer, steps=5)
+    assert not any("lora_" in name for name, _ in model.named_parameters())
+    with torch.inference_mode():
+        torch.testing.assert_close(model(input_ids=batch.input_ids).logits, before)

@@ -10,6 +10,7 @@ of them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import torch
 
 from rte._optional import require
 from rte._params import validate
-from rte.errors import ModelFileError, ValidationError
+from rte.errors import MethodFailedError, ModelFileError, ValidationError
 from rte.lm.backends import LM_USER
 from rte.lm.prompts import IGNORE_INDEX, Batch, Encoder, Example
 from rte.params import LoraParams
@@ -58,7 +59,8 @@ def train_lora(
 
     ``sample_batch(step)`` returns the step's examples; the loss is token cross
     entropy on answer tokens only (:func:`answer_loss`). ``on_step(step, loss)`` follows
-    progress.
+    progress. A loss that is not finite removes the adapter again (the base model is
+    left as it was) and raises :class:`MethodFailedError`.
     """
     validate(lora, prefix="lora.")
     if lora.steps is not None and lora.steps != steps:
@@ -76,6 +78,12 @@ def train_lora(
     peft_model.train()
     for step in range(steps):
         loss = answer_loss(peft_model, encoder.encode(sample_batch(step), left_pad=True), device)
+        if not math.isfinite(float(loss.detach())):
+            detach_lora(peft_model)
+            raise MethodFailedError(
+                f"LoRA training diverged at step {step + 1}: the loss is "
+                f"{float(loss.detach())}. Lower the learning rate (lr={lora.lr:g})."
+            )
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimiser.step()

@@ -33,11 +33,12 @@ from rich.console import Console
 from rte._io import atomic_write_bytes, atomic_write_text
 from rte._params import at_least, names, one_of, optional, param
 from rte.bench.bootstrap import LEVEL, bootstrap_interval, paired_interval
-from rte.bench.display import results_table
+from rte.bench.display import failure_lines, results_table
 from rte.bench.execution import Execution, map_ordered
 from rte.bench.plots import score_bars_png
 from rte.bench.results import Record, write_results
 from rte.bench.settings import MethodsConfig, Options
+from rte.errors import MethodFailedError
 from rte.lm.backends import LanguageModel, shared_language_model
 from rte.lm.device import DEVICES, DTYPES
 from rte.models.shared import adopt_fit, fit_signature
@@ -374,6 +375,7 @@ class JobResult:
     results: tuple[TargetResult, ...]
     seconds: float
     model: Mapping[str, str] | None = None
+    failures: tuple[dict[str, Any], ...] = ()
 
 
 def _model_info(lm: LanguageModel) -> dict[str, str]:
@@ -386,28 +388,49 @@ def _model_info(lm: LanguageModel) -> dict[str, str]:
 
 def run_job(job: Job) -> JobResult:
     """Fit the job's first row, give every other row the same fitted state, evaluate
-    each, then release the adapter (in a worker process or in this one)."""
+    each, then release the adapter (in a worker process or in this one).
+
+    A row that fails numerically (:class:`MethodFailedError`) is recorded in the
+    result's ``failures`` and leaves no results; a failed fit fails every row of the job.
+    """
     start = time.perf_counter()
     config, seed, bank = job.config, job.seed, job.split.bank
     built = [config.spec(row).build(seed, job.options[row]) for row in job.rows]
     uses_lm = type(built[0]).uses_language_model
     lm = shared_language_model(config.model, config.device, config.dtype) if uses_lm else None
+    model = None if lm is None else _model_info(lm)
+    family = job.split.bank.kind.family
+
+    def failed(rows: Sequence[str], exc: MethodFailedError) -> tuple[dict[str, Any], ...]:
+        return tuple(
+            {"family": family, "method": row, "seed": seed, "error": str(exc)} for row in rows
+        )
+
     lead = built[0]
-    if lm is None:
-        lead.fit(bank)
-    else:
-        lead.fit(bank, lm)
+    try:
+        if lm is None:
+            lead.fit(bank)
+        else:
+            lead.fit(bank, lm)
+    except MethodFailedError as exc:
+        return JobResult(
+            seed, job.rows, (), time.perf_counter() - start, model, failed(job.rows, exc)
+        )
     if hasattr(lead, "save_adapter"):
         lead.save_adapter(Path(job.out_dir) / "adapters" / f"{job.rows[0]}-seed{seed}")
     results: list[TargetResult] = []
+    failures: tuple[dict[str, Any], ...] = ()
     for row, method in zip(job.rows, built, strict=True):
         if method is not lead:
             adopt_fit(method, lead)
-        results += evaluate(method, row, job.split.targets)
+        try:
+            results += evaluate(method, row, job.split.targets)
+        except MethodFailedError as exc:
+            failures += failed([row], exc)
     if hasattr(lead, "release"):
         lead.release()
-    model = None if lm is None else _model_info(lm)
-    return JobResult(seed, job.rows, tuple(results), time.perf_counter() - start, model)
+    seconds = time.perf_counter() - start
+    return JobResult(seed, job.rows, tuple(results), seconds, model, failures)
 
 
 def build_split(kind: SequenceTasks, seed: int, candidates: str) -> Split:
@@ -470,6 +493,7 @@ def run_sequence_suite(
         f"{execution.workers(len(jobs))} worker(s) …"
     )
     rows: list[tuple[int, TargetResult]] = []
+    failures: list[dict[str, Any]] = []
     model: Mapping[str, str] = {}
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
@@ -479,6 +503,7 @@ def run_sequence_suite(
             what = ", ".join(result.rows)
             progress.console.print(f"seed {result.seed} {what}: {result.seconds:.0f} s")
             rows += [(result.seed, r) for r in result.results]
+            failures += result.failures
             model = result.model or model
     order = {row: i for i, row in enumerate(config.methods)}
     rows.sort(key=lambda sr: (sr[0], order[sr[1].method]))
@@ -498,7 +523,12 @@ def run_sequence_suite(
         records=records,
         seconds=seconds,
         methods=methods,
-        extra={"intervals": intervals, "ambiguity": ambiguity, "comparisons": comparisons},
+        extra={
+            "intervals": intervals,
+            "ambiguity": ambiguity,
+            "comparisons": comparisons,
+            **({"failures": failures} if failures else {}),
+        },
     )
     atomic_write_text(out / "targets.csv", targets_csv(rows))
     atomic_write_bytes(out / "accuracy.png", score_bars_png(records, kind.metric, config.name))
@@ -530,5 +560,7 @@ def run_sequence_suite(
             f"({c['targets']} targets, paired)",
             markup=False,
         )
+    for line in failure_lines(failures):
+        console.print(line, markup=False, highlight=False)
     console.print(f"wrote {path} in {seconds:.0f} s", markup=False)
     return path
