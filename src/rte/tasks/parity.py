@@ -36,13 +36,13 @@ from rte._checks import check_choice
 from rte._params import Settings, at_least, one_of, param, settings
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
+    CANDIDATE_SETS,
     SCRATCHPAD_FORMATS,
     Pairs,
     Relation,
     SequenceDecomposition,
     Split,
     TaskSizes,
-    check_candidate_set,
     demonstrations,
     draw_target,
     stored_bank,
@@ -226,7 +226,7 @@ class ParityTasks(Settings):
         """Bank: stored tasks 0 <= |S| <= max size. Targets: |S| = max + 1, as a max-size
         anchor + i. ``candidates``: ``bank`` (every bank anchor) or ``band`` (only
         max-size anchors: the ablation that knows the target's size)."""
-        check_candidate_set(candidates)
+        check_choice(candidates, CANDIDATE_SETS, "candidates")
         top = self.max_train_size
         relations = self.relations(range(1, top + 1))
         sizes = range(0, top + 1) if candidates == "bank" else range(top, top + 1)

@@ -327,14 +327,6 @@ def store_tasks(
     return out
 
 
-def check_candidate_set(candidates: str) -> None:
-    """Refuse a candidate set that is not one of :data:`CANDIDATE_SETS`, before any work."""
-    if candidates not in CANDIDATE_SETS:
-        raise ValidationError(
-            f"candidates must be one of {', '.join(CANDIDATE_SETS)}. Got {candidates!r}."
-        )
-
-
 def stored_bank(
     kind: SequenceTasks,
     root: str,

@@ -32,13 +32,13 @@ from rte._checks import check_choice, check_positive_int
 from rte._params import Settings, at_least, one_of, param, settings
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
+    CANDIDATE_SETS,
     SCRATCHPAD_FORMATS,
     Pairs,
     Relation,
     SequenceDecomposition,
     Split,
     TaskSizes,
-    check_candidate_set,
     demonstrations,
     draw_target,
     stored_bank,
@@ -283,7 +283,7 @@ class StringTasks(Settings):
         """Bank = identity, the primitives and the training compositions, stored; targets =
         unseen compositions. ``candidates``: ``bank`` (every bank task as anchor) or
         ``band`` (identity and primitives only: the ablation that knows the depth)."""
-        check_candidate_set(candidates)
+        check_choice(candidates, CANDIDATE_SETS, "candidates")
         unseen = self.held_out(rng)
         hidden = set(unseen)
         pairs = [SequenceDecomposition(IDENTITY, g) for g in PRIMITIVES]
