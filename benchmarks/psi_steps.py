@@ -34,6 +34,20 @@ from rte.runtime import set_threads
 CONFIGS = {"parity": ParityConfig, "strings": StringsConfig}
 
 
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """The records file and the language model of a validation script."""
+    parser.add_argument("--out", required=True, help="JSON file of the records.")
+    parser.add_argument("--model", default=None, help="Local causal-LM folder (tests).")
+
+
+def validation_seeds(parser: argparse.ArgumentParser, text: str) -> list[int]:
+    """``--seeds`` as integers; the reported test seeds 0-2 (any seed below 100) refused."""
+    seeds = [int(s) for s in text.split(",")]
+    if min(seeds) < 100:
+        parser.error("use validation seeds (100 and up); 0-2 are the reported test seeds")
+    return seeds
+
+
 def fresh_inputs(kind, stored: set[str], n: int, rng: np.random.Generator) -> list[str]:
     out: dict[str, None] = {}
     while len(out) < n:
@@ -89,9 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     set_threads(1)
     config = CONFIGS[args.suite]()
-    seeds = [int(s) for s in args.seeds.split(",")]
-    if min(seeds) < 100:
-        parser.error("use validation seeds (100 and up); 0-2 are the reported test seeds")
+    seeds = validation_seeds(parser, args.seeds)
     kind = config.task_kind()
     tasks = [s for s in args.sets if s.startswith("tasks.")]
     sets = [s for s in args.sets if not s.startswith("tasks.")]

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from psi_steps import CONFIGS
+from psi_steps import CONFIGS, add_output_options, validation_seeds
 
 from rte._io import atomic_write_text
 from rte.lm.backends import load_language_model
@@ -34,12 +34,9 @@ def main() -> None:
     parser.add_argument("--seeds", default="100", help="Comma-separated validation seeds.")
     parser.add_argument("--targets", type=int, default=4, help="Validation targets per seed.")
     parser.add_argument("--bound", default="0,2", help="Comma-separated bound_tokens values.")
-    parser.add_argument("--out", required=True, help="JSON file of the records.")
-    parser.add_argument("--model", default=None, help="Local causal-LM folder (tests).")
+    add_output_options(parser)
     args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
-    if min(seeds) < 100:
-        parser.error("use validation seeds (100 and up); 0-2 are the reported test seeds")
+    seeds = validation_seeds(parser, args.seeds)
     bounds = [int(b) for b in args.bound.split(",")]
     set_threads(1)
     config = CONFIGS[args.suite]()

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from psi_steps import CONFIGS, grade_psi
+from psi_steps import CONFIGS, add_output_options, grade_psi, validation_seeds
 
 from rte._io import atomic_write_text
 from rte.baselines.oracles import SequenceOracle
@@ -82,12 +82,9 @@ def main() -> None:
     parser.add_argument("--rte", action="store_true", help="Also grade rte's search.")
     parser.add_argument("--inputs", type=int, default=6, help="Fresh inputs per relation.")
     parser.add_argument("--tasks", type=int, default=40, help="Relations / tasks per depth.")
-    parser.add_argument("--out", required=True, help="JSON file of the records.")
-    parser.add_argument("--model", default=None, help="Local causal-LM folder (tests).")
+    add_output_options(parser)
     args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
-    if min(seeds) < 100:
-        parser.error("use validation seeds (100 and up); 0-2 are the reported test seeds")
+    seeds = validation_seeds(parser, args.seeds)
     set_threads(1)
     config = CONFIGS[args.suite]()
     base = replace(config.task_kind(), n_targets=args.targets)
