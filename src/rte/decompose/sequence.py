@@ -240,6 +240,10 @@ def posterior(scores: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray
     return chosen, weights / weights.sum()
 
 
+# Relative slack under which two tallies count as equal (the vote's tie rule).
+TALLY_TIE = 1e-12
+
+
 def vote(
     weights: Sequence[float], answers: Sequence[Sequence[str]], rng: np.random.Generator
 ) -> list[str]:
@@ -252,13 +256,9 @@ def vote(
         for w, said in zip(weights, answers, strict=True):
             tally[said[q]] += float(w)
         top = max(tally.values())
-        best = [a for a, w in tally.items() if w >= top * (1 - 1e-12)]
+        best = [a for a, w in tally.items() if w >= top * (1 - TALLY_TIE)]
         out.append(best[0] if len(best) == 1 else best[int(rng.integers(len(best)))])
     return out
-
-
-# Relative slack under which two tallies count as equal (vote's tie rule).
-TALLY_TIE = 1e-12
 
 
 def _leaders(

@@ -78,11 +78,12 @@ def train_lora(
     peft_model.train()
     for step in range(steps):
         loss = answer_loss(peft_model, encoder.encode(sample_batch(step), left_pad=True), device)
-        if not math.isfinite(float(loss.detach())):
+        value = float(loss.detach())
+        if not math.isfinite(value):
             detach_lora(peft_model)
             raise MethodFailedError(
-                f"LoRA training diverged at step {step + 1}: the loss is "
-                f"{float(loss.detach())}. Lower the learning rate (lr={lora.lr:g})."
+                f"LoRA training diverged at step {step + 1}: the loss is {value}. Lower the "
+                f"learning rate (lr={lora.lr:g})."
             )
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -90,7 +91,7 @@ def train_lora(
         scheduler.step()
         optimiser.zero_grad(set_to_none=True)
         if on_step is not None:
-            on_step(step, float(loss.detach()))
+            on_step(step, value)
     peft_model.eval()
     return peft_model
 
