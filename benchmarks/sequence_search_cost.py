@@ -42,9 +42,9 @@ def main() -> None:
     config = CONFIGS[args.suite]()
     options = config.resolve_options({})["rte"]
     lm = load_language_model(args.model)
+    kind = config.task_kind()
     records: list[dict[str, Any]] = []
     for seed in seeds:
-        kind = config.task_kind()
         split = kind.split(np.random.default_rng(seed))
         rte = SequenceRTE(**options, seed=seed).fit(split.bank, lm)
         for bound in bounds:
