@@ -91,7 +91,9 @@ def test_parity_bad_input() -> None:
         suite.anchor_output("a", "0102")
     with pytest.raises(ValidationError, match="between 10 and 16"):
         ParityTasks(n_bits=17)
-    with pytest.raises(ValidationError, match="Unknown candidates 'target'. Expected one of: band, bank"):
+    with pytest.raises(
+        ValidationError, match=r"Unknown candidates 'target'\. Expected one of: band, bank"
+    ):
         suite.split(np.random.default_rng(0), "target")
 
 
