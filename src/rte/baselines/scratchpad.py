@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from rte._params import one_of, param
+from rte._params import one_of, optional, param
 from rte.base import check_is_fitted, estimator
 from rte.baselines.lm import SFT, Answer
 from rte.decompose.sequence import RelationTree
@@ -71,18 +71,19 @@ class ScratchpadSFT(SFT):
         "primitive), prompted with the context"
     )
 
-    style: str = param(
-        "labelled",
+    style: str | None = param(
+        None,
         "Scratchpad format: running (the value after each step) or labelled (each step's "
-        "phi label with it).",
-        one_of(*SCRATCHPAD_FORMATS),
+        "phi label with it); none: the format the bank's tasks declare (parity labelled, "
+        "strings running).",
+        optional(one_of(*SCRATCHPAD_FORMATS)),
     )
 
     def _training_answer(self, bank: SequenceBank) -> Answer:
         """The scratchpads. Generation may write one step more than the bank's longest
         answer (a target may lie one relation beyond the bank): every character counts
         as a token, an upper bound."""
-        answer = scratchpad_answers(bank, self.style)
+        answer = scratchpad_answers(bank, self.style or bank.kind.scratchpad_format)
         tree = RelationTree.of(bank)
         longest, steps = 0, 1
         for task, pairs in bank.tasks.items():

@@ -122,6 +122,8 @@ class SequenceTasks(Protocol):
     max_answer_chars: int
     # The LoRA steps a tuned method takes on these tasks when its own ``steps`` is none.
     lora_steps: int
+    # The scratchpad format (one of SCRATCHPAD_FORMATS) when sft_scratchpad's is none.
+    scratchpad_format: str
 
     def sample_input(self, rng: np.random.Generator) -> str:
         """Draw one input."""

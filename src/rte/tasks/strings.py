@@ -159,7 +159,7 @@ def all_compositions() -> list[SequenceDecomposition]:
     return [SequenceDecomposition(h, g) for h in PRIMITIVES for g in PRIMITIVES]
 
 
-@settings(TaskSizes, defaults={"n_context": 4, "n_queries": 4, "lora_steps": 150})
+@settings(TaskSizes, defaults={"n_context": 4, "n_queries": 4, "lora_steps": 400})
 class StringTasks(Settings):
     """Compositions of string primitives with a held-out set of pairs."""
 
@@ -167,6 +167,9 @@ class StringTasks(Settings):
     metric: ClassVar[str] = "exact_match"
     choices: ClassVar[tuple[str, ...] | None] = None
     chain: ClassVar[bool] = False
+    # sft_scratchpad's format when its own style is none (validation seed 100,
+    # docs/sequence.md).
+    scratchpad_format: ClassVar[str] = "running"
 
     n_held_out: int = param(100, "Compositions never trained on.", at_least(1))
     phi_labels: str = param(
