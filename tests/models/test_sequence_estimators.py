@@ -208,6 +208,27 @@ def test_scratchpads_are_read_off_the_stored_path_and_answered(
     assert peer.release() is lm.model
 
 
+@pytest.mark.parametrize(
+    ("kind", "declared"),
+    [(ParityTasks(n_targets=1), "labelled"), (StringTasks(n_targets=1), "running")],
+)
+def test_the_scratchpad_format_is_the_tasks_own_unless_set(
+    kind: ParityTasks | StringTasks, declared: str
+) -> None:
+    """sft_scratchpad's format is chosen per kind of task (docs/sequence.md); a style
+    given to the peer overrides it."""
+    bank, _ = _bank(kind)
+    assert bank.kind.scratchpad_format == declared
+    task = next(t for t in bank.tasks if "∘" in t or t.count(",") >= 2)
+    x, y = bank.tasks[task][0]
+    other = next(s for s in ("running", "labelled") if s != declared)
+    written = ScratchpadSFT()._training_answer(bank)(task, x, y)
+    assert written == scratchpad_answers(bank, declared)(task, x, y)
+    assert written != scratchpad_answers(bank, other)(task, x, y)
+    chosen = ScratchpadSFT(style=other)._training_answer(bank)(task, x, y)
+    assert chosen == scratchpad_answers(bank, other)(task, x, y)
+
+
 def test_parity_scratchpads_write_the_running_xor() -> None:
     bank, _ = _bank(ParityTasks(n_targets=1))
     x, y = bank.tasks["a,c,f"][0]
