@@ -21,7 +21,7 @@ from rte.lm.prompts import Encoder, Example
 from rte.models import SequenceRTE
 from rte.registry import get_method
 from rte.tasks.parity import ParityTasks
-from rte.tasks.sequence import SequenceBank, Split, Target
+from rte.tasks.sequence import SCRATCHPAD_FORMATS, SequenceBank, Split, Target
 from rte.tasks.strings import DESCRIPTIONS, StringTasks, apply_primitive, render
 
 
@@ -221,7 +221,7 @@ def test_the_scratchpad_format_is_the_tasks_own_unless_set(
     assert bank.kind.scratchpad_format == declared
     task = next(t for t in bank.tasks if "∘" in t or t.count(",") >= 2)
     x, y = bank.tasks[task][0]
-    other = next(s for s in ("running", "labelled") if s != declared)
+    other = next(s for s in SCRATCHPAD_FORMATS if s != declared)
     written = ScratchpadSFT()._training_answer(bank)(task, x, y)
     assert written == scratchpad_answers(bank, declared)(task, x, y)
     assert written != scratchpad_answers(bank, other)(task, x, y)

@@ -142,7 +142,7 @@ class SequenceRTE(Estimator):
 
         lm = load_language_model()
         split = StringTasks().split(np.random.default_rng(0))
-        rte = SequenceRTE(steps=400).fit(split.bank, lm)
+        rte = SequenceRTE().fit(split.bank, lm)  # the tasks' LoRA budget
         target = split.targets[0]
         outputs = rte.predict(target.context, [x for x, _ in target.queries])
         base = rte.release()

@@ -84,7 +84,8 @@ class ParityTasks(Settings):
     choices: ClassVar[tuple[str, ...] | None] = ("0", "1")
     max_answer_chars: ClassVar[int] = 1
     chain: ClassVar[bool] = True
-    # sft_scratchpad's format when its own style is none (issue 23's parity run).
+    # sft_scratchpad's format when its own style is none (the format of issue 23's
+    # parity run; not re-chosen on validation seeds).
     scratchpad_format: ClassVar[str] = "labelled"
 
     n_bits: int = param(10, "Input length n (10 to 16).", at_least(10))
