@@ -17,7 +17,7 @@ Training seconds are recorded for every fit. Grading executes the generators; no
 here is a benchmark row. Every (variant, seed) is one JSON record in ``--out``; a
 summary per variant (means over seeds) is printed. Example::
 
-    .venv/bin/python benchmarks/tune_sequence.py strings --seeds 100 --targets 10 \\
+    .venv/bin/python benchmarks/tune_sequence.py strings --seeds 100 \\
         --variant "base" --variant "lr6 rte_sequence.lr=6e-3" --out runs/tune/strings.json
 """
 
@@ -76,7 +76,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("suite", choices=sorted(CONFIGS))
     parser.add_argument("--seeds", default="100", help="Comma-separated validation seeds.")
-    parser.add_argument("--targets", type=int, default=10, help="Validation targets per seed.")
+    parser.add_argument(
+        "--targets",
+        type=int,
+        default=40,
+        help="Validation targets per seed. The oracle's chain costs about a second a target; "
+        "on 10 targets (40 answers) it was too coarse to rank variants (docs/sequence.md).",
+    )
     parser.add_argument("--variant", action="append", required=True, help="NAME [SET ...]")
     parser.add_argument("--fit", choices=FITS, default="psi", help="What to fit and grade.")
     parser.add_argument("--rte", action="store_true", help="Also grade rte's search.")
