@@ -81,7 +81,8 @@ def main() -> None:
         type=int,
         default=40,
         help="Validation targets per seed. The oracle's chain costs about a second a target; "
-        "on 10 targets (40 answers) it was too coarse to rank variants (docs/sequence.md).",
+        "on 10 targets (40 answers) it was too coarse to rank variants (docs/sequence.md). "
+        "With --rte, rte's own search costs about 80 s a strings target: pass fewer.",
     )
     parser.add_argument("--variant", action="append", required=True, help="NAME [SET ...]")
     parser.add_argument("--fit", choices=FITS, default="psi", help="What to fit and grade.")
