@@ -64,9 +64,9 @@ def compare(
     lines = []
     for part, keep in (("all", None), ("ambiguous", True), ("unambiguous", False)):
         keys = [k for k in a if keep is None or ambiguous[k] == keep]
-        seeds = sorted({k[0] for k in keys}, key=int)
         if not keys:
             continue
+        seeds = sorted({k[0] for k in keys}, key=int)
         ours = [[a[k] for k in keys if k[0] == s] for s in seeds]
         theirs = [[b[k] for k in keys if k[0] == s] for s in seeds]
         value, low, high = paired_interval(ours, theirs, "difference")
