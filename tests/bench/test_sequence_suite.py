@@ -258,7 +258,7 @@ def test_bad_options_are_refused_before_any_work(
 
 def test_suite_defaults_and_quick() -> None:
     """The LoRA budget and the scratchpad format belong to the tasks (parity 40 steps,
-    labelled; strings 400, running; 30 steps with --quick); the methods' declared
+    labelled; strings 800, running; 30 steps with --quick); the methods' declared
     defaults are the same in every suite."""
     parity, strings = ParityConfig().resolve_options(), StringsConfig().resolve_options()
     assert parity["rte"] == strings["rte"] and parity["rte"]["steps"] is None
@@ -268,7 +268,7 @@ def test_suite_defaults_and_quick() -> None:
     kinds = ParityConfig().task_kind(), StringsConfig().task_kind()
     assert [(k.lora_steps, k.scratchpad_format) for k in kinds] == [
         (40, "labelled"),
-        (400, "running"),
+        (800, "running"),
     ]
     assert ParityConfig(quick=True).task_kind().lora_steps == 30
     assert StringsConfig(quick=True).task_kind().lora_steps == 30

@@ -159,7 +159,7 @@ def all_compositions() -> list[SequenceDecomposition]:
     return [SequenceDecomposition(h, g) for h in PRIMITIVES for g in PRIMITIVES]
 
 
-@settings(TaskSizes, defaults={"n_context": 4, "n_queries": 4, "lora_steps": 400})
+@settings(TaskSizes, defaults={"n_context": 4, "n_queries": 4, "lora_steps": 800})
 class StringTasks(Settings):
     """Compositions of string primitives with a held-out set of pairs."""
 
