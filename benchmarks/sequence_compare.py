@@ -10,6 +10,12 @@ of one run: the mean difference of the scores and its 95 % bootstrap interval
 (targets resampled together within seeds), on every target and on the ambiguous and
 unambiguous ones. Targets are matched by (seed, band, target, anchor, phi); files whose
 targets differ (another split, other settings) are refused, since nothing pairs.
+
+The same method from two runs (e.g. two LoRA budgets) is compared by labelling the
+files: ``LABEL=PATH`` names that file's rows ``method@LABEL``::
+
+    .venv/bin/python benchmarks/sequence_compare.py s800=runs/strings800/targets.csv \
+        s400=runs/strings400/targets.csv --pairs rte@s800,rte@s400
 """
 
 from __future__ import annotations
@@ -25,21 +31,35 @@ from rte.errors import ValidationError
 TARGET_KEY = ("seed", "band", "target", "anchor", "phi")
 
 
-def read_scores(paths: list[Path]) -> tuple[dict[str, dict[tuple, float]], dict[tuple, bool]]:
+def labelled(argument: str) -> tuple[str, Path]:
+    """``LABEL=PATH`` as (label, path); a bare path (no ``=`` before its first ``/``)
+    has the empty label."""
+    label, sep, path = argument.partition("=")
+    if not sep or "/" in label:
+        return "", Path(argument)
+    if not label.strip():
+        raise ValidationError(f"{argument!r}: a label before '=' is empty. Expected LABEL=PATH.")
+    return label, Path(path)
+
+
+def read_scores(
+    paths: list[Path], labels: list[str] | None = None
+) -> tuple[dict[str, dict[tuple, float]], dict[tuple, bool]]:
     """Each method's score per target key, and whether each target is ambiguous, from
-    every file; a method in two files, or one target ambiguous in one file and not in
-    another, is refused."""
+    every file (a file's methods named ``method@label`` where it has a label); a method
+    in two files, or one target ambiguous in one file and not in another, is refused."""
     scores: dict[str, dict[tuple, float]] = {}
     ambiguous: dict[tuple, bool] = {}
     origin: dict[str, Path] = {}
-    for path in paths:
+    for path, label in zip(paths, labels or [""] * len(paths), strict=True):
         with path.open(newline="") as handle:
             for row in csv.DictReader(handle):
                 key = tuple(row[k] for k in TARGET_KEY)
-                method = row["method"]
+                method = f"{row['method']}@{label}" if label else row["method"]
                 if origin.setdefault(method, path) != path:
                     raise ValidationError(
-                        f"{method!r} is in {origin[method]} and in {path}: give each method once."
+                        f"{method!r} is in {origin[method]} and in {path}: give each method "
+                        "once, or label the files (LABEL=PATH)."
                     )
                 flag = row["ambiguous"] == "1"
                 if ambiguous.setdefault(key, flag) != flag:
@@ -79,10 +99,13 @@ def compare(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="+", type=Path, help="targets.csv of each run")
+    parser.add_argument(
+        "files", nargs="+", type=labelled, help="targets.csv of each run, or LABEL=PATH"
+    )
     parser.add_argument("--pairs", nargs="+", required=True, help="A,B: A - B per pair")
     args = parser.parse_args()
-    scores, ambiguous = read_scores(args.files)
+    labels, paths = zip(*args.files, strict=True)
+    scores, ambiguous = read_scores(list(paths), list(labels))
     print(f"| pair | targets | difference, points [{LEVEL:.0%} paired interval] | count |")
     print("|---|---|---|---|")
     for pair in args.pairs:

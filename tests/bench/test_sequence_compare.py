@@ -6,7 +6,9 @@ import csv
 from pathlib import Path
 
 import pytest
-from sequence_compare import compare, read_scores
+from hypothesis import given
+from hypothesis import strategies as st
+from sequence_compare import compare, labelled, read_scores
 
 from rte.errors import ValidationError
 
@@ -53,3 +55,27 @@ def test_other_targets_or_a_method_twice_are_refused(tmp_path: Path) -> None:
         read_scores([first, again])
     with pytest.raises(ValidationError, match="no scores for 'oracle'"):
         compare(*read_scores([first]), "rte", "oracle")
+
+
+def test_labelled_files_compare_one_method_across_runs(tmp_path: Path) -> None:
+    names = ["a", "b", "c"]
+    old = write(tmp_path / "old.csv", run_rows("rte", [0.5, 0.5, 0.5], names))
+    new = write(tmp_path / "new.csv", run_rows("rte", [1.0, 0.5, 1.0], names))
+    (label_new, path_new), (label_old, path_old) = map(labelled, [f"s800={new}", f"s400={old}"])
+    scores, ambiguous = read_scores([path_new, path_old], [label_new, label_old])
+    assert sorted(scores) == ["rte@s400", "rte@s800"]
+    rows = compare(scores, ambiguous, "rte@s800", "rte@s400")
+    assert rows[1].split(" | ")[2] == "+0.0 [+0.0, +0.0]"  # b: level
+    assert rows[2].split(" | ")[2] == "+50.0 [+50.0, +50.0]"  # a and c: 1.0 against 0.5
+    assert labelled(str(old)) == ("", old)
+    with pytest.raises(ValidationError, match="label before '=' is empty"):
+        labelled(f"={old}")
+
+
+@given(
+    label=st.text(st.characters(blacklist_characters="=/"), min_size=1).filter(str.strip),
+    path=st.from_regex(r"[a-z0-9_=./]{1,20}", fullmatch=True).filter(lambda s: s.strip(".")),
+)
+def test_labelled_reads_label_and_path(label: str, path: str) -> None:
+    assert labelled(f"{label}={path}") == (label, Path(path))
+    assert labelled(f"runs/{path}") == ("", Path(f"runs/{path}"))
