@@ -204,7 +204,7 @@ class LoraParams:
     alpha: int = param(16, "LoRA scaling alpha (updates are scaled by alpha / r).", at_least(1))
     steps: int | None = param(
         None,
-        "AdamW steps (none: the budget the bank's tasks declare, e.g. parity 40, strings 400).",
+        "AdamW steps (none: the budget the bank's tasks declare, e.g. parity 40, strings 800).",
         optional(at_least(1)),
     )
     batch_size: int = param(8, "Sequences per training step.", at_least(1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -348,3 +349,26 @@ def test_the_command_line_runs_a_suite_and_refuses_bad_input(
     assert bad.returncode == 2
     assert bad.stderr.strip().startswith("error: 'oracle' is this suite's row name")
     assert bad.stderr.strip().count("\n") == 0
+
+
+def test_a_tuned_psi_is_reused_from_an_earlier_run(model_dir: Path, tmp_path: Path) -> None:
+    # The band's candidates and one target keep the two runs short.
+    config = StringsConfig(
+        quick=True, targets=1, model=str(model_dir), methods=("rte",), candidates="band"
+    )
+    tiny = {"rte_sequence": TINY["rte_sequence"]}
+    first = run_sequence_suite(config, tmp_path / "a", tiny, execution=IN_PROCESS)
+    saved = tmp_path / "a" / "adapters" / "rte-seed0"
+    assert (saved / "fit.json").is_file()
+    # The same fit, now shared with the oracle: its Psi is loaded, not tuned again.
+    again = replace(config, adapters=str(tmp_path / "a"), methods=("rte", "oracle"))
+    second = run_sequence_suite(again, tmp_path / "b", tiny, execution=IN_PROCESS)
+    assert json.loads(second.read_text())["reused_adapters"] == {"rte-seed0": str(saved)}
+
+    def rte_records(path: Path) -> list[Any]:
+        rows = load_results(path)["records"]
+        return [r for r in rows if r.method == "rte" and r.metric != "seconds"]
+
+    assert rte_records(first) == rte_records(second)
+    with pytest.raises(ValidationError, match="holds no adapters/ folder"):
+        StringsConfig(adapters=str(saved))

@@ -28,6 +28,7 @@ removes it again.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -46,11 +47,12 @@ from rte.decompose.sequence import (
     settled_vote,
     tie_stream,
 )
-from rte.errors import ValidationError
+from rte.errors import ModelFileError, ValidationError
 from rte.lm.backends import LanguageModel
-from rte.lm.lora import detach_lora, save_adapter, train_lora
+from rte.lm.lora import detach_lora, load_adapter, save_adapter, train_lora
 from rte.lm.prompts import Example
 from rte.lm.scoring import Generated, answer_nll, generate
+from rte.models.adapters import differences, fit_record, read_record, save_with_record
 from rte.params import LoraParams, ScoringParams
 from rte.tasks.sequence import (
     Pairs,
@@ -152,6 +154,7 @@ class SequenceRTE(Estimator):
         "bank_": "the stored bank (SequenceBank)",
         "tree_": "each bank task's relation path from the root (RelationTree)",
         "model_": "the language model carrying Psi's LoRA adapter",
+        "base_model_": "where the base language model came from (LanguageModel.source)",
         "encoder_": "the tokenisation cache (Encoder)",
         "losses_": "Psi's training loss per step (list of float)",
         "max_new_tokens_": "longest answer Psi generates, in tokens",
@@ -171,6 +174,10 @@ class SequenceRTE(Estimator):
     searches_candidates: ClassVar[bool] = True
     # Whether anchor outputs come from the generators (the rte_executed row, access X).
     executed_anchors: ClassVar[bool] = False
+    # How the fitted Psi is read, not what it is: fits that differ only in these are one fit.
+    predict_params: ClassVar[frozenset[str]] = frozenset(
+        {"tie", "margin", "bound_tokens", "score_batch_size"}
+    )
 
     tie: float = param(
         0.0,
@@ -205,6 +212,51 @@ class SequenceRTE(Estimator):
         ``language_model.model`` carries the adapter until :meth:`release`;
         ``on_step(step, loss)`` is called after each training step (progress bars).
         """
+        tree, examples = self._prepare(bank, language_model)
+        rng = np.random.default_rng([self.seed, 1])
+        losses: list[float] = []
+
+        def step_done(step: int, loss: float) -> None:
+            losses.append(loss)
+            if on_step is not None:
+                on_step(step, loss)
+
+        model = train_lora(
+            language_model.model,
+            language_model.encoder,
+            lambda _step: psi_training_batch(bank, rng, self.batch_size, examples),
+            self.group(LoraParams),
+            self.steps or bank.kind.lora_steps,
+            self.seed,
+            on_step=step_done,
+        )
+        return self._settle(bank, tree, examples, language_model, model, losses)
+
+    def load_adapter(
+        self, bank: SequenceBank, language_model: LanguageModel, directory: str | Path
+    ) -> SequenceRTE:
+        """Fitted state from an adapter saved by :meth:`save_adapter`, without training.
+
+        The folder's ``fit.json`` must record this fit: the same class, the hyperparameters
+        that shape the fit (``predict_params`` aside), the same bank and base model;
+        anything else is refused before the adapter is attached. ``losses_`` is empty.
+        """
+        tree, examples = self._prepare(bank, language_model)
+        expected = fit_record(self, bank.fingerprint(), language_model.source)
+        found = differences(read_record(directory), expected)
+        if found:
+            raise ModelFileError(
+                f"{directory}: the adapter was tuned by another fit (it differs in "
+                f"{', '.join(found)}). Load it with the hyperparameters, bank and base model "
+                "it was tuned with, or fit this estimator."
+            )
+        model = load_adapter(language_model.model, directory)
+        return self._settle(bank, tree, examples, language_model, model, [])
+
+    def _prepare(
+        self, bank: SequenceBank, language_model: LanguageModel
+    ) -> tuple[RelationTree, dict[Relation, list[tuple[str, str, str]]]]:
+        """Every check of a fit's inputs, before any work; the relation tree and pairs."""
         self.validate_params()
         check_fit_inputs(bank, language_model, type(self).__name__)
         kind = bank.kind
@@ -215,24 +267,21 @@ class SequenceRTE(Estimator):
             )
         tree = RelationTree.of(bank)
         tree.check_reaches(d.anchor for d in bank.candidates)
-        examples = relation_examples(bank)
-        rng = np.random.default_rng([self.seed, 1])
-        losses: list[float] = []
+        return tree, relation_examples(bank)
 
-        def step_done(step: int, loss: float) -> None:
-            losses.append(loss)
-            if on_step is not None:
-                on_step(step, loss)
-
-        self.model_ = train_lora(
-            language_model.model,
-            language_model.encoder,
-            lambda _step: psi_training_batch(bank, rng, self.batch_size, examples),
-            self.group(LoraParams),
-            self.steps or kind.lora_steps,
-            self.seed,
-            on_step=step_done,
-        )
+    def _settle(
+        self,
+        bank: SequenceBank,
+        tree: RelationTree,
+        examples: dict[Relation, list[tuple[str, str, str]]],
+        language_model: LanguageModel,
+        model: Any,
+        losses: list[float],
+    ) -> SequenceRTE:
+        """The fitted state around a tuned Psi (by training or from a saved adapter)."""
+        kind = bank.kind
+        self.model_ = model
+        self.base_model_ = language_model.source
         self.bank_ = bank
         self.tree_ = tree
         self.encoder_ = language_model.encoder
@@ -429,9 +478,11 @@ class SequenceRTE(Estimator):
         self.generated_, self.nll_, self.values_ = {}, {}, {}
 
     def save_adapter(self, directory: str | Path) -> Path:
-        """Write the adapter to ``directory`` as safetensors plus its JSON config."""
+        """Write the adapter to ``directory``: safetensors, peft's JSON config and
+        ``fit.json``, the record :meth:`load_adapter` checks (all or nothing)."""
         check_is_fitted(self, "model_")
-        return save_adapter(self.model_, directory)
+        record = fit_record(self, self.bank_.fingerprint(), self.base_model_)
+        return save_with_record(partial(save_adapter, self.model_), directory, record)
 
     def release(self) -> Any:
         """Remove the adapter; returns the base model (``language_model.model`` again).
@@ -440,7 +491,6 @@ class SequenceRTE(Estimator):
         """
         check_is_fitted(self, "model_")
         base = detach_lora(self.model_)
-        names = ("model_", "bank_", "tree_", "encoder_", "losses_", "generated_", "nll_", "values_")
-        for name in names:
+        for name in self.fitted:
             delattr(self, name)
         return base

@@ -18,6 +18,7 @@ The modules :mod:`rte.tasks.parity` and :mod:`rte.tasks.strings` implement
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -257,6 +258,13 @@ class SequenceBank:
             "stored examples, so its output on a new input can be read off them. Got "
             "neither; choose a root task of that kind."
         )
+
+    def fingerprint(self) -> str:
+        """A SHA-256 of what a fit reads: the kind with its settings, the stored examples,
+        the root, relations and candidates. Equal banks give equal fingerprints."""
+        parts = (repr(self.kind), sorted(self.tasks.items()), self.root)
+        text = repr((*parts, self.relations, self.candidates))
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def stored(self, task: str, x: str) -> str | None:
         """The stored output of ``task`` on ``x``, or None when ``x`` is not stored (or

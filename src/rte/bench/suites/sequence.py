@@ -38,14 +38,16 @@ from rte.bench.execution import Execution, map_ordered
 from rte.bench.plots import score_bars_png
 from rte.bench.results import Record, write_results
 from rte.bench.settings import MethodsConfig, Options
-from rte.errors import MethodFailedError
+from rte.errors import MethodFailedError, ValidationError
 from rte.lm.backends import LanguageModel, shared_language_model
 from rte.lm.device import DEVICES, DTYPES
+from rte.models.adapters import find_adapter, fit_record
 from rte.models.shared import adopt_fit, fit_signature
 from rte.tasks.parity import ParityTasks
 from rte.tasks.sequence import (
     CANDIDATE_SETS,
     SequenceAnswer,
+    SequenceBank,
     SequenceDecomposition,
     SequenceTasks,
     Split,
@@ -114,6 +116,12 @@ class SequenceConfig(MethodsConfig):
     )
     device: str = param("auto", "auto, cpu or cuda.", one_of(*DEVICES))
     dtype: str = param("auto", "auto, float32, bfloat16 or float16.", one_of(*DTYPES))
+    adapters: str | None = param(
+        None,
+        "Output folder of an earlier run of this suite: a Psi adapter saved there (under "
+        "adapters/) is loaded instead of tuned where its fit record equals the fit (class, "
+        "fit options, bank, base model); other fits are tuned.",
+    )
 
     def __post_init__(self) -> None:
         if self.seeds is None:
@@ -121,6 +129,11 @@ class SequenceConfig(MethodsConfig):
         if self.targets is None:
             object.__setattr__(self, "targets", 10 if self.quick else 20)
         super().__post_init__()
+        if self.adapters is not None and not (Path(self.adapters) / "adapters").is_dir():
+            raise ValidationError(
+                f"adapters must be the output folder of an earlier rte bench {self.name} run, "
+                f"holding adapters/. Got {self.adapters!r}, which holds no adapters/ folder."
+            )
 
     @abstractmethod
     def task_kind(self) -> SequenceTasks:
@@ -376,6 +389,8 @@ class JobResult:
     seconds: float
     model: Mapping[str, str] | None = None
     failures: tuple[dict[str, Any], ...] = ()
+    # The saved adapter the job's fit was loaded from (None: tuned in this run).
+    reused: str | None = None
 
 
 def _model_info(lm: LanguageModel) -> dict[str, str]:
@@ -407,9 +422,12 @@ def run_job(job: Job) -> JobResult:
         )
 
     lead = built[0]
+    reused = None if lm is None else reusable_adapter(config.adapters, lead, bank, lm)
     try:
         if lm is None:
             lead.fit(bank)
+        elif reused is not None:
+            lead.load_adapter(bank, lm, reused)
         else:
             lead.fit(bank, lm)
     except MethodFailedError as exc:
@@ -430,7 +448,19 @@ def run_job(job: Job) -> JobResult:
     if hasattr(lead, "release"):
         lead.release()
     seconds = time.perf_counter() - start
-    return JobResult(seed, job.rows, tuple(results), seconds, model, failures)
+    where = None if reused is None else str(reused)
+    return JobResult(seed, job.rows, tuple(results), seconds, model, failures, where)
+
+
+def reusable_adapter(
+    folder: str | None, lead: Any, bank: SequenceBank, lm: LanguageModel
+) -> Path | None:
+    """A saved adapter under ``folder``/adapters whose fit record equals ``lead``'s fit on
+    ``bank`` with ``lm``; None without a folder, for a method that cannot load one, or
+    when no record matches."""
+    if folder is None or not hasattr(lead, "load_adapter"):
+        return None
+    return find_adapter(Path(folder) / "adapters", fit_record(lead, bank.fingerprint(), lm.source))
 
 
 def build_split(kind: SequenceTasks, seed: int, candidates: str) -> Split:
@@ -494,6 +524,7 @@ def run_sequence_suite(
     )
     rows: list[tuple[int, TargetResult]] = []
     failures: list[dict[str, Any]] = []
+    reused: dict[str, str] = {}
     model: Mapping[str, str] = {}
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
@@ -501,7 +532,10 @@ def run_sequence_suite(
         done = map_ordered(run_job, jobs, len(jobs), execution, lambda: progress.advance(bar))
         for result in done:
             what = ", ".join(result.rows)
-            progress.console.print(f"seed {result.seed} {what}: {result.seconds:.0f} s")
+            loaded = "" if result.reused is None else f" (Psi loaded from {result.reused})"
+            progress.console.print(f"seed {result.seed} {what}: {result.seconds:.0f} s{loaded}")
+            if result.reused is not None:
+                reused[f"{result.rows[0]}-seed{result.seed}"] = result.reused
             rows += [(result.seed, r) for r in result.results]
             failures += result.failures
             model = result.model or model
@@ -528,6 +562,7 @@ def run_sequence_suite(
             "ambiguity": ambiguity,
             "comparisons": comparisons,
             **({"failures": failures} if failures else {}),
+            **({"reused_adapters": reused} if reused else {}),
         },
     )
     atomic_write_text(out / "targets.csv", targets_csv(rows))
