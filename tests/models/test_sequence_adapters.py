@@ -142,3 +142,14 @@ def test_a_failed_save_leaves_nothing_and_keeps_the_old_folder(tmp_path: Path) -
         save_with_record(broken, target, record)
     assert (target / "w").read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["psi"]
+
+
+def test_a_folder_holding_other_files_is_never_overwritten(tmp_path: Path) -> None:
+    target = tmp_path / "psi"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    record = fit_record(SequenceRTE(), "bank", "tiny")
+    with pytest.raises(ModelFileError, match="refusing to overwrite"):
+        save_with_record(lambda f: (f / "adapter_config.json").write_text("{}"), target, record)
+    assert [p.name for p in target.iterdir()] == ["notes.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["psi"]

@@ -6,25 +6,30 @@ config) and ``fit.json``, the record of the fit that produced it: the class whos
 ``fit`` ran, the hyperparameters that shape the fit (those a class lists in
 ``predict_params`` are left out), the bank's fingerprint and the base language model.
 An adapter is loaded only into a fit whose record is equal in every field: the same
-fit, done once. Folders are written beside their final name and renamed into place,
-so a reader never sees half an adapter.
+fit, done once. Folders are written as model directories are (complete beside their
+final name, then swapped in), so a reader never sees half an adapter.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from rte._io import atomic_write_json, read_regular
+from rte._io import read_regular
 from rte.errors import ModelFileError
 from rte.models.shared import fit_signature
+from rte.persistence.files import write_directory
 
 FIT_RECORD = "fit.json"
 RECORD_FIELDS = ("estimator", "params", "bank", "base_model")
+# What an adapter folder holds (peft's files and the record): an earlier adapter with
+# these files alone may be replaced; anything else in the way is refused.
+ADAPTER_FILES = frozenset(
+    {"adapter_model.safetensors", "adapter_config.json", "README.md", FIT_RECORD}
+)
 # fit.json is a few hundred bytes; anything far larger is not one.
 _MAX_RECORD_BYTES = 1 << 20
 
@@ -43,20 +48,16 @@ def fit_record(estimator: Any, bank_fingerprint: str, base_model: str) -> dict[s
 def save_with_record(
     save: Callable[[Path], Any], directory: str | Path, record: Mapping[str, str]
 ) -> Path:
-    """Write an adapter with ``save(folder)`` and its fit record, then move the folder to
-    ``directory`` (replacing an earlier one there): all of it or nothing."""
+    """Write an adapter with ``save(folder)`` and its fit record as ``directory``, through
+    the model directories' one atomic writer (rte.persistence.files.write_directory): an
+    earlier adapter there is replaced, a folder holding other files is refused."""
     target = Path(directory)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".rte-adapter-"))
-    try:
-        save(staging)
-        atomic_write_json(staging / FIT_RECORD, dict(record))
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".rte-adapter-") as scratch:
+        save(Path(scratch))
+        files = {p.name: p.read_bytes() for p in Path(scratch).iterdir() if p.is_file()}
+    files[FIT_RECORD] = (json.dumps(dict(record), indent=2) + "\n").encode()
+    write_directory(target, files, ADAPTER_FILES | frozenset(files))
     return target
 
 

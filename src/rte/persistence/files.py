@@ -71,14 +71,16 @@ def lstat_or_none(path: Path) -> os.stat_result | None:
         raise ModelFileError(f"{path}: cannot use this path ({exc.strerror or exc}).") from None
 
 
-def write_directory(target: Path, files: dict[str, bytes]) -> None:
+def write_directory(
+    target: Path, files: dict[str, bytes], names: frozenset[str] = MODEL_FILES
+) -> None:
     """Write ``files`` (name -> bytes) as the directory ``target``, replacing it atomically.
 
-    An existing ``target`` is replaced only while it holds model files alone; otherwise
-    it is left as it was and ModelFileError is raised.
+    An existing ``target`` is replaced only while it holds files named in ``names`` alone
+    (a model's, by default); otherwise it is left as it was and ModelFileError is raised.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    clean_leftovers(target)
+    clean_leftovers(target, names)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=_prefix(target), suffix=".tmp"))
     _ACTIVE.add(Path(os.path.abspath(tmp)))
     try:
@@ -92,18 +94,18 @@ def write_directory(target: Path, files: dict[str, bytes]) -> None:
         if lstat_or_none(target) is None:
             os.rename(tmp, target)
         else:
-            _replace(tmp, target)
+            _replace(tmp, target, names)
         _fsync(target.parent)
     finally:
-        _remove_model(tmp)
+        _remove_model(tmp, names)
         _ACTIVE.discard(Path(os.path.abspath(tmp)))
 
 
-def clean_leftovers(target: Path) -> None:
+def clean_leftovers(target: Path, names: frozenset[str] = MODEL_FILES) -> None:
     """Remove what saves killed half-way left beside ``target``; restore a set-aside model.
 
     Only working directories of dead processes (or of this one, no longer in use) are
-    touched, and only while they hold model files alone.
+    touched, and only while they hold files named in ``names`` alone.
     """
     try:
         entries = list(os.scandir(target.parent))
@@ -121,8 +123,8 @@ def clean_leftovers(target: Path) -> None:
             set_aside = path / "model"
             if match["tag"] == tag and lstat_or_none(target) is None and set_aside.is_dir():
                 os.rename(set_aside, target)
-            _remove_model(set_aside)
-        _remove_model(path)
+            _remove_model(set_aside, names)
+        _remove_model(path, names)
 
 
 def _prefix(target: Path) -> str:
@@ -148,25 +150,26 @@ def _in_use(pid: int, path: Path) -> bool:
     return True
 
 
-def only_model_files(path: Path) -> bool:
-    """Whether directory ``path`` holds nothing but model files (links count as files)."""
+def only_model_files(path: Path, names: frozenset[str] = MODEL_FILES) -> bool:
+    """Whether directory ``path`` holds nothing but files named in ``names`` (a model's by
+    default; links count as files)."""
     try:
         return all(
-            e.name in MODEL_FILES and not e.is_dir(follow_symlinks=False) for e in os.scandir(path)
+            e.name in names and not e.is_dir(follow_symlinks=False) for e in os.scandir(path)
         )
     except OSError:
         return False
 
 
-def _remove_model(path: Path) -> bool:
-    """Delete directory ``path`` if it holds only model files; True if nothing is left."""
+def _remove_model(path: Path, names: frozenset[str] = MODEL_FILES) -> bool:
+    """Delete directory ``path`` if it holds only files in ``names``; True if nothing is left."""
     try:
         entries = list(os.scandir(path))
     except FileNotFoundError:
         return True
     except OSError:
         return False
-    if not only_model_files(path):
+    if not only_model_files(path, names):
         return False
     try:
         for entry in entries:
@@ -177,29 +180,29 @@ def _remove_model(path: Path) -> bool:
     return True
 
 
-def _replace(new: Path, target: Path) -> None:
+def _replace(new: Path, target: Path, names: frozenset[str]) -> None:
     """Put ``new`` at ``target`` and remove the old model; never delete anything else.
 
     The old directory is checked again once it is out of the way: if files other than
     a model's appeared in it since the first check, it goes back into place untouched.
     """
     if _exchange(new, target):
-        if not only_model_files(new):
+        if not only_model_files(new, names):
             _exchange(new, target)
             raise _not_a_model(target)
-        _remove_model(new)
+        _remove_model(new, names)
         return
     old = Path(tempfile.mkdtemp(dir=target.parent, prefix=_prefix(target), suffix=".old"))
     os.replace(target, old / "model")
     try:
-        if not only_model_files(old / "model"):
+        if not only_model_files(old / "model", names):
             raise _not_a_model(target)
         os.replace(new, target)
     except BaseException:
         os.replace(old / "model", target)
         os.rmdir(old)
         raise
-    _remove_model(old / "model")
+    _remove_model(old / "model", names)
     os.rmdir(old)
 
 
