@@ -9,6 +9,8 @@ import pytest
 import torch
 
 from rte.errors import MethodFailedError, ModelFileError, ValidationError
+from rte.lm.backends import LanguageModel
+from rte.lm.device import select_placement
 from rte.lm.lora import answer_loss, detach_lora, load_adapter, save_adapter, train_lora
 from rte.lm.prompts import Encoder, Example
 from rte.params import LoraParams
@@ -16,16 +18,22 @@ from rte.params import LoraParams
 EXAMPLES = [Example("ab ->", " ba\n"), Example("cd ->", " dc\n")]
 
 
-def _train(model: Any, tokenizer: Any, steps: int = 20) -> tuple[Any, list[float]]:
+def _tiny(model: Any, tokenizer: Any) -> LanguageModel:
+    return LanguageModel(model, tokenizer, select_placement("cpu"), "tiny")
+
+
+def _train(
+    model: Any, tokenizer: Any, steps: int = 20, lora_steps: int | None = None
+) -> tuple[Any, list[float]]:
+    """Train with ``steps`` as the bank's budget and ``lora_steps`` as the user's choice."""
     losses: list[float] = []
-    lora = LoraParams(batch_size=2, lr=1e-2, warmup=1)
+    lora = LoraParams(batch_size=2, lr=1e-2, warmup=1, steps=lora_steps)
     peft_model = train_lora(
-        model,
-        Encoder(tokenizer),
-        lambda _s: EXAMPLES,
+        _tiny(model, tokenizer),
+        lambda: EXAMPLES,
         lora,
-        steps,
         0,
+        steps,
         on_step=lambda _s, loss: losses.append(loss),
     )
     return peft_model, losses
@@ -34,6 +42,13 @@ def _train(model: Any, tokenizer: Any, steps: int = 20) -> tuple[Any, list[float
 def test_training_lowers_the_answer_loss(model: Any, tokenizer: Any) -> None:
     _, losses = _train(model, tokenizer)
     assert losses[-1] < losses[0]
+
+
+def test_the_users_steps_override_the_banks_budget(model: Any, tokenizer: Any) -> None:
+    peft_model, losses = _train(model, tokenizer, steps=2)
+    assert len(losses) == 2
+    _, losses = _train(detach_lora(peft_model), tokenizer, steps=2, lora_steps=3)
+    assert len(losses) == 3
 
 
 def test_adapter_round_trip_gives_same_logits(model: Any, tokenizer: Any, tmp_path: Any) -> None:
@@ -71,14 +86,13 @@ def test_a_second_adapter_on_the_same_model_is_refused(model: Any, tokenizer: An
 def test_missing_adapter_and_bad_settings(model: Any, tokenizer: Any, tmp_path: Any) -> None:
     with pytest.raises(ModelFileError, match=r"adapter_model\.safetensors"):
         load_adapter(model, tmp_path)
-    encoder = Encoder(tokenizer)
     for bad, message in (
         ({"steps": 0}, "steps must be an integer >= 1"),
         ({"lr": 0.0}, "lr must be a finite number > 0"),
         ({"target_modules": ()}, "target_modules must be a non-empty list"),
     ):
         with pytest.raises(ValidationError, match=message):
-            train_lora(model, encoder, lambda _s: EXAMPLES, LoraParams(**bad), 2, 0)
+            train_lora(_tiny(model, tokenizer), lambda: EXAMPLES, LoraParams(**bad), 0, 2)
     assert not any("lora_" in name for name, _ in model.named_parameters())
 
 

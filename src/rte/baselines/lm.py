@@ -11,6 +11,7 @@ the LoRA budget RTE gets (:class:`rte.lm.lora.LoraParams`). Like
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
@@ -115,14 +116,10 @@ class SFT(FewShot):
         check_fit_inputs(bank, language_model, type(self).__name__)
         answer = self._training_answer(bank)
         rng = np.random.default_rng([self.seed, 2])
+        batches = partial(sft_training_batch, bank, rng, self.batch_size, answer)
+        lora = self.group(LoraParams)
         self.model_ = train_lora(
-            language_model.model,
-            language_model.encoder,
-            lambda _step: sft_training_batch(bank, rng, self.batch_size, answer),
-            self.group(LoraParams),
-            self.steps or bank.kind.lora_steps,
-            self.seed,
-            on_step=on_step,
+            language_model, batches, lora, self.seed, bank.kind.lora_steps, on_step
         )
         self.kind_ = bank.kind
         self.encoder_ = language_model.encoder

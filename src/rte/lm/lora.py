@@ -20,8 +20,8 @@ import torch
 from rte._optional import require
 from rte._params import validate
 from rte.errors import MethodFailedError, ModelFileError, ValidationError
-from rte.lm.backends import LM_USER
-from rte.lm.prompts import IGNORE_INDEX, Batch, Encoder, Example
+from rte.lm.backends import LM_USER, LanguageModel
+from rte.lm.prompts import IGNORE_INDEX, Batch, Example
 from rte.params import LoraParams
 
 
@@ -46,26 +46,26 @@ def attach_lora(model: Any, lora: LoraParams, seed: int) -> Any:
 
 
 def train_lora(
-    model: Any,
-    encoder: Encoder,
-    sample_batch: Callable[[int], Sequence[Example]],
+    language_model: LanguageModel,
+    sample_batch: Callable[[], Sequence[Example]],
     lora: LoraParams,
-    steps: int,
     seed: int,
+    default_steps: int,
     on_step: Callable[[int, float], None] | None = None,
 ) -> Any:
-    """Fine-tune a fresh LoRA adapter (seeded by ``seed``) for ``steps`` steps with
-    ``lora``'s rank and rates; returns the peft model (in eval mode).
+    """Fine-tune a fresh LoRA adapter (seeded by ``seed``) on ``language_model`` with
+    ``lora``'s rank, rates and steps (``default_steps``, the budget the bank's tasks
+    declare, where ``lora.steps`` is none); returns the peft model (in eval mode).
 
-    ``sample_batch(step)`` returns the step's examples; the loss is token cross
+    ``sample_batch()`` returns the next step's examples; the loss is token cross
     entropy on answer tokens only (:func:`answer_loss`). ``on_step(step, loss)`` follows
     progress. A loss that is not finite removes the adapter again (the base model is
     left as it was) and raises :class:`MethodFailedError`.
     """
     validate(lora, prefix="lora.")
-    if lora.steps is not None and lora.steps != steps:
-        raise ValidationError(f"lora.steps is {lora.steps} but {steps} steps were asked for.")
-    peft_model = attach_lora(model, lora, seed)
+    steps = lora.steps or default_steps
+    encoder = language_model.encoder
+    peft_model = attach_lora(language_model.model, lora, seed)
     device = next(peft_model.parameters()).device
     params = [p for p in peft_model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=lora.lr, weight_decay=0.0)
@@ -77,7 +77,7 @@ def train_lora(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, schedule)
     peft_model.train()
     for step in range(steps):
-        loss = answer_loss(peft_model, encoder.encode(sample_batch(step), left_pad=True), device)
+        loss = answer_loss(peft_model, encoder.encode(sample_batch(), left_pad=True), device)
         value = float(loss.detach())
         if not math.isfinite(value):
             detach_lora(peft_model)

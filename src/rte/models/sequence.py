@@ -216,19 +216,14 @@ class SequenceRTE(Estimator):
         rng = np.random.default_rng([self.seed, 1])
         losses: list[float] = []
 
-        def step_done(step: int, loss: float) -> None:
+        def follow(step: int, loss: float) -> None:
             losses.append(loss)
             if on_step is not None:
                 on_step(step, loss)
 
+        batches = partial(psi_training_batch, bank, rng, self.batch_size, examples)
         model = train_lora(
-            language_model.model,
-            language_model.encoder,
-            lambda _step: psi_training_batch(bank, rng, self.batch_size, examples),
-            self.group(LoraParams),
-            self.steps or bank.kind.lora_steps,
-            self.seed,
-            on_step=step_done,
+            language_model, batches, self.group(LoraParams), self.seed, bank.kind.lora_steps, follow
         )
         return self._settle(bank, tree, examples, language_model, model, losses)
 
