@@ -190,10 +190,10 @@ def test_options_reach_the_methods_and_are_recorded(
 
     def spy(real: Any) -> Any:
         def train_lora(
-            model: Any, encoder: Any, sample: Any, lora: Any, steps: int, seed: int, **kw: Any
+            language_model: Any, sample: Any, lora: Any, seed: int, default_steps: int, *rest: Any
         ) -> Any:
-            trained.append((lora.rank, steps, seed))
-            return real(model, encoder, sample, lora, steps, seed, **kw)
+            trained.append((lora.rank, lora.steps or default_steps, seed))
+            return real(language_model, sample, lora, seed, default_steps, *rest)
 
         return train_lora
 
