@@ -216,14 +216,15 @@ class SequenceRTE(Estimator):
         rng = np.random.default_rng([self.seed, 1])
         losses: list[float] = []
 
-        def follow(step: int, loss: float) -> None:
+        def step_done(step: int, loss: float) -> None:
             losses.append(loss)
             if on_step is not None:
                 on_step(step, loss)
 
         batches = partial(psi_training_batch, bank, rng, self.batch_size, examples)
+        lora = self.group(LoraParams)
         model = train_lora(
-            language_model, batches, self.group(LoraParams), self.seed, bank.kind.lora_steps, follow
+            language_model, batches, lora, self.seed, bank.kind.lora_steps, step_done
         )
         return self._settle(bank, tree, examples, language_model, model, losses)
 
