@@ -27,6 +27,7 @@ from rte.registry import get_method
 from rte.runtime import set_threads, stream
 from rte.tasks.holdout import HoldoutSplit, holdout_split
 from rte.tasks.real import get_real_bank, real_bank_names
+from rte.tasks.real.catalog import CONTEXT_NOISE
 
 # Variants per method, the default included: the same number for every method.
 BUDGET = 4
@@ -56,7 +57,7 @@ def validation_episodes(names: list[str], seeds: range):
         for seed in seeds:
             whole = spec.load(seed)
             train = spec.split(whole, stream(seed, name, "split")).bank
-            split = HoldoutSplit(context_size=spec.context_size, noise=0.0)
+            split = HoldoutSplit(context_size=spec.context_size, noise=CONTEXT_NOISE)
             inner = holdout_split(train, train.params[:, 0], split, stream(seed, name, "valid"))
             yield name, seed, inner.bank, inner.targets
 

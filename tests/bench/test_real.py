@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from rte.bench.suites.real import RealSuiteConfig, run_real_suite
 from rte.cli import app
 from rte.errors import BackendImportError, ValidationError
-from rte.tasks.real import REAL_BANKS
+from rte.tasks.real import REAL_BANKS, get_real_bank
+from rte.tasks.real.catalog import CONTEXT_NOISE
 
 OPTIONS = {"rte": {"steps": 20, "width": 16}, "family_fit": {"starts": 2}}
 
@@ -136,3 +137,23 @@ def test_methods_simulate_contexts_of_the_banks_size(small_context_bank) -> None
     # Users' options win over the bank's context size.
     given = config.bank_options(small_context_bank, {"rte": {"train_context_size": 8}})
     assert given["rte"]["train_context_size"] == 8
+
+
+def test_methods_simulate_contexts_without_noise_like_the_targets() -> None:
+    methods = ("rte", "inductive_t2v", "bilinear", "snake_mlp", "context_gp")
+    config = RealSuiteConfig(banks=("co2",), methods=methods)
+    options = config.bank_options("co2")
+    assert CONTEXT_NOISE == 0.0
+    for method in methods[:4]:
+        assert options[method]["train_context_noise"] == CONTEXT_NOISE
+    assert "train_context_noise" not in options["context_gp"]
+    # The targets' contexts are the bank's own values: nothing was added to them.
+    whole = get_real_bank("co2").load(0)
+    target = next(e for e in config.episodes() if e.seed == 0).targets[0]
+    for params, xs, ys in zip(target.params, target.context_x, target.context_y, strict=True):
+        (task,) = np.flatnonzero((whole.params == params).all(axis=1))
+        at = [int(np.flatnonzero(whole.x[task, :, 0] == x)[0]) for x in xs[:, 0]]
+        np.testing.assert_array_equal(whole.y[task, at], ys)
+    # Users' options win over the bank's.
+    given = config.bank_options("co2", {"rte": {"train_context_noise": 0.05}})
+    assert given["rte"]["train_context_noise"] == 0.05

@@ -42,6 +42,7 @@ from rte.bench.settings import MethodsConfig, Options
 from rte.registry import get_method
 from rte.runtime import stream
 from rte.tasks.real import get_real_bank, real_bank_names
+from rte.tasks.real.catalog import CONTEXT_NOISE
 
 # The bank-trained methods first, then the context-only ones, then the references. The
 # MAML family (maml, fomaml, reptile) runs with --methods only: it left the default rows
@@ -65,9 +66,11 @@ REAL_METHODS = (
     "inductive_oracle",
     "transductive_oracle",
 )
-# Options that set how many context points a method simulates while training: on a
-# real bank they follow the bank's context size.
+# Options that set how many context points a method simulates while training, and the
+# noise it adds to them: on a real bank they follow the bank's contexts (its context
+# size; no added noise, rte.tasks.real.catalog.CONTEXT_NOISE).
 CONTEXT_FIELDS = ("train_context_size", "support_size")
+NOISE_FIELDS = ("train_context_noise",)
 HELD_OUT = "held_out"
 BANDS = ("near", "far", HELD_OUT)
 # Where benchmarks/tune_real.py stores each method's options chosen on validation splits
@@ -106,9 +109,9 @@ class RealSuiteConfig(MethodsConfig):
 
     def bank_options(self, bank: str, options: Options | None = None) -> dict[str, dict[str, Any]]:
         """Every method's resolved options on ``bank``: declared defaults, the bank's
-        context size for the contexts a method simulates in training
-        (:data:`CONTEXT_FIELDS`), the options tuned on validation splits (``tuned``), then
-        ``options``."""
+        context size and noise for the contexts a method simulates in training
+        (:data:`CONTEXT_FIELDS`, :data:`NOISE_FIELDS`), the options tuned on validation
+        splits (``tuned``), then ``options``."""
         spec = get_real_bank(bank)
         methods = self.bank_methods(bank)
         given = dict(options or {})
@@ -118,6 +121,7 @@ class RealSuiteConfig(MethodsConfig):
         for key in dict.fromkeys(narrowed.options_key(m) for m in methods):
             declared = get_method(key).resolve()
             sized = {field: spec.context_size for field in CONTEXT_FIELDS if field in declared}
+            sized |= {field: CONTEXT_NOISE for field in NOISE_FIELDS if field in declared}
             if sized:
                 defaults[key] = sized
         from rte.bench.suites.real_options import TUNED
