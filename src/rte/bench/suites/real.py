@@ -120,10 +120,10 @@ class RealSuiteConfig(MethodsConfig):
         defaults: Options = {}
         for key in dict.fromkeys(narrowed.options_key(m) for m in methods):
             declared = get_method(key).resolve()
-            sized = {field: spec.context_size for field in CONTEXT_FIELDS if field in declared}
-            sized |= {field: CONTEXT_NOISE for field in NOISE_FIELDS if field in declared}
-            if sized:
-                defaults[key] = sized
+            simulated = {f: spec.context_size for f in CONTEXT_FIELDS if f in declared}
+            simulated |= {f: CONTEXT_NOISE for f in NOISE_FIELDS if f in declared}
+            if simulated:
+                defaults[key] = simulated
         from rte.bench.suites.real_options import TUNED
 
         chosen = merge(merge(defaults, TUNED if self.tuned else {}), given)
