@@ -244,3 +244,10 @@ def test_parity_scratchpads_write_the_running_xor() -> None:
     order = [w[0] for w in labelled.split()]
     assert values == [sum(bits[c] for c in order[: k + 1]) % 2 for k in range(3)]
     assert scratchpad_answers(bank, "running")("", x, "0") == " 0\n"
+
+
+def test_an_unknown_scratchpad_format_is_refused_before_any_answer() -> None:
+    """The format is checked once, when the answers are set up, naming the valid ones."""
+    bank, _ = _bank(ParityTasks(n_targets=1))
+    with pytest.raises(ValidationError, match=r"Unknown scratchpad format 'steps'.*labelled"):
+        scratchpad_answers(bank, "steps")

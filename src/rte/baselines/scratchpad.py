@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
+from rte._checks import check_choice
 from rte._params import one_of, optional, param
 from rte.base import check_is_fitted, estimator
 from rte.baselines.lm import SFT, Answer
@@ -33,7 +34,9 @@ from rte.tasks.sequence import SCRATCHPAD_FORMATS, SequenceBank
 
 def scratchpad_answers(bank: SequenceBank, style: str) -> Answer:
     """``answer(task, x, y)``: the scratchpad of bank task ``task`` on stored input ``x``,
-    its steps read off the stored examples along the task's relation path."""
+    its steps read off the stored examples along the task's relation path; ``style`` is
+    one of :data:`SCRATCHPAD_FORMATS`, checked before any answer is written."""
+    check_choice(style, SCRATCHPAD_FORMATS, "scratchpad format")
     tree = RelationTree.of(bank)
     tree.check_reaches(bank.tasks)
     kind = bank.kind

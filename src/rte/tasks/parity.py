@@ -25,7 +25,7 @@ Defaults, and why:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from itertools import combinations
 from typing import ClassVar
@@ -37,15 +37,13 @@ from rte._params import Settings, at_least, one_of, param, settings
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
     CANDIDATE_SETS,
-    SCRATCHPAD_FORMATS,
     Pairs,
     Relation,
     SequenceDecomposition,
     Split,
     TaskSizes,
     demonstrations,
-    draw_target,
-    stored_bank,
+    seed_split,
 )
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -189,7 +187,6 @@ class ParityTasks(Settings):
         ``running`` writes `` 1 1 0`` (the parity after each added bit), ``labelled``
         `` a1=1 c0=1 f1=0`` (each added bit's letter and value, then the parity so far).
         The empty subset writes its output alone."""
-        check_choice(style, SCRATCHPAD_FORMATS, "scratchpad format")
         if not steps:
             return f" {y}\n"
         if style == "running":
@@ -233,13 +230,17 @@ class ParityTasks(Settings):
         top = self.max_train_size
         relations = self.relations(range(1, top + 1))
         sizes = range(0, top + 1) if candidates == "bank" else range(top, top + 1)
-        bank = stored_bank(self, ROOT, relations, self.candidates(sizes), rng)
-        targets = []
+        return seed_split(
+            self, ROOT, relations, self.candidates(sizes), self._held_out_truths(rng), rng
+        )
+
+    def _held_out_truths(
+        self, rng: np.random.Generator
+    ) -> Iterator[tuple[SequenceDecomposition, str]]:
+        """Each target's truth, a max-size anchor + i, drawn just before its target."""
         for _ in range(self.n_targets):
-            subset = tuple(sorted(rng.choice(self.n_bits, top + 1, replace=False).tolist()))
+            size = self.max_train_size + 1
+            subset = tuple(sorted(rng.choice(self.n_bits, size, replace=False).tolist()))
             i = int(rng.choice(subset))
-            truth = SequenceDecomposition(
-                subset_name(tuple(j for j in subset if j != i)), LETTERS[i]
-            )
-            targets.append(draw_target(bank, truth, self.held_out_band, rng))
-        return Split(bank, tuple(targets))
+            anchor = subset_name(tuple(j for j in subset if j != i))
+            yield SequenceDecomposition(anchor, LETTERS[i]), self.held_out_band

@@ -19,7 +19,7 @@ The modules :mod:`rte.tasks.parity` and :mod:`rte.tasks.strings` implement
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -348,6 +348,21 @@ def stored_bank(
     inputs, drawn from ``rng``, with the relations and the candidates searched."""
     tasks = store_tasks(kind, root, relations, stored_inputs(kind, rng))
     return SequenceBank(kind, tasks, root, tuple(relations), tuple(candidates))
+
+
+def seed_split(
+    kind: SequenceTasks,
+    root: str,
+    relations: Sequence[Relation],
+    candidates: Sequence[SequenceDecomposition],
+    truths: Iterable[tuple[SequenceDecomposition, str]],
+    rng: np.random.Generator,
+) -> Split:
+    """One seed's :class:`Split`: the bank (:func:`stored_bank`), then a target per
+    (truth, band) of ``truths``, read lazily so that a kind may draw each truth from
+    ``rng`` between the targets' own draws."""
+    bank = stored_bank(kind, root, relations, candidates, rng)
+    return Split(bank, tuple(draw_target(bank, truth, band, rng) for truth, band in truths))
 
 
 def make_target(

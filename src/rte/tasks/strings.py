@@ -23,7 +23,7 @@ Defaults, and why:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -33,15 +33,13 @@ from rte._params import Settings, at_least, one_of, param, settings
 from rte.errors import ValidationError
 from rte.tasks.sequence import (
     CANDIDATE_SETS,
-    SCRATCHPAD_FORMATS,
     Pairs,
     Relation,
     SequenceDecomposition,
     Split,
     TaskSizes,
     demonstrations,
-    draw_target,
-    stored_bank,
+    seed_split,
 )
 
 VOWELS = frozenset("aeiouAEIOU")
@@ -264,7 +262,6 @@ class StringTasks(Settings):
         writes `` o l l e h => O L L E H``, ``labelled`` `` reverse: o l l e h | uppercase:
         O L L E H`` (each primitive by the label Psi reads). The identity writes its
         output alone."""
-        check_choice(style, SCRATCHPAD_FORMATS, "scratchpad format")
         if not steps:
             return self.answer(y)
         if style == "running":
@@ -296,7 +293,11 @@ class StringTasks(Settings):
         if candidates == "bank":
             anchors += [r.task for r in relations if r.anchor != IDENTITY]
         pool = [SequenceDecomposition(h, g) for h in anchors for g in PRIMITIVES]
-        bank = stored_bank(self, IDENTITY, relations, pool, rng)
-        chosen = rng.choice(len(unseen), self.n_targets, replace=False)
-        targets = [draw_target(bank, unseen[int(i)], "unseen", rng) for i in chosen]
-        return Split(bank, tuple(targets))
+        return seed_split(self, IDENTITY, relations, pool, self._drawn(unseen, rng), rng)
+
+    def _drawn(
+        self, unseen: Sequence[SequenceDecomposition], rng: np.random.Generator
+    ) -> Iterator[tuple[SequenceDecomposition, str]]:
+        """``n_targets`` of the unseen compositions, drawn once the bank is stored."""
+        for i in rng.choice(len(unseen), self.n_targets, replace=False):
+            yield unseen[int(i)], "unseen"
