@@ -38,6 +38,7 @@ VARIANTS: dict[str, dict] = {
     "reach_1.0": {"calibration_reach": 1.0},
     "candidates_4": {"candidates": 4},
     "candidates_16": {"candidates": 16},
+    "candidates_64": {"candidates": 64},
     "anchors_3": {"n_anchors": 3},
 }
 REFERENCES = ("context_gp", "nearest_task", "context_mlp", "inductive_t2v", "family_fit")
