@@ -154,12 +154,11 @@ def main() -> None:
         import rte.bench.suites.real_options as stored
 
         merged = {**importlib.reload(stored).TUNED, **chosen}  # as the file is now
-        lines = [
-            f'"""{OPTIONS_DOC}"""',
-            "",
-            "TUNED: dict[str, dict] = " + json.dumps(merged, indent=4, sort_keys=True),
-            "",
+        # One method per line, as ruff formats it.
+        rows = [
+            f"    {json.dumps(m)}: {json.dumps(merged[m], sort_keys=True)}," for m in sorted(merged)
         ]
+        lines = [f'"""{OPTIONS_DOC}"""', "", "TUNED: dict[str, dict] = {", *rows, "}", ""]
         text = "\n".join(lines).replace("true", "True").replace("false", "False")
         atomic_write_text(OPTIONS_FILE, text)
         print(f"wrote {OPTIONS_FILE}")
