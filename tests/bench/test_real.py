@@ -5,14 +5,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from unittest.mock import patch
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from rte.bench.suites.real import RealSuiteConfig, run_real_suite
+from rte.bench.suites.real_options import TUNED
 from rte.cli import app
 from rte.errors import BackendImportError, ValidationError
+from rte.registry import get_method
 from rte.tasks.real import REAL_BANKS, get_real_bank
 from rte.tasks.real.catalog import CONTEXT_NOISE
 
@@ -141,7 +144,7 @@ def test_methods_simulate_contexts_of_the_banks_size(small_context_bank) -> None
 
 def test_methods_simulate_contexts_without_noise_like_the_targets() -> None:
     methods = ("rte", "inductive_t2v", "bilinear", "snake_mlp", "context_gp")
-    config = RealSuiteConfig(banks=("co2",), methods=methods)
+    config = RealSuiteConfig(banks=("co2",), methods=methods, tuned=False)
     options = config.bank_options("co2")
     assert CONTEXT_NOISE == 0.0
     for method in methods[:4]:
@@ -157,3 +160,17 @@ def test_methods_simulate_contexts_without_noise_like_the_targets() -> None:
     # Users' options win over the bank's.
     given = config.bank_options("co2", {"rte": {"train_context_noise": 0.05}})
     assert given["rte"]["train_context_noise"] == 0.05
+
+
+def test_options_tuned_on_validation_splits_win_over_the_suites_and_lose_to_the_users() -> None:
+    tuned = {"bilinear": {"train_context_noise": 0.05}, "cnp": {"steps": 4000}}
+    config = RealSuiteConfig(banks=("co2",), methods=("bilinear", "cnp"))
+    with patch.dict(TUNED, tuned, clear=True):
+        options = config.bank_options("co2")
+        assert options["bilinear"]["train_context_noise"] == 0.05  # over the noise rule
+        assert options["bilinear"]["train_context_size"] == 10  # the bank's, untouched
+        assert options["cnp"]["steps"] == 4000
+        assert config.bank_options("co2", {"cnp": {"steps": 7}})["cnp"]["steps"] == 7
+        untuned = dataclasses.replace(config, tuned=False).bank_options("co2")
+    assert untuned["bilinear"]["train_context_noise"] == CONTEXT_NOISE
+    assert untuned["cnp"]["steps"] == get_method("cnp").resolve()["steps"]
