@@ -84,21 +84,22 @@ def score(
 ) -> dict[str, list[dict[str, float]]]:
     """Mean validation MSE per bank over the seeds, of every variant of every method
     (``variants``: method -> its variants), the units spread over ``jobs`` processes."""
-    units = [
-        (method, variant, name, seed)
+    keys = [
+        (method, k, name, seed)
         for method, listed in variants.items()
-        for variant in listed
+        for k in range(len(listed))
         for name in names
         for seed in seeds
     ]
+    units = [(method, variants[method][k], name, seed) for method, k, name, seed in keys]
     errors: dict[tuple, list[float]] = defaultdict(list)
     done = map_ordered(validation_mse, units, len(units), Execution(jobs=jobs))
-    for (method, variant, name, _), mse in zip(units, done, strict=True):
-        errors[(method, json.dumps(variant), name)].append(mse)
+    for (method, k, name, _), mse in zip(keys, done, strict=True):
+        errors[(method, k, name)].append(mse)
     return {
         method: [
-            {name: float(np.mean(errors[(method, json.dumps(v), name)])) for name in names}
-            for v in listed
+            {name: float(np.mean(errors[(method, k, name)])) for name in names}
+            for k in range(len(listed))
         ]
         for method, listed in variants.items()
     }

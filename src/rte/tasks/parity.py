@@ -238,8 +238,8 @@ class ParityTasks(Settings):
         self, rng: np.random.Generator
     ) -> Iterator[tuple[SequenceDecomposition, str]]:
         """Each target's truth, a max-size anchor + i, drawn just before its target."""
+        size = self.max_train_size + 1
         for _ in range(self.n_targets):
-            size = self.max_train_size + 1
             subset = tuple(sorted(rng.choice(self.n_bits, size, replace=False).tolist()))
             i = int(rng.choice(subset))
             anchor = subset_name(tuple(j for j in subset if j != i))
