@@ -29,7 +29,7 @@ from rte.registry import get_method
 from rte.runtime import set_threads, stream
 from rte.tasks.holdout import HoldoutSplit, holdout_split
 from rte.tasks.real import get_real_bank, real_bank_names
-from rte.tasks.real.catalog import CONTEXT_NOISE
+from rte.tasks.real.spec import CONTEXT_NOISE
 
 # Variants per method, the default included: the same number for every method. A variant
 # a method's validation exploration scored (`--variant`, docs/real.md) replaced its steps

@@ -151,9 +151,7 @@ class DiscreteParams:
 
     dim_phi: int = param(8, "Size of the learned label embedding.", at_least(1))
     probe_points: int = param(64, "Inputs at which candidate curves are stored (B).", at_least(1))
-    top_k: int = param(
-        8, "Candidates the proposer hands to Psi's context-loss search.", at_least(1)
-    )
+    top_k: int = param(8, "Candidates the proposer hands to Psi's context search.", at_least(1))
     strategy: str = param(
         "curve_index",
         "Proposer: curve_index (clusters of stored Psi curves, the best-fitting clusters' "

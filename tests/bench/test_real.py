@@ -17,7 +17,7 @@ from rte.cli import app
 from rte.errors import BackendImportError, ValidationError
 from rte.registry import get_method
 from rte.tasks.real import REAL_BANKS, get_real_bank
-from rte.tasks.real.catalog import CONTEXT_NOISE
+from rte.tasks.real.spec import CONTEXT_NOISE
 
 OPTIONS = {"rte": {"steps": 20, "width": 16}, "family_fit": {"starts": 2}}
 

@@ -14,6 +14,7 @@ from rte.access import sees_legend
 from rte.bench.bootstrap import LEVEL, paired_interval
 from rte.bench.display import failure_lines
 from rte.bench.results import (
+    METRICS,
     Record,
     format_mean_std,
     interval_labels,
@@ -86,7 +87,7 @@ def report(path: str | Path, metric: str | None = None) -> str:
     parts = []
     for name in shown:
         parts += [
-            f"{data['suite']}: {name}, mean ± std over seeds {seeds}{level}; "
+            f"{data['suite']}: {name} ({METRICS[name]}), mean ± std over seeds {seeds}{level}; "
             f"run time {data['seconds']:.0f} s (rte {data['version']})",
             markdown_table(data["records"], name, methods or None, intervals=intervals),
         ]

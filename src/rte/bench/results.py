@@ -29,28 +29,29 @@ from rte._version import __version__
 from rte.access import SEES
 from rte.errors import ValidationError
 
-METRICS = (
-    "mse",
-    "accuracy",
-    "exact_match",
+# Every metric a record may carry, with what it measures (shown by ``rte report``).
+METRICS: dict[str, str] = {
+    "mse": "mean squared error at the query points (lower is better)",
+    "accuracy": "share of query outputs predicted exactly (parity)",
+    "exact_match": "share of query strings generated exactly (strings)",
     # The sequence suites' scores on the targets whose context leaves several candidates
     # consistent (ambiguous) and on the others.
-    "accuracy_ambiguous",
-    "accuracy_unambiguous",
-    "exact_match_ambiguous",
-    "exact_match_unambiguous",
-    "decomposition_accuracy",
-    "seconds",
-    "coverage_90",
-    "interval_width",
-    "crps",
-    "recall_at_1",
-    "recall_at_8",
-    "recall_at_32",
-    "relation_ami",
-    "candidates",
-    "peak_memory_gb",
-)
+    "accuracy_ambiguous": "accuracy on targets whose context several candidates explain",
+    "accuracy_unambiguous": "accuracy on targets whose context one candidate explains",
+    "exact_match_ambiguous": "exact match on targets whose context several candidates explain",
+    "exact_match_unambiguous": "exact match on targets whose context one candidate explains",
+    "decomposition_accuracy": "share of targets whose found (anchor, phi) is the true one",
+    "seconds": "wall time in seconds (band 'all': a method's episode; others: see the suite)",
+    "coverage_90": "share of query values inside the central 90% interval (0.9 is calibrated)",
+    "interval_width": "mean width of the central 90% interval",
+    "crps": "continuous ranked probability score of the predictive Gaussian (lower is better)",
+    "recall_at_1": "share of targets whose true decomposition the proposer ranks first",
+    "recall_at_8": "share of targets whose true decomposition is in the proposer's first 8",
+    "recall_at_32": "share of targets whose true decomposition is in the proposer's first 32",
+    "relation_ami": "adjusted mutual information of discovered and true relations",
+    "candidates": "candidate decompositions scored per target",
+    "peak_memory_gb": "the process's peak resident memory (GB)",
+}
 RECORD_FIELDS = ("family", "method", "band", "seed", "metric", "value")
 
 

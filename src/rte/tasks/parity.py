@@ -35,16 +35,8 @@ import numpy as np
 from rte._checks import check_choice
 from rte._params import Settings, at_least, one_of, param, settings
 from rte.errors import ValidationError
-from rte.tasks.sequence import (
-    CANDIDATE_SETS,
-    Pairs,
-    Relation,
-    SequenceDecomposition,
-    Split,
-    TaskSizes,
-    demonstrations,
-    seed_split,
-)
+from rte.tasks import sequence
+from rte.tasks.sequence import Pairs, Relation, SequenceDecomposition, Split, TaskSizes
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 ROOT = ""  # the empty subset: parity 0 on every input
@@ -170,7 +162,7 @@ class ParityTasks(Settings):
 
     def fewshot_prompt(self, context: Pairs, x: str) -> str:
         """Demonstrations ``x -> y`` one per line, then the query."""
-        return demonstrations(context, x)
+        return sequence.demonstrations(context, x)
 
     def answer(self, y: str) -> str:
         """The bit after ``->``, with its separating space."""
@@ -226,11 +218,11 @@ class ParityTasks(Settings):
         """Bank: stored tasks 0 <= |S| <= max size. Targets: |S| = max + 1, as a max-size
         anchor + i. ``candidates``: ``bank`` (every bank anchor) or ``band`` (only
         max-size anchors: the ablation that knows the target's size)."""
-        check_choice(candidates, CANDIDATE_SETS, "candidates")
+        check_choice(candidates, sequence.CANDIDATE_SETS, "candidates")
         top = self.max_train_size
         relations = self.relations(range(1, top + 1))
         sizes = range(0, top + 1) if candidates == "bank" else range(top, top + 1)
-        return seed_split(
+        return sequence.seed_split(
             self, ROOT, relations, self.candidates(sizes), self._held_out_truths(rng), rng
         )
 

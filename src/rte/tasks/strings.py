@@ -31,16 +31,8 @@ import numpy as np
 from rte._checks import check_choice, check_positive_int
 from rte._params import Settings, at_least, one_of, param, settings
 from rte.errors import ValidationError
-from rte.tasks.sequence import (
-    CANDIDATE_SETS,
-    Pairs,
-    Relation,
-    SequenceDecomposition,
-    Split,
-    TaskSizes,
-    demonstrations,
-    seed_split,
-)
+from rte.tasks import sequence
+from rte.tasks.sequence import Pairs, Relation, SequenceDecomposition, Split, TaskSizes
 
 VOWELS = frozenset("aeiouAEIOU")
 IDENTITY = "identity"
@@ -245,7 +237,7 @@ class StringTasks(Settings):
 
     def fewshot_prompt(self, context: Pairs, x: str) -> str:
         """Demonstrations ``x -> y`` one per line, then the query, each string rendered."""
-        return demonstrations(context, x, render)
+        return sequence.demonstrations(context, x, render)
 
     def answer(self, y: str) -> str:
         """Rendered output ended by a newline, so generation knows where to stop."""
@@ -283,7 +275,7 @@ class StringTasks(Settings):
         """Bank = identity, the primitives and the training compositions, stored; targets =
         unseen compositions. ``candidates``: ``bank`` (every bank task as anchor) or
         ``band`` (identity and primitives only: the ablation that knows the depth)."""
-        check_choice(candidates, CANDIDATE_SETS, "candidates")
+        check_choice(candidates, sequence.CANDIDATE_SETS, "candidates")
         unseen = self.held_out(rng)
         hidden = set(unseen)
         pairs = [SequenceDecomposition(IDENTITY, g) for g in PRIMITIVES]
@@ -293,7 +285,7 @@ class StringTasks(Settings):
         if candidates == "bank":
             anchors += [r.task for r in relations if r.anchor != IDENTITY]
         pool = [SequenceDecomposition(h, g) for h in anchors for g in PRIMITIVES]
-        return seed_split(self, IDENTITY, relations, pool, self._drawn(unseen, rng), rng)
+        return sequence.seed_split(self, IDENTITY, relations, pool, self._drawn(unseen, rng), rng)
 
     def _drawn(
         self, unseen: Sequence[SequenceDecomposition], rng: np.random.Generator

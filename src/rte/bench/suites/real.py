@@ -42,7 +42,7 @@ from rte.bench.settings import MethodsConfig, Options
 from rte.registry import get_method
 from rte.runtime import stream
 from rte.tasks.real import get_real_bank, real_bank_names
-from rte.tasks.real.catalog import CONTEXT_NOISE
+from rte.tasks.real.spec import CONTEXT_NOISE
 
 # The bank-trained methods first, then the context-only ones, then the references. The
 # MAML family (maml, fomaml, reptile) runs with --methods only: it left the default rows
@@ -68,7 +68,7 @@ REAL_METHODS = (
 )
 # Options that set how many context points a method simulates while training, and the
 # noise it adds to them: on a real bank they follow the bank's contexts (its context
-# size; no added noise, rte.tasks.real.catalog.CONTEXT_NOISE).
+# size; no added noise, rte.tasks.real.spec.CONTEXT_NOISE).
 CONTEXT_FIELDS = ("train_context_size", "support_size")
 NOISE_FIELDS = ("train_context_noise",)
 HELD_OUT = "held_out"

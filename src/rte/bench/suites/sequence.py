@@ -369,12 +369,12 @@ def targets_csv(rows: Iterable[tuple[int, TargetResult]]) -> str:
 
 @dataclass(frozen=True)
 class Job:
-    """One unit of work: the rows of one seed that share one fit."""
+    """One unit of work: the rows of one seed that share one fit, and the run's settings."""
 
-    config: SequenceConfig
     seed: int
     rows: tuple[str, ...]
     split: Split
+    config: SequenceConfig
     options: Mapping[str, Mapping[str, Any]]
     out_dir: str
 
@@ -485,7 +485,7 @@ def plan_jobs(
     """The run's jobs, one per (fit group, seed); the first group (rte's, the longest)
     first so that workers finish together."""
     return [
-        Job(config, seed, rows, splits[seed], resolved, str(out))
+        Job(seed, rows, splits[seed], config, resolved, str(out))
         for rows in fit_groups(config, resolved)
         for seed in config.seed_range()
     ]

@@ -10,13 +10,14 @@ bank, and :func:`rte.tasks.table.write_table` writes it as a task table for
 
 from rte.tasks.real.acrobot import acrobot_bank, acrobot_trajectory
 from rte.tasks.real.battery import battery_bank, discharge_curve
-from rte.tasks.real.catalog import REAL_BANKS, RealBank, get_real_bank, real_bank_names, share_above
+from rte.tasks.real.catalog import REAL_BANKS, get_real_bank, real_bank_names
 from rte.tasks.real.co2 import co2_bank
 from rte.tasks.real.electricity import electricity_bank
 from rte.tasks.real.life_expectancy import life_expectancy_bank
 from rte.tasks.real.nox import nox_bank
 from rte.tasks.real.pendulum import pendulum_bank, pendulum_trajectory
 from rte.tasks.real.pv_module import iv_curves, pv_bank
+from rte.tasks.real.spec import RealBank, share_above
 
 __all__ = [
     "REAL_BANKS",

@@ -22,6 +22,7 @@ from rte._optional import require
 from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._draws import draw_variable
+from rte.tasks.real.spec import RealBank
 
 TRAIN_M2 = (0.5, 2.0)
 TARGET_M2 = (2.5, 4.5)
@@ -88,3 +89,17 @@ def acrobot_bank(
         np.stack([m2, theta1, theta2], 1),
         ("m2", "theta1", "theta2"),
     )
+
+
+BANK = RealBank(
+    "acrobot",
+    lambda seed: acrobot_bank(seed=seed),
+    "m2",
+    TARGET_M2[0],
+    "time (s)",
+    "upper link's angle from hanging (rad)",
+    "gymnasium's classic-control Acrobot-v1 dynamics, stepped with zero torque",
+    "MIT (gymnasium)",
+    ("gymnasium",),
+    simulated=True,
+)

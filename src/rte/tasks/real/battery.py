@@ -23,6 +23,7 @@ from rte._optional import require
 from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._draws import draw_variable
+from rte.tasks.real.spec import RealBank
 
 TRAIN_C = (0.2, 1.0)
 TARGET_C = (1.25, 2.25)
@@ -87,3 +88,17 @@ def battery_bank(
         np.stack([c_rate, temperature], 1),
         ("c_rate", "temperature"),
     )
+
+
+BANK = RealBank(
+    "battery",
+    lambda seed: battery_bank(seed=seed),
+    "c_rate",
+    TARGET_C[0],
+    "charge drawn (Ah)",
+    "terminal voltage (V)",
+    "PyBaMM's Doyle-Fuller-Newman model with the Chen2020 parameters (LG M50 cell)",
+    "BSD-3-Clause (PyBaMM)",
+    ("pybamm",),
+    simulated=True,
+)

@@ -13,6 +13,7 @@ import numpy as np
 from rte._optional import require
 from rte.tasks.bank import TaskBank
 from rte.tasks.real.forms import SEASONAL_TREND
+from rte.tasks.real.spec import RealBank
 
 
 def co2_bank() -> TaskBank:
@@ -35,3 +36,17 @@ def co2_bank() -> TaskBank:
         ("year",),
         family=SEASONAL_TREND.name,
     )
+
+
+BANK = RealBank(
+    "co2",
+    lambda seed: co2_bank(),
+    "year",
+    1980.0,
+    "fraction of the year",
+    "CO2 (ppm)",
+    "Mauna Loa weekly CO2 (Keeling & Whorf 2004), shipped in statsmodels as co2",
+    "public domain (statsmodels: BSD-3-Clause)",
+    ("statsmodels",),
+    form="seasonal_trend",
+)

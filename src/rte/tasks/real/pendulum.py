@@ -21,6 +21,7 @@ from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._draws import draw_variable
 from rte.tasks.real.forms import PENDULUM
+from rte.tasks.real.spec import RealBank
 
 TRAIN_G = (2.0, 10.0)
 TARGET_G = (12.0, 20.0)
@@ -75,3 +76,18 @@ def pendulum_bank(
         ("g", "theta0"),
         family=PENDULUM.name,
     )
+
+
+BANK = RealBank(
+    "pendulum",
+    lambda seed: pendulum_bank(seed=seed),
+    "g",
+    TARGET_G[0],
+    "time (s)",
+    "angle from hanging (rad)",
+    "gymnasium's classic-control Pendulum-v1 dynamics, stepped with zero torque",
+    "MIT (gymnasium)",
+    ("gymnasium",),
+    form="pendulum",
+    simulated=True,
+)

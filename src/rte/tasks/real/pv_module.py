@@ -23,6 +23,7 @@ from rte._optional import require
 from rte.errors import ValidationError
 from rte.tasks.bank import TaskBank
 from rte.tasks.real._draws import draw_variable
+from rte.tasks.real.spec import RealBank
 
 TRAIN_T = (-10.0, 45.0)
 TARGET_T = (55.0, 85.0)
@@ -88,3 +89,17 @@ def pv_bank(
         np.stack([temp_cell, irradiance], 1),
         ("temp_cell", "irradiance"),
     )
+
+
+BANK = RealBank(
+    "pv_module",
+    lambda seed: pv_bank(seed=seed),
+    "temp_cell",
+    TARGET_T[0],
+    "voltage / rated open-circuit voltage",
+    "current / rated short-circuit current",
+    "pvlib's CEC single-diode model of the c-Si modules in its CEC module list (SAM)",
+    "BSD-3-Clause (pvlib, SAM's module list)",
+    ("pvlib",),
+    simulated=True,
+)
