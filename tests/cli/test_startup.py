@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from rte.bench.suites import SUITES
+
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("torch", "scipy", "sklearn", "matplotlib", "pandas", "transformers")
 
@@ -38,11 +40,14 @@ def loaded_after(args: list[str], packages: tuple[str, ...] = HEAVY) -> set[str]
     return set(eval(line.removeprefix("LOADED ")))  # a list literal we printed
 
 
-@pytest.mark.parametrize(
-    "args", [["--help"], ["bench", "--help"], ["bench", "param", "--help"], ["fit", "--help"]]
-)
+@pytest.mark.parametrize("args", [["--help"], ["bench", "--help"], ["fit", "--help"]])
 def test_help_loads_no_heavy_package(args: list[str]) -> None:
     assert loaded_after(args) == set()
+
+
+@pytest.mark.parametrize("suite", list(SUITES))
+def test_every_suites_help_loads_no_heavy_package(suite: str) -> None:
+    assert loaded_after(["bench", suite, "--help"]) == set()
 
 
 @pytest.mark.parametrize("command", ["bench", "fit", "predict", "inspect", "report"])

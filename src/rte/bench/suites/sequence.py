@@ -41,7 +41,6 @@ from rte.bench.settings import MethodsConfig, Options
 from rte.errors import MethodFailedError, ValidationError
 from rte.lm.backends import LanguageModel, shared_language_model
 from rte.lm.device import DEVICES, DTYPES
-from rte.models.adapters import find_adapter, fit_record
 from rte.models.shared import adopt_fit, fit_signature
 from rte.tasks.parity import ParityTasks
 from rte.tasks.sequence import (
@@ -458,6 +457,8 @@ def reusable_adapter(
     """A saved adapter under ``folder``/adapters whose fit record equals ``lead``'s fit on
     ``bank`` with ``lm``; None without a folder, for a method that cannot load one, or
     when no record matches."""
+    from rte.models.adapters import find_adapter, fit_record  # torch: only where a run looks
+
     if folder is None or not hasattr(lead, "load_adapter"):
         return None
     return find_adapter(Path(folder) / "adapters", fit_record(lead, bank.fingerprint(), lm.source))
