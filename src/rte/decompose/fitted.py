@@ -40,7 +40,7 @@ class FittedLaw:
 
 def anchored(curves: AnchorInterpolator, anchors: np.ndarray, x: np.ndarray) -> Inputs:
     """Inputs x (B, n, d) of rows anchored on bank tasks ``anchors`` (B,)."""
-    a = curves(torch.as_tensor(anchors, dtype=torch.long), torch.as_tensor(x, dtype=torch.float64))
+    a = curves(torch.as_tensor(anchors, dtype=torch.long), torch.tensor(x, dtype=torch.float64))
     return Inputs(x, a.numpy(), anchors, curves)
 
 
