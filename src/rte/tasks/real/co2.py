@@ -48,5 +48,5 @@ BANK = RealBank(
     "Mauna Loa weekly CO2 (Keeling & Whorf 2004), shipped in statsmodels as co2",
     "public domain (statsmodels: BSD-3-Clause)",
     ("statsmodels",),
-    form="seasonal_trend",
+    form=SEASONAL_TREND.name,
 )

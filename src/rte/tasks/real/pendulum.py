@@ -88,6 +88,6 @@ BANK = RealBank(
     "gymnasium's classic-control Pendulum-v1 dynamics, stepped with zero torque",
     "MIT (gymnasium)",
     ("gymnasium",),
-    form="pendulum",
+    form=PENDULUM.name,
     simulated=True,
 )
