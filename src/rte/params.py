@@ -73,6 +73,12 @@ class OperatorParams:
         "and correction, by the error on the bank's own top held out as far targets).",
         one_of("auto", "mlp", "warp", "symbolic"),
     )
+    selection_steps: int = param(
+        1000,
+        "auto: Adam steps (at most steps) of each network the selection trains on the bank's "
+        "held-out ends to score it; the served network trains for steps.",
+        at_least(1),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

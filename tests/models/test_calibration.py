@@ -108,3 +108,26 @@ def test_the_level_must_be_a_share() -> None:
     for bad in (0.0, 1.5, -0.1):
         with pytest.raises(ValidationError, match="calibration_level"):
             RelationalTaskExtrapolator(calibration_level=bad).validate_params()
+
+
+def test_the_selection_scores_networks_trained_for_selection_steps(monkeypatch) -> None:
+    """The networks fitted on the held-out ends train for ``selection_steps``; the one that
+    serves trains for ``steps``."""
+    family = TaskFamily("budget_test", lambda x, theta: np.tanh(theta * x) * x, (1.0, 3.0), (-3, 3))
+    data = sample_bank(family, 40, 24, np.random.default_rng(0))
+    budgets = []
+    original = selection._variant
+
+    def recording(model, operator):  # type: ignore[no-untyped-def]
+        variant = original(model, operator)
+        budgets.append(variant.steps)
+        return variant
+
+    monkeypatch.setattr(selection, "_variant", recording)
+    options = {"steps": 60, "width": 16, "seed": 0, "train_context_noise": 0.0}
+    model = RelationalTaskExtrapolator(selection_steps=20, **options).fit(data)
+    assert budgets and set(budgets) == {20}  # noise-free contexts: the networks are tried
+    assert len(model.losses_) in (0, 60)  # a law (no training) or a network with steps
+    budgets.clear()
+    RelationalTaskExtrapolator(selection_steps=500, **options).fit(data)
+    assert set(budgets) == {60}  # never more than steps

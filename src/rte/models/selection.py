@@ -21,7 +21,10 @@ Candidates, cheapest first:
    of their contexts (mean squared error above ``train_context_noise`` squared): the
    MLP and the warp operator, along chains or in one step, alone or with the GP's
    mean. Below that noise level little is left for a network to win, and training
-   networks twice per end is the bulk of the selection's cost.
+   networks twice per end is the bulk of the selection's cost. Each trains for
+   ``selection_steps`` (1,000 of the default 3,000: chosen on the real banks'
+   validation splits, where it scored no worse and halved rte's time, docs/real.md);
+   the network that serves trains for ``steps``.
 
 A bank with fewer than ``MIN_HELD_OUT`` tasks at an end (under 20 tasks) is not
 selected for: a choice on two or three simulated targets is a coin toss (on the
@@ -81,8 +84,10 @@ def held_out(model: Any, bank: TaskBank, variable: np.ndarray) -> list[tuple[Tas
 
 
 def _variant(model: Any, operator: str) -> Any:
-    """A fresh model with ``model``'s hyperparameters and the given operator."""
-    return type(model)(**{**model.get_params(), "operator": operator})
+    """A fresh model with ``model``'s hyperparameters, the given operator and the
+    selection's training budget (``selection_steps``, at most ``steps``)."""
+    steps = min(model.selection_steps, model.steps)
+    return type(model)(**{**model.get_params(), "operator": operator, "steps": steps})
 
 
 class _Scores:
