@@ -6,7 +6,8 @@ Per bank, on the ``held_out`` band (every held-out target): rte's MSE, the best 
 (the lowest among rows without a reference code, rte aside), the ratio of their
 3-seed mean MSEs with its paired 95 % bootstrap interval over targets, and the number
 of targets; then how many banks rte is best on and on how many the interval lies
-below 1. Nothing is fitted here.
+below 1; last, each method's share of the run's method time (its ``seconds`` records
+summed). Nothing is fitted here.
 """
 
 from __future__ import annotations
@@ -51,6 +52,17 @@ def rows(data: dict) -> tuple[list[str], int, int, int]:
     return lines, len(banks), best_on, significant
 
 
+def method_times(data: dict) -> list[str]:
+    """Each method's summed ``seconds`` records and share of the total, largest first."""
+    totals: dict[str, float] = {}
+    for record in data["records"]:
+        if record.metric == "seconds":
+            totals[record.method] = totals.get(record.method, 0.0) + record.value
+    whole = sum(totals.values())
+    ranked = sorted(totals.items(), key=lambda item: -item[1])
+    return [f"- {m}: {t:,.0f} s ({t / whole:.0%})" for m, t in ranked] + [f"- all: {whole:,.0f} s"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path)
@@ -60,6 +72,7 @@ def main() -> None:
     print("\n".join(lines), end="\n\n")
     print(f"- rte best (ratio <= 1) on {best_on} of {n} banks (target 6 of 8).")
     print(f"- the interval of the ratio below 1 on {significant} of {n} (target 4).")
+    print("\nMethod time (seconds records):", *method_times(data), sep="\n")
 
 
 if __name__ == "__main__":
