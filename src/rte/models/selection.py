@@ -23,7 +23,8 @@ Candidates, cheapest first:
    mean. Below that noise level little is left for a network to win, and training
    networks twice per end is the bulk of the selection's cost. Each trains for
    ``selection_steps`` (1,000 of the default 3,000: chosen on the real banks'
-   validation splits, where it scored no worse and halved rte's time, docs/real.md);
+   validation splits, where it scored no worse; rte's time on ``rte bench real`` fell
+   by about 60 %, docs/real.md);
    the network that serves trains for ``steps``.
 
 A bank with fewer than ``MIN_HELD_OUT`` tasks at an end (under 20 tasks) is not
