@@ -3,6 +3,7 @@ the automatic choice is recorded."""
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from rte import RelationalTaskExtrapolator, TaskFamily, sample_bank, sample_targets
+from rte.models.selection import NETWORKS, held_out, score_candidates
 from rte.testing import Problem, wrong_answers
 
 # theta x^2 + offset on [-3, 3], support [1, 3]; the far targets have theta in (4, 5].
@@ -79,3 +81,23 @@ def test_a_bank_too_small_to_hold_out_keeps_the_mlp() -> None:
     model = RelationalTaskExtrapolator(steps=50, width=16, seed=0).fit(bank)
     record = model.describe_operator()
     assert record["operator"] == "mlp" and "fewer than" in record["selection"]["note"]
+
+
+def test_scoring_every_candidate_trains_the_networks_even_where_a_law_is_exact() -> None:
+    """``networks=True`` scores the MLP and the warp beside the laws on both held-out ends
+    (what benchmarks/selection_rules.py replays rules on); ``None`` stops at an exact law."""
+    bank, _ = problem()
+    model = fitted("symbolic")
+    ends = held_out(model, bank, model.embedding_.bank_embeddings_[:, 0])
+    quick = copy.copy(model).set_params(selection_steps=20)
+    every = score_candidates(quick, bank, ends, networks=True)
+    gated = score_candidates(quick, bank, ends)
+    networks = {
+        f"{o} {d} {c}"
+        for o in NETWORKS
+        for d in ("chain", "admissible")
+        for c in ("intervals", "gp")
+    }
+    assert networks <= set(every.errors) and not networks & set(gated.errors)
+    assert all(len(e) == 2 for e in every.errors.values())  # one entry per end
+    assert quick.psi_ is model.psi_  # every law restored after scoring

@@ -92,13 +92,14 @@ def _variant(model: Any, operator: str) -> Any:
 
 
 class _Scores:
-    """Each candidate's mean squared error per held-out target, and its standardized
-    errors |truth - mean| / std at every held-out point (the conformal scores), both ends
-    together."""
+    """Each candidate's mean squared error per held-out target, its predictions, and its
+    standardized errors |truth - mean| / std at every held-out point (the conformal
+    scores); one entry per held-out end, in the order they were scored."""
 
     def __init__(self) -> None:
         self.errors: dict[str, list[np.ndarray]] = defaultdict(list)
         self.standardized: dict[str, list[np.ndarray]] = defaultdict(list)
+        self.predictions: dict[str, list[np.ndarray]] = defaultdict(list)
         self.settings: dict[str, dict[str, str]] = {}
 
     def add(
@@ -110,6 +111,7 @@ class _Scores:
         truth: np.ndarray,
     ) -> None:
         self.errors[name].append(((pred - truth) ** 2).mean(1))
+        self.predictions[name].append(pred)
         self.standardized[name].append((np.abs(truth - pred) / np.maximum(std, 1e-12)).ravel())
         self.settings[name] = setting
 
@@ -159,6 +161,41 @@ def _score_means(
     scores.add(f"{name} gp", {**setting, "correction": "gp"}, corrected, std, truth)
 
 
+def score_candidates(
+    model: Any,
+    bank: TaskBank,
+    splits: list[tuple[TaskBank, TargetSet]],
+    networks: bool | None = None,
+) -> _Scores:
+    """Every candidate's scores on the held-out ends ``splits`` of ``bank`` (from
+    :func:`held_out`). The networks are scored when ``networks`` is True, never when
+    False, and when None only if the best law misses the held-out tasks by more than
+    their contexts' noise."""
+    n_targets = sum(len(t.query_y) for _, t in splits)
+    scores = _Scores()
+    laws = model.psi_
+    index = {tid: i for i, tid in enumerate(bank.task_ids)}
+    for reduced, targets in splits:
+        kept = np.array([index[tid] for tid in reduced.task_ids])
+        for k, law in enumerate(laws.laws):
+            model.psi_ = laws.chosen(k)
+            setting = {"operator": "symbolic", "law_key": law.key}
+            _score_means(scores, f"symbolic {law.key}", setting, model, targets, kept)
+    model.psi_ = laws
+    if networks is None:
+        best = scores.best(n_targets)
+        networks = best is None or best[1] > model.train_context_noise**2
+    if networks:
+        for operator in NETWORKS:
+            for reduced, targets in splits:
+                fitted = _variant(model, operator).fit(reduced)
+                for decomposition in ("chain", "admissible"):
+                    fitted.set_params(decomposition=decomposition)
+                    setting = {"operator": operator, "decomposition": decomposition}
+                    _score_means(scores, f"{operator} {decomposition}", setting, fitted, targets)
+    return scores
+
+
 def select_operator(
     model: Any, bank: TaskBank, variable: np.ndarray
 ) -> tuple[dict[str, Any], np.ndarray]:
@@ -178,28 +215,10 @@ def select_operator(
             "operator": "mlp",
             "note": f"no selection: fewer than {MIN_HELD_OUT} tasks held out at an end",
         }, none
+    scores = score_candidates(model, bank, splits)
     n_targets = sum(len(t.query_y) for _, t in splits)
-    scores = _Scores()
-    laws = model.psi_
-    index = {tid: i for i, tid in enumerate(bank.task_ids)}
-    for reduced, targets in splits:
-        kept = np.array([index[tid] for tid in reduced.task_ids])
-        for k, law in enumerate(laws.laws):
-            model.psi_ = laws.chosen(k)
-            setting = {"operator": "symbolic", "law_key": law.key}
-            _score_means(scores, f"symbolic {law.key}", setting, model, targets, kept)
-    model.psi_ = laws
-    best = scores.best(n_targets)
     floor = model.train_context_noise**2
-    if best is None or best[1] > floor:
-        for operator in NETWORKS:
-            for reduced, targets in splits:
-                fitted = _variant(model, operator).fit(reduced)
-                for decomposition in ("chain", "admissible"):
-                    fitted.set_params(decomposition=decomposition)
-                    setting = {"operator": operator, "decomposition": decomposition}
-                    _score_means(scores, f"{operator} {decomposition}", setting, fitted, targets)
-        best = scores.best(n_targets)
+    best = scores.best(n_targets)
     if best is None:
         return {
             "operator": "mlp",
