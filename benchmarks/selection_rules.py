@@ -20,6 +20,7 @@ import argparse
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from real_acceptance import best_rivals  # beside this script
@@ -27,9 +28,10 @@ from tune_real import validation_split
 
 from rte._io import atomic_write_text
 from rte.bench.execution import Execution, map_ordered
+from rte.bench.plots import pyplot, save_figure
 from rte.bench.results import load_results
 from rte.bench.suites.real import RealSuiteConfig
-from rte.models.selection import _TIE, NETWORKS, held_out, score_candidates
+from rte.models.selection import _TIE, NETWORKS, _Scores, held_out, score_candidates
 from rte.registry import get_method
 from rte.runtime import stream
 from rte.tasks.real import get_real_bank, real_bank_names
@@ -97,15 +99,12 @@ def _first_within_tie(score: dict[str, float]) -> str:
 
 
 def committed(ends: Errors, names: list[str]) -> str:
-    """:meth:`rte.models.selection._Scores.best` as committed, replayed on ``names``."""
-    full = {n: np.concatenate(ends[n]) for n in names}
-    lowest = min(full, key=lambda n: full[n].mean())
-    for n, errors in full.items():
-        gap = errors - full[lowest]
-        close = errors.mean() <= _TIE * full[lowest].mean()
-        if close and gap.mean() <= 2 * gap.std() / np.sqrt(len(gap)):
-            return n
-    return lowest
+    """:meth:`rte.models.selection._Scores.best` as committed, on ``names`` only."""
+    scores = _Scores()
+    scores.errors.update({n: ends[n] for n in names})
+    chosen = scores.best(sum(len(e) for e in ends[names[0]]))
+    assert chosen is not None  # every candidate was scored on every held-out target
+    return chosen[0]
 
 
 def pooled_lowest(ends: Errors, names: list[str]) -> str:
@@ -201,12 +200,13 @@ def replay(records: dict[str, Record]) -> None:
         print(f"| {rule} | {cells} | {ratio:+.3f} |")
 
 
-def bound(records: dict[str, Record], results: str) -> None:
+def bound(records: dict[str, Record], results: str, figure: str | None = None) -> None:
     """On the reported seeds, after the rule was chosen: the committed rule's choice and a
     perfect choice among rte's candidates (an oracle: it reads the targets, so a bound on
     what any selection rule could reach, never a method), pooled over every held-out
     target as ``benchmarks/real_acceptance.py`` pools them, against the best rival of the
-    suite's ``results`` file (the same targets)."""
+    suite's ``results`` file (the same targets); with ``figure``, both as ratios to that
+    rival in a bar chart (PNG)."""
     rivals = best_rivals(load_results(results))
     pooled: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for key, rec in records.items():
@@ -222,6 +222,29 @@ def bound(records: dict[str, Record], results: str) -> None:
         name, mean = rivals[bank]
         cells = f"{np.mean(errors['committed']):.3g} | {np.mean(errors['oracle']):.3g}"
         print(f"| {bank} | {cells} | {name} {mean:.3g} |")
+    if figure:
+        plot_bound(pooled, rivals, Path(figure))
+
+
+def plot_bound(
+    pooled: dict[str, dict[str, list[float]]], rivals: dict[str, tuple[str, float]], path: Path
+) -> None:
+    """rte's MSE over the best rival's per bank, as served and as an oracle would choose."""
+    banks = list(pooled)
+    fig, ax = pyplot().subplots(figsize=(11.5, 4))
+    at = np.arange(len(banks))
+    for k, (which, label) in enumerate(
+        [("committed", "rte as served"), ("oracle", "best of rte's candidates (oracle)")]
+    ):
+        ratio = [np.mean(pooled[b][which]) / rivals[b][1] for b in banks]
+        ax.bar(at + (k - 0.5) * 0.4, ratio, 0.4, label=label)
+    ax.axhline(1.0, color="black", lw=1)
+    ax.set_yscale("log")
+    ax.set_xticks(at, [f"{b}\nvs\n{rivals[b][0]}" for b in banks], fontsize=7)
+    ax.set_ylabel("MSE / best rival's MSE")
+    ax.set_title("rte bench real, seeds 0-2: below 1, rte is ahead")
+    ax.legend(fontsize=8)
+    save_figure(fig, path)
 
 
 def main() -> None:
@@ -239,11 +262,12 @@ def main() -> None:
         help="after the rule is chosen: record the reported seeds 0-2 and print the oracle "
         "bound against the rivals of this `rte bench real` results.json",
     )
+    parser.add_argument("--figure", default=None, help="with --bound: the bound as a PNG")
     args = parser.parse_args()
     if args.replay:
         with open(args.replay) as handle:
             records = json.load(handle)
-        bound(records, args.bound) if args.bound else replay(records)
+        bound(records, args.bound, args.figure) if args.bound else replay(records)
         return
     if args.first_seed < 100:
         parser.error("validation seeds are 100 and up; seeds 0-99 are the reported ones")
@@ -252,7 +276,7 @@ def main() -> None:
     done = map_ordered(record, units, len(units), Execution(jobs=args.jobs))
     records = {f"{b} {s}": r for (b, s), r in zip(units, done, strict=True)}
     atomic_write_text(args.out, json.dumps(records))
-    bound(records, args.bound) if args.bound else replay(records)
+    bound(records, args.bound, args.figure) if args.bound else replay(records)
 
 
 if __name__ == "__main__":
