@@ -92,14 +92,13 @@ def _variant(model: Any, operator: str) -> Any:
 
 
 class _Scores:
-    """Each candidate's mean squared error per held-out target, its predictions, and its
-    standardized errors |truth - mean| / std at every held-out point (the conformal
-    scores); one entry per held-out end, in the order they were scored."""
+    """Each candidate's mean squared error per held-out target, and its standardized
+    errors |truth - mean| / std at every held-out point (the conformal scores); one entry
+    per held-out end, in the order they were scored."""
 
     def __init__(self) -> None:
         self.errors: dict[str, list[np.ndarray]] = defaultdict(list)
         self.standardized: dict[str, list[np.ndarray]] = defaultdict(list)
-        self.predictions: dict[str, list[np.ndarray]] = defaultdict(list)
         self.settings: dict[str, dict[str, str]] = {}
 
     def add(
@@ -111,7 +110,6 @@ class _Scores:
         truth: np.ndarray,
     ) -> None:
         self.errors[name].append(((pred - truth) ** 2).mean(1))
-        self.predictions[name].append(pred)
         self.standardized[name].append((np.abs(truth - pred) / np.maximum(std, 1e-12)).ravel())
         self.settings[name] = setting
 
