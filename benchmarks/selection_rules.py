@@ -8,7 +8,8 @@ candidate's errors on the two ends *and* its validation MSE when fitted on the w
 validation bank (networks with the full ``steps``), then replays rules on the records:
 the committed one (:meth:`_Scores.best`), and alternatives. It also prints what a perfect
 choice would reach (an oracle: it reads the validation targets, so it is a bound, not a
-method). The test targets are never loaded (validation seeds are 100 and up).
+method). The reported targets are loaded only by ``--bound``, after a rule is chosen:
+it bounds what any rule could reach there and chooses nothing.
 
     .venv/bin/python benchmarks/selection_rules.py --jobs 2 --out runs/selection_rules.json
     .venv/bin/python benchmarks/selection_rules.py --replay runs/selection_rules.json
@@ -31,19 +32,18 @@ from rte.bench.execution import Execution, map_ordered
 from rte.bench.plots import pyplot, save_figure
 from rte.bench.results import load_results
 from rte.bench.suites.real import RealSuiteConfig
-from rte.models.selection import _TIE, NETWORKS, _Scores, held_out, score_candidates
+from rte.models.selection import (
+    _TIE,
+    NETWORKS,
+    _score_means,
+    _Scores,
+    held_out,
+    score_candidates,
+)
 from rte.registry import get_method
-from rte.runtime import stream
-from rte.tasks.real import get_real_bank, real_bank_names
+from rte.tasks.real import real_bank_names
 
 Record = dict[str, dict[str, list]]
-
-
-def reported_split(name: str, seed: int):
-    """(training bank, targets) of ``rte bench real`` at ``seed``: the reported targets."""
-    spec = get_real_bank(name)
-    split = spec.split(spec.load(seed), stream(seed, name, "split"))
-    return split.bank, split.targets
 
 
 def record(unit: tuple[str, int]) -> Record:
@@ -51,7 +51,12 @@ def record(unit: tuple[str, int]) -> Record:
     validation targets (``valid``; the reported targets for seeds below 100, which only
     ``--bound`` asks for), for rte with the suite's tuned options."""
     name, seed = unit
-    bank, targets = validation_split(name, seed) if seed >= 100 else reported_split(name, seed)
+    if seed >= 100:
+        bank, targets = validation_split(name, seed)
+    else:  # the suite's own episode: its training tasks and targets at this seed
+        reported = RealSuiteConfig(banks=(name,), first_seed=seed, seeds=1)
+        episode = next(reported.episodes())
+        bank, targets = episode.bank, episode.targets
     config = RealSuiteConfig(banks=(name,), methods=("rte",))
     key = config.options_key("rte")
     options = {**config.bank_options(name)["rte"], "operator": "symbolic"}
@@ -60,31 +65,32 @@ def record(unit: tuple[str, int]) -> Record:
     model.fit(view)
     splits = held_out(model, view, model.embedding_.bank_embeddings_[:, 0])
     scores = score_candidates(model, view, splits, networks=True)
-    shown = [t.view(model.sees, "rte") for t in targets]
-    cx, cy, qx = (
-        np.concatenate([getattr(t, f) for t in shown])
-        for f in ("context_x", "context_y", "query_x")
-    )
-    truth = np.concatenate([t.query_y for t in targets])  # scoring only, never shown to rte
-    valid: dict[str, np.ndarray] = {}
+    valid = _Scores()  # the same scoring, on the targets (each band in turn)
     laws = model.psi_
     for k, law in enumerate(laws.laws):
         model.psi_ = laws.chosen(k)
-        alone, corrected, _ = model.predict_means(cx, cy, qx)
-        valid[f"symbolic {law.key} intervals"], valid[f"symbolic {law.key} gp"] = alone, corrected
+        for band in targets:
+            _score_means(valid, f"symbolic {law.key}", {}, model, band)
     for operator in NETWORKS:
         fitted = get_method(key).build(seed, {**options, "operator": operator}).fit(view)
         for decomposition in ("chain", "admissible"):
             fitted.set_params(decomposition=decomposition)
-            alone, corrected, _ = fitted.predict_means(cx, cy, qx)
-            valid[f"{operator} {decomposition} intervals"] = alone
-            valid[f"{operator} {decomposition} gp"] = corrected
+            for band in targets:
+                _score_means(valid, f"{operator} {decomposition}", {}, fitted, band)
     return {
         "ends": {n: [e.tolist() for e in errors] for n, errors in scores.errors.items()},
-        "valid": {n: ((p - truth) ** 2).mean(1).tolist() for n, p in valid.items()},
+        "valid": {n: np.concatenate(e).tolist() for n, e in valid.errors.items()},
         "order": list(scores.errors),
         "floor": [model.train_context_noise**2],
     }
+
+
+def _parsed(
+    key: str, rec: Record
+) -> tuple[str, dict[str, list[np.ndarray]], dict[str, np.ndarray]]:
+    """A record's bank, its per-end errors and its per-target errors on the targets."""
+    ends = {n: [np.asarray(e) for e in es] for n, es in rec["ends"].items()}
+    return key.rsplit(" ", 1)[0], ends, {n: np.asarray(v) for n, v in rec["valid"].items()}
 
 
 # A rule: (per-candidate per-end errors, the candidates in the order tried) -> a name.
@@ -182,9 +188,8 @@ def replay(records: dict[str, Record]) -> None:
         r: {b: [] for b in banks} for r in [*RULES, "oracle"]
     }
     for key, rec in records.items():
-        bank = key.rsplit(" ", 1)[0]
-        ends = {n: [np.asarray(e) for e in es] for n, es in rec["ends"].items()}
-        valid = {n: float(np.mean(v)) for n, v in rec["valid"].items()}
+        bank, ends, targets = _parsed(key, rec)
+        valid = {n: float(v.mean()) for n, v in targets.items()}
         for rule, choose in RULES.items():
             chosen = gated(choose, ends, rec["order"], rec["floor"][0])
             table[rule][bank].append(valid[chosen])
@@ -210,9 +215,7 @@ def bound(records: dict[str, Record], results: str, figure: str | None = None) -
     rivals = best_rivals(load_results(results))
     pooled: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for key, rec in records.items():
-        bank = key.rsplit(" ", 1)[0]
-        ends = {n: [np.asarray(e) for e in es] for n, es in rec["ends"].items()}
-        valid = {n: np.asarray(v) for n, v in rec["valid"].items()}
+        bank, ends, valid = _parsed(key, rec)
         chosen = gated(committed, ends, rec["order"], rec["floor"][0])
         pooled[bank]["committed"].extend(valid[chosen])
         pooled[bank]["oracle"].extend(valid[min(valid, key=lambda n: valid[n].mean())])
